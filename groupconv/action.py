@@ -1,0 +1,223 @@
+"""How a group element moves an image or a feature map: L_g f = f o g^-1 (EQUATIONS.md A1-A4).
+
+    (L_g f)(x) = f(g^-1 x)        f on Z^2 (an image), paper eq. (3)
+    (L_g f)(h) = f(g^-1 h)        f on G (a feature map of a G-CNN)
+
+Arrays (README "Conventions"):
+    function on Z^2: shape (..., H, W); any leading (batch, channel) axes are carried along.
+    function on G:   shape (..., |H|, H, W); the group axis lists the point group in the
+                     canonical order of groups.py (r for p4, 4m + r for p4m), and plane s
+                     at pixel x holds f(t(x) . s).
+    Pixel (i, j) sits at (u, v) = (i - (H-1)/2, j - (W-1)/2): row and column offsets
+    from the array centre. For odd sizes the centre is a pixel; for even sizes it is the
+    point between the four middle pixels, and rotations turn about that point.
+    With these coordinates L_R(1) f == np.rot90(f, 1) (counter-clockwise as displayed)
+    and L_M f == np.flip(f, axis=-2) (the mirror flips the row axis), as in GrouPy.
+
+Translations that push content out of the frame obey `boundary`:
+    "zero"  content leaving the frame is lost, the uncovered part is 0 (default);
+    "wrap"  the frame is a torus: content leaving one side enters at the other;
+    "grow"  the frame is enlarged symmetrically (by |u| rows and |v| columns on each
+            side) so that nothing is lost; the centre stays the centre.
+Rotations and mirrors of a square frame about its centre never lose content.
+
+Each action comes twice: `*_literal` evaluates the definition pixel by pixel through the
+3x3 matrices of groups.py; the fast version uses np.rot90 / np.flip / shifts and a
+permutation of the group axis. Tests check they agree exactly.
+"""
+import numpy as np
+
+from . import groups
+
+BOUNDARIES = ("zero", "wrap", "grow")
+
+
+# ---------------------------------------------------------------- input checks
+
+def _check_boundary(boundary):
+    if boundary not in BOUNDARIES:
+        raise ValueError(f"boundary must be one of {BOUNDARIES}, got {boundary!r}")
+
+
+def _check_array(f, min_ndim, what):
+    a = np.asarray(f)
+    if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
+        raise TypeError(f"{what} must be a numeric array, got dtype {a.dtype}")
+    if a.ndim < min_ndim:
+        raise ValueError(f"{what} needs at least {min_ndim} axes, got shape {a.shape}")
+    return a
+
+
+def _check_square_if_turning(shape, g):
+    turns = np.any(g[:2, :2] != np.diag(np.diag(g[:2, :2])))
+    if turns and shape[-1] != shape[-2]:
+        raise ValueError(f"a quarter turn maps an H x W frame onto itself only if H == W; got {shape[-2]} x {shape[-1]}")
+
+
+def _single_element(g):
+    g = groups.check_member(g, "p4m")
+    if g.shape != (3, 3):
+        raise ValueError(f"expected one group element (a 3x3 matrix), got shape {g.shape}")
+    return g
+
+
+def _check_group_function(f, group):
+    f = _check_array(f, 3, "a function on G")
+    n = groups.order(group)
+    if f.shape[-3] != n:
+        raise ValueError(f"a function on {group} has a group axis of length |H| = {n} at axis -3; got shape {f.shape}")
+    return f
+
+
+# ---------------------------------------------------------------- coordinates
+
+def centred_coordinates(n):
+    """Offsets from the centre of n pixels, in half pixels: 2*i - (n-1), an integer for every n.
+
+    Halve them to get u (or v); for odd n they are all even and u is an integer.
+    """
+    return 2 * np.arange(n, dtype=np.int64) - (n - 1)
+
+
+def _index_from_half_pixels(c, n):
+    """Inverse of centred_coordinates: array index i with 2*i - (n-1) == c (c must have n's parity)."""
+    return (c + (n - 1)) // 2
+
+
+# ---------------------------------------------------------------- functions on Z^2
+
+def transform_image_literal(f, g, boundary="zero"):
+    """(L_g f)(x) = f(g^-1 x), computed pixel by pixel (naive O(H W) loop) (A1).
+
+    Parameters
+    ----------
+    f : array (..., H, W), a function on Z^2; leading axes are carried along.
+    g : int matrix (3, 3), an element of T, p4 or p4m.
+    boundary : "zero", "wrap" or "grow" (see the module header).
+
+    Notes
+    -----
+    For every output pixel x the homogeneous column of x is multiplied by the matrix
+    g^-1 and f is read at the resulting pixel. Coordinates are measured in half pixels
+    (groups.in_half_pixels) so that even-sized frames are exact too.
+    """
+    f = _check_array(f, 2, "an image")
+    g = _single_element(g)
+    _check_boundary(boundary)
+    _check_square_if_turning(f.shape, g)
+    H, W = f.shape[-2:]
+    Ho, Wo = H, W
+    if boundary == "grow":
+        Ho, Wo = H + 2 * abs(int(g[0, 2])), W + 2 * abs(int(g[1, 2]))
+    g_inv = groups.in_half_pixels(groups.inverse(g))
+    out = np.zeros(f.shape[:-2] + (Ho, Wo), dtype=f.dtype)
+    rows, cols = centred_coordinates(Ho), centred_coordinates(Wo)
+    for i in range(Ho):
+        for j in range(Wo):
+            x = np.array([rows[i], cols[j], 1])  # the output pixel, homogeneous, half pixels
+            y = g_inv @ x  # g^-1 x
+            a, b = _index_from_half_pixels(y[0], H), _index_from_half_pixels(y[1], W)
+            if boundary == "wrap":
+                a, b = a % H, b % W
+            if 0 <= a < H and 0 <= b < W:
+                out[..., i, j] = f[..., a, b]
+    return out
+
+
+def _shift(f, u, v, boundary):
+    """L_t(u, v) f: out[i + u, j + v] = f[i, j] on the last two axes."""
+    if boundary == "wrap":
+        return np.roll(f, (u, v), axis=(-2, -1))
+    H, W = f.shape[-2:]
+    if boundary == "grow":
+        pad = [(0, 0)] * (f.ndim - 2) + [(abs(u), abs(u)), (abs(v), abs(v))]
+        f = np.pad(f, pad)
+        H, W = f.shape[-2:]
+    out = np.zeros_like(f)
+    src_r, dst_r = slice(max(-u, 0), H - max(u, 0)), slice(max(u, 0), H - max(-u, 0))
+    src_c, dst_c = slice(max(-v, 0), W - max(v, 0)), slice(max(v, 0), W - max(-v, 0))
+    out[..., dst_r, dst_c] = f[..., src_r, src_c]
+    return out
+
+
+def transform_image(f, g, boundary="zero"):
+    """L_g f for f of shape (..., H, W), with np.rot90 / np.flip / a shift (fast form of A1).
+
+    For g = t(u, v) . M^m . R(r), L_g = L_t . L_M^m . L_R^r: rotate (np.rot90 by r), then
+    mirror the row axis if m = 1, then shift by (u, v). Equal to transform_image_literal.
+    """
+    f = _check_array(f, 2, "an image")
+    g = _single_element(g)
+    _check_boundary(boundary)
+    _check_square_if_turning(f.shape, g)
+    m, r, u, v = (int(p) for p in groups.parameters(g, "p4m"))
+    out = np.rot90(f, r, axes=(-2, -1))
+    if m:
+        out = np.flip(out, axis=-2)
+    return np.ascontiguousarray(_shift(out, u, v, boundary))
+
+
+# ---------------------------------------------------------------- functions on G
+
+def transform_group_function_literal(f, g, group, boundary="zero"):
+    """(L_g f)(h) = f(g^-1 h) for f on G, evaluated element by element (naive O(|H| H W)) (A4).
+
+    Parameters
+    ----------
+    f : array (..., |H|, H, W), plane s at pixel x holding f(t(x) . s).
+    g : int matrix (3, 3), an element of `group`.
+    group : "p4" or "p4m" ("T" is allowed: |H| = 1).
+
+    Notes
+    -----
+    For every output element h = t(x) . s the matrix g^-1 . h is formed, factored as
+    t(x') . s' (G7) and f is read at plane s', pixel x'.
+    """
+    f = _check_group_function(f, group)
+    g = groups.check_member(g, group)
+    g = _single_element(g)
+    _check_boundary(boundary)
+    _check_square_if_turning(f.shape, g)
+    H_pts = groups.point_group(group)
+    nH, H, W = f.shape[-3:]
+    Ho, Wo = H, W
+    if boundary == "grow":
+        Ho, Wo = H + 2 * abs(int(g[0, 2])), W + 2 * abs(int(g[1, 2]))
+    g_inv = groups.in_half_pixels(groups.inverse(g))
+    out = np.zeros(f.shape[:-2] + (Ho, Wo), dtype=f.dtype)
+    rows, cols = centred_coordinates(Ho), centred_coordinates(Wo)
+    for s_index, s in enumerate(H_pts):
+        for i in range(Ho):
+            for j in range(Wo):
+                h = groups.translation(rows[i], cols[j]) @ s  # h = t(x) . s, in half pixels
+                k = g_inv @ h  # g^-1 h
+                s_prime = groups.point_group_index(groups.split(k)[1], group)
+                a, b = _index_from_half_pixels(k[0, 2], H), _index_from_half_pixels(k[1, 2], W)
+                if boundary == "wrap":
+                    a, b = a % H, b % W
+                if 0 <= a < H and 0 <= b < W:
+                    out[..., s_index, i, j] = f[..., s_prime, a, b]
+    return out
+
+
+def group_axis_permutation(g, group):
+    """perm[s] = index of s_g^-1 . s, where s_g is the point-group part of g.
+
+    The plane that L_g puts at slot s comes from slot perm[s] of the input.
+    """
+    _, s_g = groups.split(_single_element(groups.check_member(g, group)))
+    s_inv = groups.point_group_index(groups.inverse(s_g), group)
+    return groups.cayley_table(group)[s_inv]
+
+
+def transform_group_function(f, g, group, boundary="zero"):
+    """L_g f for f of shape (..., |H|, H, W): permute the group axis, then move every plane (fast A4).
+
+    With g = t . s_g and h = t(x) . s:  g^-1 h = t(g^-1 x) . (s_g^-1 s), so
+    (L_g f)(x, s) = (L_g f_{s_g^-1 s})(x): plane s of the output is plane s_g^-1 s of the
+    input, moved by g as an image. Equal to transform_group_function_literal.
+    """
+    f = _check_group_function(f, group)
+    g = _single_element(groups.check_member(g, group))
+    perm = group_axis_permutation(g, group)
+    return transform_image(np.take(f, perm, axis=-3), g, boundary)
