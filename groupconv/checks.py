@@ -1,0 +1,108 @@
+"""The one residual function and the one check printer, shared by tests, tutorials and the report.
+
+    residual(a, b)  ->  Residual(value = max |a - b|, exact = (value == 0))
+
+A check compares two independently computed arrays and says which kind of agreement
+it expects:
+    "exact"    the residual must be exactly 0.0: integer-valued data, or operations
+               (permutations, sign flips, sums of integers) that float arithmetic
+               carries out without rounding;
+    "float"    the residual must be at most FLOAT_TOL * max(1, largest |value|):
+               round-off of float sums taken in a different order;
+    "nonzero"  the residual must be clearly non-zero (above the same bound): a
+               counterexample, e.g. a map that is *not* equivariant.
+Tolerances and the default seed live here and nowhere else.
+
+When the environment variable GROUPCONV_RESULTS names a file, every check is also
+appended to it as one JSON line; tutorials/run_all.py collects these into its table.
+"""
+import json
+import os
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+
+FLOAT_TOL = 1e-9
+SEED = 0
+KINDS = ("exact", "float", "nonzero")
+RESULTS = []
+
+
+@dataclass(frozen=True)
+class Residual:
+    value: float  # max |a - b| over all entries (0.0 for empty arrays)
+    exact: bool  # value == 0.0
+    scale: float  # max(1, largest |entry| of a or b), the scale FLOAT_TOL is relative to
+
+    def within_float_tolerance(self):
+        return self.value <= FLOAT_TOL * self.scale
+
+
+def residual(a, b):
+    """max |a - b| of two arrays of the same shape, and whether it is exactly zero."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        raise ValueError(f"residual compares arrays of one shape; got {a.shape} and {b.shape}")
+    if a.size == 0:
+        return Residual(0.0, True, 1.0)
+    diff = np.abs(a.astype(np.float64) - b.astype(np.float64)) if a.dtype != b.dtype else np.abs(a - b)
+    value = float(np.max(diff))
+    scale = max(1.0, float(np.max(np.abs(a))), float(np.max(np.abs(b))))
+    return Residual(value, value == 0.0, scale)
+
+
+def passes(res, kind):
+    """Does residual `res` meet the expectation `kind` ("exact", "float" or "nonzero")?"""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    if kind == "exact":
+        return res.exact
+    if kind == "float":
+        return res.within_float_tolerance()
+    return not res.within_float_tolerance()
+
+
+def _record(row):
+    RESULTS.append(row)
+    path = os.environ.get("GROUPCONV_RESULTS")
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(row) + "\n")
+
+
+def check(eq_id, what, lhs, rhs, kind="exact", elements="", why=""):
+    """Compare lhs with rhs, print one row, record it; return True on PASS.
+
+    eq_id    the EQUATIONS.md ID (e.g. "L2")
+    what     what is compared, in words
+    kind     "exact", "float" or "nonzero" (see the module header)
+    elements which group elements (or inputs) were tried
+    why      why the residual is exact, round-off, or must be non-zero
+    """
+    res = residual(lhs, rhs)
+    ok = passes(res, kind)
+    label = {"exact": "exactly 0" if res.exact else "NOT exactly 0",
+             "float": "exactly 0" if res.exact else "float round-off",
+             "nonzero": "non-zero (counterexample)" if ok else "zero: no counterexample"}[kind]
+    print(f"  [{'PASS' if ok else 'FAIL'}] {eq_id:<3} {what}")
+    if elements:
+        print(f"         elements: {elements}")
+    print(f"         max |LHS - RHS| = {res.value:.3g}   ({label}; expected {kind}){'  - ' + why if why else ''}")
+    _record({"id": eq_id, "what": what, "elements": str(elements), "residual": res.value, "kind": kind,
+             "exact": res.exact, "passed": bool(ok), "script": os.path.basename(sys.argv[0] or "")})
+    return ok
+
+
+def failures():
+    """The recorded checks that failed so far in this process."""
+    return [row for row in RESULTS if not row["passed"]]
+
+
+def finish():
+    """Print a one-line summary and exit with status 1 if any check failed (for tutorial scripts)."""
+    bad = failures()
+    print(f"\n{len(RESULTS) - len(bad)} of {len(RESULTS)} checks passed.")
+    if bad:
+        print("FAILED: " + ", ".join(sorted({row['id'] for row in bad})))
+        sys.exit(1)

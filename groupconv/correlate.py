@@ -1,0 +1,429 @@
+"""Planar, lifting and group correlations and convolutions (EQUATIONS.md C1-C6, L1-L7).
+
+    planar    (f * psi)(x) = sum_y sum_k f_k(y) psi_k(y - x)         x in Z^2   (C1)
+    lifting   (f * psi)(g) = sum_y sum_k f_k(y) psi_k(g^-1 y)        g in G     (L1)
+    group     (f * psi)(g) = sum_h sum_k f_k(h) psi_k(g^-1 h)        g, h in G  (L3)
+    true convolution       (f conv psi)(g) = sum_h f(h) psi(h^-1 g) = (f * psi_check)(g),
+                           psi_check(h) = psi(h^-1); on Z^2 psi_check(y) = psi(-y)  (L6)
+(here * is the correlation, written a star in the paper). Each has a second,
+"substituted" form obtained by y -> x + y, y -> g y or h -> g h, e.g.
+sum_y f(g y) psi(y); both forms are implemented literally.
+
+Arrays and coordinates (README "Conventions"; action.py):
+    f on Z^2   (B, C_in, H, W)              psi on Z^2  (C_out, C_in, k, k)
+    f on G     (B, C_in, |H|, H, W)         psi on G    (C_out, C_in, |H|, k, k)
+    output     (B, C_out, |H|, H', W')  (planar: (B, C_out, H', W'))
+Input, filter and output frames are all centred: pixel (i, j) of an n x n frame is at
+(u, v) = (i - (n-1)/2, j - (n-1)/2), measured from the common centre. So psi's centre
+pixel is the origin of the filter, and an even-sized filter turns about its geometric
+centre, as in GrouPy. Output pixel (i, j) of plane s holds the value at g = t(x) . s.
+
+Boundary modes (which x are computed; EQUATIONS.md C5):
+    "valid"     x where the moved filter lies inside the frame: H' = H - k + 1.
+    "same"      x on the input frame, f is zero outside it: H' = H (odd k only).
+    "full"      every x where the sum can be non-zero: H' = H + k - 1. The sum runs
+                over all of Z^2 for a finitely supported f, so translation equivariance
+                is exact (content is never cropped away).
+    "circular"  f is periodic (a torus); H' = H (odd k only). Translation
+                equivariance is exact for translations applied with wrap-around.
+Rotations and mirrors about the centre commute with every mode on square frames.
+
+Every correlation comes twice: `*_literal` is a direct transcription of the sum (a
+Python loop over the output elements g, each a sum over y or h computed through the
+3x3 matrices of groups.py), and the vectorised form expands the filter by every
+s in H (EQUATIONS.md L7, paper section 7) and calls one planar multi-channel
+correlation (engine.py). Tests check that the two agree.
+"""
+import numpy as np
+
+from . import action, engine, groups
+from .action import centred_coordinates
+
+MODES = engine.MODES
+FORMS = ("paper", "substituted")
+
+
+# ---------------------------------------------------------------- input checks
+
+def _numeric(a, what):
+    a = np.asarray(a)
+    if a.dtype == bool or not np.issubdtype(a.dtype, np.number):
+        raise TypeError(f"{what} must be a numeric array (int or float), got dtype {a.dtype}")
+    return a
+
+
+def _check_mode(mode, k):
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    engine.padding(k, mode)  # raises for an even k in "same"/"circular"
+
+
+def _check_form(form):
+    if form not in FORMS:
+        raise ValueError(f"form must be one of {FORMS}, got {form!r}")
+
+
+def _check_pair(f, psi, group, f_on_group, psi_on_group, mode):
+    """Validate shapes of a correlation's input and filter; return them as numeric arrays."""
+    f = _numeric(f, "the input f")
+    psi = _numeric(psi, "the filter psi")
+    nH = groups.order(group) if group is not None else 1
+    f_axes = "(B, C_in, |H|, H, W)" if f_on_group else "(B, C_in, H, W)"
+    psi_axes = "(C_out, C_in, |H|, k, k)" if psi_on_group else "(C_out, C_in, k, k)"
+    if f.ndim != (5 if f_on_group else 4):
+        raise ValueError(f"the input f must have shape {f_axes}, got shape {f.shape}")
+    if psi.ndim != (5 if psi_on_group else 4):
+        raise ValueError(f"the filter psi must have shape {psi_axes}, got shape {psi.shape}")
+    if psi.shape[-1] != psi.shape[-2]:
+        raise ValueError(f"the filter must be square (k x k), got {psi.shape[-2]} x {psi.shape[-1]}")
+    if f.shape[1] != psi.shape[1]:
+        raise ValueError(f"channel mismatch: f has C_in = {f.shape[1]} channels (axis 1) "
+                         f"but psi expects C_in = {psi.shape[1]} (axis 1)")
+    if f_on_group and f.shape[2] != nH:
+        raise ValueError(f"a feature map on {group} has a group axis of length {nH} (axis 2), got shape {f.shape}")
+    if psi_on_group and psi.shape[2] != nH:
+        raise ValueError(f"a filter on {group} has a group axis of length {nH} (axis 2), got shape {psi.shape}")
+    k = psi.shape[-1]
+    _check_mode(mode, k)
+    H, W = f.shape[-2:]
+    if mode == "valid" and (H < k or W < k):
+        raise ValueError(f"in 'valid' mode the filter ({k} x {k}) must fit inside the input ({H} x {W})")
+    return f, psi
+
+
+def _check_rotation_group(group):
+    if group not in ("p4", "p4m"):
+        raise ValueError(f"group must be 'p4' or 'p4m', got {group!r}")
+    return group
+
+
+def output_size(n, k, mode):
+    """Length of an output axis for an input axis of n pixels and a k-pixel filter."""
+    return n + 2 * engine.padding(k, mode) - k + 1
+
+
+# ---------------------------------------------------------------- literal helpers
+
+def _frame_points(H, W):
+    """Every pixel of a centred H x W frame as homogeneous columns (u, v, 1) in half pixels: (H*W, 3)."""
+    U, V = np.meshgrid(centred_coordinates(H), centred_coordinates(W), indexing="ij")
+    return np.stack([U.ravel(), V.ravel(), np.ones(U.size, dtype=np.int64)], axis=1)
+
+
+def _indices(U, V, H, W, boundary):
+    """Array indices of half-pixel coordinates (U, V) on an H x W frame, and which lie on it.
+
+    A point off the frame's pixel lattice (wrong parity) or outside the frame reads as 0;
+    with boundary "wrap" the frame is periodic.
+    """
+    on_lattice = ((U + H - 1) % 2 == 0) & ((V + W - 1) % 2 == 0)
+    a = action._index_from_half_pixels(U, H)
+    b = action._index_from_half_pixels(V, W)
+    if boundary == "wrap":
+        a, b = a % H, b % W
+    inside = on_lattice & (a >= 0) & (a < H) & (b >= 0) & (b < W)
+    return a, b, inside
+
+
+def _read(f, points, boundary):
+    """Values of f (..., H, W) at half-pixel points (N, >=2): zero outside ("zero") or periodic ("wrap")."""
+    H, W = f.shape[-2:]
+    a, b, inside = _indices(points[:, 0], points[:, 1], H, W, boundary)
+    out = np.zeros(f.shape[:-2] + (len(points),), dtype=f.dtype)
+    out[..., inside] = f[..., a[inside], b[inside]]
+    return out
+
+
+def _read_on_group(f, elements, group, boundary):
+    """Values of f (..., |H|, H, W) at group elements given as half-pixel matrices (N, 3, 3)."""
+    _, s = groups.split(elements)
+    s_index = groups.point_group_index(s, group)
+    H, W = f.shape[-2:]
+    a, b, inside = _indices(elements[:, 0, 2], elements[:, 1, 2], H, W, boundary)
+    out = np.zeros(f.shape[:-3] + (len(elements),), dtype=f.dtype)
+    out[..., inside] = f[..., s_index[inside], a[inside], b[inside]]
+    return out
+
+
+def _group_frame(H, W, group):
+    """Every element t(x) . s with x on a centred H x W frame, as half-pixel matrices (|H|*H*W, 3, 3).
+
+    Ordered like an array (|H|, H, W) flattened.
+    """
+    points = _frame_points(H, W)
+    t = groups.translation(points[:, 0], points[:, 1])
+    return (t[None] @ groups.point_group(group)[:, None]).reshape(-1, 3, 3)
+
+
+def _output_elements(Ho, Wo, group):
+    """(s index, i, j, g) for every output element g = t(x) . s, g in half pixels."""
+    rows, cols = centred_coordinates(Ho), centred_coordinates(Wo)
+    for s_index, s in enumerate(groups.point_group(group)):
+        for i in range(Ho):
+            for j in range(Wo):
+                yield s_index, i, j, groups.translation(rows[i], cols[j]) @ s
+
+
+def _sum_over_domain(f_values, psi_values):
+    """sum_y sum_k f_k(y) psi_k(...): f_values (B, C, N), psi_values (O, C, N) -> (B, O)."""
+    return np.einsum("bkn,okn->bo", f_values, psi_values)
+
+
+def _literal_setup(f, psi, mode, nH):
+    B, C = f.shape[:2]
+    O, k = psi.shape[0], psi.shape[-1]
+    H, W = f.shape[-2:]
+    Ho, Wo = output_size(H, k, mode), output_size(W, k, mode)
+    boundary = "wrap" if mode == "circular" else "zero"
+    out = np.zeros((B, O, nH, Ho, Wo), dtype=np.result_type(f, psi))
+    return out, boundary, k, H, W, Ho, Wo
+
+
+# ---------------------------------------------------------------- planar correlation (C1, C2)
+
+def planar_correlation_literal(f, psi, mode="valid", form="paper"):
+    """Planar multi-channel correlation by the literal double sum (naive O(H'W' * N) loop) (C1, C2).
+
+    Parameters
+    ----------
+    f : array (B, C_in, H, W)
+    psi : array (C_out, C_in, k, k)
+    mode : "valid", "same", "full" or "circular" (see the module header)
+    form : "paper"        (f * psi)(x) = sum_y sum_k f_k(y) psi_k(y - x), y over Z^2
+           "substituted"  (f * psi)(x) = sum_y sum_k f_k(x + y) psi_k(y), y over psi's support
+
+    Returns
+    -------
+    array (B, C_out, H', W')
+    """
+    f, psi = _check_pair(f, psi, None, False, False, mode)
+    _check_form(form)
+    out, boundary, k, H, W, Ho, Wo = _literal_setup(f, psi, mode, 1)
+    rows, cols = centred_coordinates(Ho), centred_coordinates(Wo)
+    # y runs over a window of Z^2 that contains every point where a term can be non-zero.
+    Y = _frame_points(H + 2 * k, W + 2 * k)
+    f_at_Y = _read(f, Y, boundary)
+    S = _frame_points(k, k)  # the support of psi
+    for i in range(Ho):
+        for j in range(Wo):
+            x = np.array([rows[i], cols[j], 0])
+            if form == "paper":
+                value = _sum_over_domain(f_at_Y, _read(psi, Y - x, "zero"))  # psi(y - x)
+            else:
+                value = _sum_over_domain(_read(f, S + x, boundary), _read(psi, S, "zero"))  # f(x + y) psi(y)
+            out[:, :, 0, i, j] = value
+    return out[:, :, 0]
+
+
+def planar_correlation(f, psi, mode="valid"):
+    """Planar multi-channel correlation, vectorised (C1): (B, C_in, H, W) x (C_out, C_in, k, k) -> (B, C_out, H', W')."""
+    f, psi = _check_pair(f, psi, None, False, False, mode)
+    return engine.planar_correlation(f, psi, mode)
+
+
+def planar_convolution(f, psi, mode="valid"):
+    """True planar convolution (f conv psi)(x) = sum_y f(y) psi(x - y) = (f * psi_check)(x), psi_check(y) = psi(-y)."""
+    f, psi = _check_pair(f, psi, None, False, False, mode)
+    return engine.planar_correlation(f, np.ascontiguousarray(psi[..., ::-1, ::-1]), mode)
+
+
+# ---------------------------------------------------------------- lifting correlation (L1)
+
+def lifting_correlation_literal(f, psi, group, mode="valid", form="paper"):
+    """Lifting correlation Z^2 -> G by the literal sum (naive loop over g, sum over y) (L1).
+
+    Parameters
+    ----------
+    f : array (B, C_in, H, W), a function on Z^2
+    psi : array (C_out, C_in, k, k), a filter on Z^2
+    group : "p4" or "p4m"
+    mode : see the module header
+    form : "paper"        (f * psi)(g) = sum_y sum_k f_k(y) psi_k(g^-1 y)
+           "substituted"  (f * psi)(g) = sum_y sum_k f_k(g y) psi_k(y)
+
+    Returns
+    -------
+    array (B, C_out, |H|, H', W'): plane s, pixel x holds the value at g = t(x) . s.
+    """
+    _check_rotation_group(group)
+    f, psi = _check_pair(f, psi, group, False, False, mode)
+    _check_form(form)
+    out, boundary, k, H, W, Ho, Wo = _literal_setup(f, psi, mode, groups.order(group))
+    Y = _frame_points(H + 2 * k, W + 2 * k)
+    f_at_Y = _read(f, Y, boundary)
+    S = _frame_points(k, k)
+    psi_on_S = _read(psi, S, "zero")
+    for s_index, i, j, g in _output_elements(Ho, Wo, group):
+        if form == "paper":
+            g_inv_y = Y @ groups.inverse(g).T  # g^-1 y for every y
+            value = _sum_over_domain(f_at_Y, _read(psi, g_inv_y, "zero"))
+        else:
+            g_y = S @ g.T  # g y for every y in psi's support
+            value = _sum_over_domain(_read(f, g_y, boundary), psi_on_S)
+        out[:, :, s_index, i, j] = value
+    return out
+
+
+def expand_lifting_filter(psi, group):
+    """The filter bank of the efficient lifting correlation (L7): bank[o, s] = L_s psi[o].
+
+    psi (C_out, C_in, k, k) -> (C_out, |H|, C_in, k, k), s in the canonical order.
+    """
+    psi = _numeric(psi, "the filter psi")
+    return np.stack([action.transform_image(psi, s) for s in groups.point_group(group)], axis=1)
+
+
+def lifting_correlation(f, psi, group, mode="valid"):
+    """Lifting correlation Z^2 -> G, vectorised (L1, L7): one planar correlation with the expanded bank.
+
+    (f * psi)(t(x) . s) = sum_y f(y) psi(s^-1 (y - x)) = (f * L_s psi)(x), so the |H| planes
+    of the output are the planar correlations of f with the |H| transformed filters.
+    Shapes as lifting_correlation_literal.
+    """
+    _check_rotation_group(group)
+    f, psi = _check_pair(f, psi, group, False, False, mode)
+    bank = expand_lifting_filter(psi, group)  # (O, |H|, C, k, k)
+    O, nH, C, k, _ = bank.shape
+    out = engine.planar_correlation(f, bank.reshape(O * nH, C, k, k), mode)
+    return out.reshape(f.shape[0], O, nH, *out.shape[-2:])
+
+
+def lifting_convolution_literal(f, psi, group, mode="valid", form="paper"):
+    """True lifting convolution by the literal sum (L6 for the first layer).
+
+    form "paper":        (f conv psi)(g) = sum_y f(y) psi(-(g^-1 y))
+    form "substituted":  (f conv psi)(g) = sum_y f(g y) psi(-y)
+    i.e. the lifting correlation with psi_check(y) = psi(-y), the Z^2 case of psi(h^-1).
+    """
+    _check_rotation_group(group)
+    f, psi = _check_pair(f, psi, group, False, False, mode)
+    _check_form(form)
+    out, boundary, k, H, W, Ho, Wo = _literal_setup(f, psi, mode, groups.order(group))
+    Y = _frame_points(H + 2 * k, W + 2 * k)
+    f_at_Y = _read(f, Y, boundary)
+    S = _frame_points(k, k)
+    minus = np.diag([-1, -1, 1])
+    psi_at_minus_S = _read(psi, S @ minus.T, "zero")
+    for s_index, i, j, g in _output_elements(Ho, Wo, group):
+        if form == "paper":
+            value = _sum_over_domain(f_at_Y, _read(psi, Y @ (minus @ groups.inverse(g)).T, "zero"))
+        else:
+            value = _sum_over_domain(_read(f, S @ g.T, boundary), psi_at_minus_S)
+        out[:, :, s_index, i, j] = value
+    return out
+
+
+def lifting_convolution(f, psi, group, mode="valid"):
+    """True lifting convolution, vectorised: the lifting correlation with psi turned by 180 degrees."""
+    _check_rotation_group(group)
+    f, psi = _check_pair(f, psi, group, False, False, mode)
+    return lifting_correlation(f, np.ascontiguousarray(psi[..., ::-1, ::-1]), group, mode)
+
+
+# ---------------------------------------------------------------- group correlation (L3)
+
+def group_correlation_literal(f, psi, group, mode="valid", form="paper"):
+    """Group correlation G -> G by the literal sum (naive loop over g, sum over h) (L3).
+
+    Parameters
+    ----------
+    f : array (B, C_in, |H|, H, W), a function on G
+    psi : array (C_out, C_in, |H|, k, k), a filter on G
+    group : "p4" or "p4m"
+    mode : see the module header
+    form : "paper"        (f * psi)(g) = sum_h sum_k f_k(h) psi_k(g^-1 h)
+           "substituted"  (f * psi)(g) = sum_h sum_k f_k(g h) psi_k(h)
+
+    Returns
+    -------
+    array (B, C_out, |H|, H', W')
+    """
+    _check_rotation_group(group)
+    f, psi = _check_pair(f, psi, group, True, True, mode)
+    _check_form(form)
+    out, boundary, k, H, W, Ho, Wo = _literal_setup(f, psi, mode, groups.order(group))
+    domain = _group_frame(H + 2 * k, W + 2 * k, group)  # every h where a term can be non-zero
+    f_on_domain = _read_on_group(f, domain, group, boundary)
+    support = _group_frame(k, k, group)  # psi's support
+    psi_on_support = psi.reshape(psi.shape[:2] + (-1,))
+    for s_index, i, j, g in _output_elements(Ho, Wo, group):
+        if form == "paper":
+            g_inv_h = groups.inverse(g) @ domain
+            value = _sum_over_domain(f_on_domain, _read_on_group(psi, g_inv_h, group, "zero"))
+        else:
+            g_h = g @ support
+            value = _sum_over_domain(_read_on_group(f, g_h, group, boundary), psi_on_support)
+        out[:, :, s_index, i, j] = value
+    return out
+
+
+def expand_group_filter(psi, group):
+    """The filter bank of the efficient group correlation (L7): bank[o, s] = L_s psi[o].
+
+    psi (C_out, C_in, |H|, k, k) -> (C_out, |H|, C_in, |H|, k, k): for every s each
+    plane is moved by s and the group axis is permuted (action.transform_group_function).
+    """
+    psi = _numeric(psi, "the filter psi")
+    return np.stack([action.transform_group_function(psi, s, group) for s in groups.point_group(group)], axis=1)
+
+
+def group_correlation(f, psi, group, mode="valid"):
+    """Group correlation G -> G, vectorised (L3, L7).
+
+    (f * psi)(t(x) . s) = sum_h f(h) (L_s psi)(t(x)^-1 h): a planar correlation over the
+    C_in * |H| input planes with the |H| transformed filters. Shapes as the literal form.
+    """
+    _check_rotation_group(group)
+    f, psi = _check_pair(f, psi, group, True, True, mode)
+    bank = expand_group_filter(psi, group)  # (O, |H|, C, |H|, k, k)
+    O, nH, C, _, k, _ = bank.shape
+    B, _, _, H, W = f.shape
+    out = engine.planar_correlation(f.reshape(B, C * nH, H, W), bank.reshape(O * nH, C * nH, k, k), mode)
+    return out.reshape(B, O, nH, *out.shape[-2:])
+
+
+def reverse_filter(psi, group):
+    """psi_check(h) = psi(h^-1) for a filter on G, psi (..., |H|, k, k) (L6).
+
+    Computed literally: for every element h = t(z) . s of the support, h^-1 is formed
+    and psi is read there.
+    """
+    psi = _numeric(psi, "the filter psi")
+    k = psi.shape[-1]
+    support = _group_frame(k, k, group)
+    values = _read_on_group(psi, groups.inverse(support), group, "zero")
+    return values.reshape(psi.shape)
+
+
+def group_convolution_literal(f, psi, group, mode="valid", form="paper"):
+    """True group convolution by the literal sum (L6).
+
+    form "paper":        (f conv psi)(g) = sum_h f(h) psi(h^-1 g)
+    form "substituted":  (f conv psi)(g) = sum_h f(g h) psi(h^-1)
+    """
+    _check_rotation_group(group)
+    f, psi = _check_pair(f, psi, group, True, True, mode)
+    _check_form(form)
+    out, boundary, k, H, W, Ho, Wo = _literal_setup(f, psi, mode, groups.order(group))
+    domain = _group_frame(H + 2 * k, W + 2 * k, group)
+    domain_inv = groups.inverse(domain)
+    f_on_domain = _read_on_group(f, domain, group, boundary)
+    support = _group_frame(k, k, group)
+    # h runs over the elements whose inverse lies in psi's support: h = z^-1 for z in it.
+    h_set = groups.inverse(support)
+    psi_at_h_inv = psi.reshape(psi.shape[:2] + (-1,))
+    for s_index, i, j, g in _output_elements(Ho, Wo, group):
+        if form == "paper":
+            h_inv_g = domain_inv @ g
+            value = _sum_over_domain(f_on_domain, _read_on_group(psi, h_inv_g, group, "zero"))
+        else:
+            value = _sum_over_domain(_read_on_group(f, g @ h_set, group, boundary), psi_at_h_inv)
+        out[:, :, s_index, i, j] = value
+    return out
+
+
+def group_convolution(f, psi, group, mode="valid"):
+    """True group convolution, vectorised: f conv psi = f * psi_check with psi_check(h) = psi(h^-1) (L6)."""
+    _check_rotation_group(group)
+    f, psi = _check_pair(f, psi, group, True, True, mode)
+    return group_correlation(f, reverse_filter(psi, group), group, mode)
