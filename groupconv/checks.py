@@ -106,3 +106,31 @@ def finish():
     if bad:
         print("FAILED: " + ", ".join(sorted({row['id'] for row in bad})))
         sys.exit(1)
+
+
+def chain(eq_id, what, lines, kind="exact", elements="", why=""):
+    """Check a proof chain line by line: each line is its own array, each must equal the next.
+
+    lines: a list of (label, array), in the order the proof writes them. Prints a table
+    with each line's largest |value| and the residual to the next line, records one
+    check per step (ID, "what: line i = line i+1"), and returns True if all steps pass.
+    """
+    print(f"  {eq_id}: {what}")
+    width = max(len(label) for label, _ in lines)
+    ok = True
+    for n, (label, value) in enumerate(lines):
+        value = np.asarray(value)
+        row = f"    line {n + 1}: {label:<{width}}  max|value| = {float(np.max(np.abs(value))) if value.size else 0.0:<10.4g}"
+        if n + 1 < len(lines):
+            res = residual(value, lines[n + 1][1])
+            step_ok = passes(res, kind)
+            ok &= step_ok
+            row += f" |line {n + 1} - line {n + 2}| = {res.value:.3g} [{'PASS' if step_ok else 'FAIL'}]"
+            _record({"id": eq_id, "what": f"{what}: line {n + 1} = line {n + 2}", "elements": str(elements),
+                     "residual": res.value, "kind": kind, "exact": res.exact, "passed": bool(step_ok),
+                     "script": os.path.basename(sys.argv[0] or "")})
+        print(row)
+    if elements:
+        print(f"    elements: {elements}")
+    print(f"    ({kind}{'; ' + why if why else ''})")
+    return ok

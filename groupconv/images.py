@@ -1,0 +1,28 @@
+"""Test images that need no download: the photograph matplotlib ships, and small synthetic signals."""
+import numpy as np
+
+
+def photograph(size=129):
+    """The grace_hopper.jpg photograph shipped with matplotlib, grey, float64 in [0, 1], size x size.
+
+    A centred square crop resized by block averaging / sampling to `size` pixels a side
+    (odd by default, so the frame has a centre pixel and quarter turns are exact).
+    """
+    import matplotlib.cbook as cbook
+    import matplotlib.image as mpimg
+
+    if not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"size must be a positive integer, got {size!r}")
+    with cbook.get_sample_data("grace_hopper.jpg") as fh:
+        rgb = mpimg.imread(fh, format="jpg").astype(np.float64) / 255.0
+    grey = rgb[..., :3] @ np.array([0.299, 0.587, 0.114])
+    n = min(grey.shape)
+    top, left = (grey.shape[0] - n) // 2, (grey.shape[1] - n) // 2
+    square = grey[top:top + n, left:left + n]
+    idx = (np.arange(size) * n) // size  # nearest-neighbour sampling of the crop
+    return np.ascontiguousarray(square[np.ix_(idx, idx)])
+
+
+def integer_image(shape, rng, low=-3, high=3):
+    """Random integer-valued float64 array in [low, high]: float sums of these are exact."""
+    return rng.integers(low, high + 1, size=shape).astype(np.float64)
