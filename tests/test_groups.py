@@ -40,7 +40,7 @@ def test_p4_matrix_matches_G5(r):
     assert np.array_equal(g, expected)
 
 
-@pytest.mark.parametrize("m, r", itertools.product(range(2), range(4)))
+@pytest.mark.parametrize("m, r", list(itertools.product(range(2), range(4))))
 def test_p4m_matrix_matches_G6(m, r):
     sign = (-1) ** m
     a = HAND_R[r]
