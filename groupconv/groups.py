@@ -127,6 +127,27 @@ def identity():
 
 # ---------------------------------------------------------------- reading elements
 
+def _read_parameters(g, group):
+    """Parameters read off the matrices g, and a mask of the matrices that really are in `group`.
+
+    The parameters are read from the entries (translation column; (sin, cos) in the
+    second row, which every element of G6 has; det = (-1)^m), then the element is
+    rebuilt from them: a matrix is a member exactly when the rebuilt one equals it.
+    """
+    u, v = g[..., 0, 2], g[..., 1, 2]
+    if group == "T":
+        params = (u, v)
+    else:
+        c, s = g[..., 1, 1], g[..., 1, 0]
+        hit = (COS == c[..., None]) & (SIN == s[..., None])  # r is where (COS, SIN) == (c, s)
+        r = np.where(hit.any(-1), hit.argmax(-1), 0)
+        m = (g[..., 0, 0] * c - g[..., 0, 1] * s == -1).astype(np.int64)  # det of the linear part
+        params = (r, u, v) if group == "p4" else (m, r, u, v)
+    rebuilt = element(group, *params)
+    member = np.all(rebuilt == g, axis=(-2, -1))
+    return tuple(np.asarray(p, dtype=np.int64) for p in params), member
+
+
 def parameters(g, group):
     """Matrix -> parameters: (u, v) for T, (r, u, v) for p4, (m, r, u, v) for p4m.
 
@@ -134,40 +155,18 @@ def parameters(g, group):
     """
     _check_group(group)
     g = as_element(g)
-    u, v = g[..., 0, 2], g[..., 1, 2]
-    if group == "T":
-        params = (u, v)
-    else:
-        c, s = g[..., 1, 1], g[..., 1, 0]  # second row is (sin, cos) for every m
-        # r is the index where (COS, SIN) equals (c, s); -1 if there is none.
-        hit = (COS == c[..., None]) & (SIN == s[..., None])
-        r = np.where(hit.any(-1), hit.argmax(-1), 0)
-        # det of the linear part [[a, b], [s, c]] is (-1)^m.
-        m = (g[..., 0, 0] * c - g[..., 0, 1] * s == -1).astype(np.int64)
-        params = (r, u, v) if group == "p4" else (m, r, u, v)
-        if not np.all(hit.any(-1)):
-            raise ValueError(f"not an element of {group}: linear part is not a quarter-turn (rotation/mirror) matrix")
-    rebuilt = element(group, *params)
-    if not np.array_equal(rebuilt, g):
-        bad = np.argwhere(np.any(rebuilt != g, axis=(-2, -1)))
-        raise ValueError(f"not an element of {group}: matrix {g[tuple(bad[0])].tolist() if bad.size else g.tolist()} "
-                         f"is not of the form of EQUATIONS.md {dict(T='G4', p4='G5', p4m='G6')[group]}")
-    return tuple(np.asarray(p, dtype=np.int64) for p in params)
+    params, member = _read_parameters(g, group)
+    if not np.all(member):
+        bad = g[tuple(np.argwhere(~member)[0])] if g.ndim > 2 else g
+        raise ValueError(f"not an element of {group}: the matrix {bad.tolist()} is not of the form "
+                         f"of EQUATIONS.md {dict(T='G4', p4='G5', p4m='G6')[group]}")
+    return params
 
 
 def is_member(g, group):
     """Boolean array: which matrices of g belong to `group` (no exception)."""
     _check_group(group)
-    a = as_element(g)
-    flat = a.reshape(-1, 3, 3)
-    out = np.empty(len(flat), dtype=bool)
-    for i, gi in enumerate(flat):
-        try:
-            parameters(gi, group)
-            out[i] = True
-        except ValueError:
-            out[i] = False
-    return out.reshape(a.shape[:-2])
+    return _read_parameters(as_element(g), group)[1]
 
 
 def check_member(g, group):
