@@ -1,13 +1,13 @@
 """Planar, lifting and group correlations and convolutions (EQUATIONS.md C1-C6, L1-L7).
 
-    planar    (f * psi)(x) = sum_y sum_k f_k(y) psi_k(y - x)         x in Z^2   (C1)
-    lifting   (f * psi)(g) = sum_y sum_k f_k(y) psi_k(g^-1 y)        g in G     (L1)
-    group     (f * psi)(g) = sum_h sum_k f_k(h) psi_k(g^-1 h)        g, h in G  (L3)
-    true convolution       (f conv psi)(g) = sum_h f(h) psi(h^-1 g) = (f * psi_check)(g),
-                           psi_check(h) = psi(h^-1); on Z^2 psi_check(y) = psi(-y)  (L6)
-(here * is the correlation, written a star in the paper). Each has a second,
-"substituted" form obtained by y -> x + y, y -> g y or h -> g h, e.g.
-sum_y f(g y) psi(y); both forms are implemented literally.
+    planar    (f ⋆ ψ)(x) = Σ_y Σ_k f_k(y) ψ_k(y − x)          x ∈ Z²      (C1)
+    lifting   (f ⋆ ψ)(g) = Σ_y Σ_k f_k(y) ψ_k(g⁻¹y)           g ∈ G       (L1)
+    group     (f ⋆ ψ)(g) = Σ_h Σ_k f_k(h) ψ_k(g⁻¹h)           g, h ∈ G    (L3)
+    true convolution  (f ∗ ψ)(g) = Σ_h f(h) ψ(h⁻¹g) = (f ⋆ ψ̌)(g),  ψ̌(h) = ψ(h⁻¹);
+                      on Z² this is ψ̌(y) = ψ(−y)                               (L6)
+⋆ is the correlation of the paper (what deep learning calls convolution), ∗ the true
+convolution. Each has a second, "substituted" form obtained by y ↦ x + y, y ↦ g y or
+h ↦ g h, e.g. Σ_y f(g y) ψ(y); both forms are implemented literally.
 
 Arrays and coordinates (README "Conventions"; action.py):
     f on Z^2   (B, C_in, H, W)              psi on Z^2  (C_out, C_in, k, k)
