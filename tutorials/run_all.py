@@ -142,16 +142,15 @@ def summarise(runs, claims):
         counterexamples = [r for r in rows_for_id if r["kind"] == "nonzero"]
         worst = max((r["residual"] for r in equalities), default=None)
         kinds = []
-        if equalities:
-            kinds.append("exact" if all(r["kind"] == "exact" for r in equalities) else
-                         "float" if all(r["kind"] == "float" for r in equalities) else "exact+float")
+        if equalities:  # "float" as soon as one equality allows round-off
+            kinds.append("exact" if all(r["kind"] == "exact" for r in equalities) else "float")
         if counterexamples:
             kinds.append("nonzero")
         never_checked = [n for n in claimed_by.get(eq_id, []) if not any(n == m for m, _ in checked.get(eq_id, []))]
         if statement is None:
             status, note = "FAIL", "not an inventory ID"
         elif not tutorials:
-            status, note = "MISSING", f"no tutorial yet (section {statement.section}: {inventory.SECTIONS[statement.section]})"
+            status, note = "MISSING", f"no tutorial yet (section {statement.section}: {inventory.SECTIONS[statement.section].split(' (')[0]})"
         elif any(not r["passed"] for r in rows_for_id):
             status, note = "FAIL", f"{sum(not r['passed'] for r in rows_for_id)} of {len(rows_for_id)} checks failed"
         elif never_checked:
