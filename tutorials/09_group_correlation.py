@@ -1,0 +1,376 @@
+"""Tutorial 09 - the group correlation G -> G and its two equivariance proofs (EQUATIONS.md L3, L4, L5).
+
+Claim: a layer that takes a function on G (the output of a lifting layer) and returns a
+function on G is
+
+    L3   (f * psi)(g) = sum_h sum_k f_k(h) psi_k(g^-1 h)      (paper)
+                      = sum_h sum_k f_k(g h) psi_k(h)         (blog; substitute h -> g h)
+
+with h running over the group G. It is equivariant, and there are two proofs, both
+computed here line by line, every line as its own array:
+
+    L4 (blog)   ((L_u f) * psi)(g) = sum_h f(u^-1 g h) psi(h) = (f * psi)(u^-1 g) = (L_u (f * psi))(g)
+    L5 (paper)  ((L_u f) * psi)(g) = sum_h f(u^-1 h) psi(g^-1 h) = sum_h f(h) psi(g^-1 u h)
+                                   = sum_h f(h) psi((u^-1 g)^-1 h) = (L_u (f * psi))(g)
+
+for every u in the point groups of p4 and p4m and some elements with a shift. With
+integer data every residual is exactly 0.0.
+
+Run:  python3 tutorials/09_group_correlation.py
+"""
+IDS = ("L3", "L4", "L5")
+
+# %% [markdown]
+# ## Why a second kind of layer
+#
+# The lifting layer of tutorial 08 turns an image into a function on G: |H| planes,
+# plane s at pixel x holding the value at g = t(x) . s. The next layer has to take such
+# a function as its input. The recipe is the same as before - "move the filter by g,
+# multiply, add up" - but now the filter psi is also a function on G (|H| planes of
+# k x k weights per input channel) and the sum runs over group elements h instead of
+# pixels y:
+#
+#     (f * psi)(g) = sum_h f(g h) psi(h).
+#
+# The product g h is the matrix product of tutorial 02, so "move the filter by g" now
+# moves the planes of the filter around as well as turning and shifting each plane.
+#
+# In this tutorial nothing is vectorised except the right-hand sides we compare with.
+# Every sum over h is written the way the formula is written: the elements h are listed
+# as 3 x 3 integer matrices, the products like u^-1 g h are formed with `@`, and the
+# function is read at the resulting element by splitting it as t(x) . s (G7).
+#
+# Boundary: the proofs substitute h -> g h or h -> u h, which must be a bijection of the
+# set summed over. That holds for the whole infinite group, and it holds on a torus:
+# we let every function live on an n x n torus ("circular" mode; a shift that leaves one
+# side comes back on the other) so that every sum runs over a whole (finite) group,
+# |H| * n * n elements. Turns about the centre also map an ordinary square frame to
+# itself, which we use in the "valid" checks of L3.
+
+# %%
+import os
+import sys
+
+import numpy as np
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)  # run from a fresh clone without installing the package
+from groupconv import action, checks, correlate, groups, images  # noqa: E402
+
+INT_WHY = "integer-valued data: every product and sum is an exact integer in float64"
+FLOAT_WHY = "random float data: the same products added in a different order"
+
+
+# %% [markdown]
+# ## Tools written from the definitions
+#
+# * `frame_elements(group, n)`: every element t(x) . s with x on a centred n x n frame,
+#   as an array (|H|, n, n, 3, 3) in the storage order of a function on G.
+# * `value_on_group(F, g, group, period)`: F(g) for F stored as (..., |H|, n, n): split
+#   g = t(x) . s, read plane s at pixel x. Off the frame the value is 0; with `period=n`
+#   the pixel is first brought back onto the n x n torus.
+
+# %%
+def frame_elements(group, n):
+    """Every t(x) . s for x on a centred n x n frame (n odd): shape (|H|, n, n, 3, 3)."""
+    c = (n - 1) // 2
+    u, v = np.meshgrid(np.arange(n) - c, np.arange(n) - c, indexing="ij")
+    return groups.translation(u, v)[None] @ groups.point_group(group)[:, None, None]
+
+
+def value_on_group(F, g, group, period=None):
+    """F(g) for F (..., |H|, n, n) at elements g (S..., 3, 3): result F.shape[:-3] + S."""
+    _, s = groups.split(g)  # g = t(x) . s
+    plane = groups.point_group_index(s, group)
+    n = F.shape[-1]
+    c = (n - 1) // 2
+    u, v = g[..., 0, 2], g[..., 1, 2]
+    if period is not None:  # the torus: bring the pixel back to the centred range
+        u = (u + period // 2) % period - period // 2
+        v = (v + period // 2) % period - period // 2
+    i, j = u + c, v + c
+    inside = (i >= 0) & (i < n) & (j >= 0) & (j < n)
+    return np.where(inside, F[..., plane, np.clip(i, 0, n - 1), np.clip(j, 0, n - 1)], 0)
+
+
+# %% [markdown]
+# ## A tiny example to check by hand: a 1 x 1 filter only mixes the planes
+#
+# Take p4, a one-pixel frame and a one-pixel filter. Then f and psi are just 4 numbers
+# each, f(R(r)) and psi(R(r)), and the sum over h = R(r') reads
+#
+#     (f * psi)(R(r)) = sum_r' f(R(r) R(r')) psi(R(r')) = sum_r' f(R(r + r')) psi(R(r')),
+#
+# a correlation around a circle of 4 slots (quarter turns add up modulo 4). Turning
+# the input by R(1) moves f(R(r)) to slot r + 1 - and the output moves by one slot too.
+
+# %%
+def tiny_example():
+    f = np.array([1, 2, 0, -1], dtype=np.float64)  # f(R(0)), ..., f(R(3))
+    psi = np.array([3, 0, 1, 0], dtype=np.float64)  # psi(R(0)), ..., psi(R(3))
+    print("f   at R(0..3):", f.astype(int).tolist())
+    print("psi at R(0..3):", psi.astype(int).tolist())
+    by_hand = np.zeros(4)
+    for r in range(4):
+        terms = [f[(r + rp) % 4] * psi[rp] for rp in range(4)]
+        by_hand[r] = sum(terms)
+        print(f"  (f*psi)(R({r})) = " + " + ".join(f"f(R({(r + rp) % 4}))psi(R({rp}))" for rp in range(4))
+              + f" = {' + '.join(f'{t + 0.0:g}' for t in terms)} = {by_hand[r]:g}")
+    F, P = f.reshape(1, 1, 4, 1, 1), psi.reshape(1, 1, 4, 1, 1)
+    out = correlate.group_correlation(F, P, "p4", "valid").ravel()
+    checks.check("L3", "tiny example: the four sums by hand vs group_correlation (vectorised)", by_hand, out,
+                 "exact", "R(0), R(1), R(2), R(3)", INT_WHY)
+    turned = action.transform_group_function(F, groups.rotation(1), "p4")
+    out_turned = correlate.group_correlation(turned, P, "p4", "valid").ravel()
+    print("L_R(1) f at R(0..3):", turned.ravel().astype(int).tolist(), "-> output", out_turned.astype(int).tolist())
+    checks.check("L4", "tiny example: turning the input by R(1) moves the output one slot along",
+                 out_turned, np.roll(by_hand, 1), "exact", "u = R(1)", INT_WHY)
+
+
+# %% [markdown]
+# ## L3: both forms, literally, against the vectorised version
+#
+# Paper form: for every output element g and every h where f can be non-zero, form
+# g^-1 h and read psi there. Blog form: for every g and every h in the filter's support,
+# form g h and read f there. Both sum over h and the input channels k. The vectorised
+# `correlate.group_correlation` instead builds |H| transformed filters and calls one
+# planar correlation (tutorial 11). Sizes: 2 input channels, 2 output channels, a 7 x 7
+# frame, 3 x 3 filters; "valid" mode and "circular" mode (the torus).
+
+# %%
+def group_correlation_paper(f, psi, group, n_out, period=None):
+    """(f * psi)(g) = sum_h sum_k f_k(h) psi_k(g^-1 h), h over every element where f lives."""
+    g = frame_elements(group, n_out).reshape(-1, 3, 3)
+    h = frame_elements(group, f.shape[-1]).reshape(-1, 3, 3)
+    g_inv_h = groups.inverse(g)[:, None] @ h[None]  # (N_g, N_h, 3, 3)
+    psi_at = value_on_group(psi, g_inv_h, group, period)  # (O, K, N_g, N_h); 0 off psi's support
+    f_at = value_on_group(f, h, group)  # (K, N_h)
+    out = np.einsum("kh,okgh->og", f_at, psi_at)
+    return out.reshape(psi.shape[0], groups.order(group), n_out, n_out)
+
+
+def group_correlation_blog(f, psi, group, n_out, period=None):
+    """(f * psi)(g) = sum_h sum_k f_k(g h) psi_k(h), h over the filter's support."""
+    g = frame_elements(group, n_out).reshape(-1, 3, 3)
+    h = frame_elements(group, psi.shape[-1]).reshape(-1, 3, 3)
+    f_at = value_on_group(f, g[:, None] @ h[None], group, period)  # (K, N_g, N_h)
+    psi_at = value_on_group(psi, h, group)  # (O, K, N_h)
+    out = np.einsum("kgh,okh->og", f_at, psi_at)
+    return out.reshape(psi.shape[0], groups.order(group), n_out, n_out)
+
+
+def check_L3(rng):
+    n, k = 7, 3
+    for kind in ("exact", "float"):
+        for group in ("p4", "p4m"):
+            nH = groups.order(group)
+            if kind == "exact":
+                f, psi = images.integer_image((2, nH, n, n), rng), images.integer_image((2, 2, nH, k, k), rng)
+            else:
+                f, psi = rng.standard_normal((2, nH, n, n)), rng.standard_normal((2, 2, nH, k, k))
+            why = INT_WHY if kind == "exact" else FLOAT_WHY
+            for mode, n_out, period in (("valid", n - k + 1, None), ("circular", n, n)):
+                vectorised = correlate.group_correlation(f[None], psi, group, mode)[0]
+                elements = f"all {nH * n_out ** 2} output elements g of {group}"
+                checks.check("L3", f"{group} {mode}: sum_h f(h) psi(g^-1 h) (paper, literal) vs vectorised",
+                             group_correlation_paper(f, psi, group, n_out, period), vectorised, kind, elements, why)
+                checks.check("L3", f"{group} {mode}: sum_h f(g h) psi(h) (blog, literal) vs vectorised",
+                             group_correlation_blog(f, psi, group, n_out, period), vectorised, kind, elements, why)
+    # the library's own literal transcriptions (a third implementation) agree as well
+    f, psi = images.integer_image((1, 2, 4, 5, 5), rng), images.integer_image((2, 2, 4, k, k), rng)
+    for form in ("paper", "substituted"):
+        checks.check("L3", f"p4 valid: correlate.group_correlation_literal(form={form!r}) vs vectorised",
+                     correlate.group_correlation_literal(f, psi, "p4", "valid", form=form),
+                     correlate.group_correlation(f, psi, "p4", "valid"), "exact",
+                     "all output elements of p4", INT_WHY)
+
+
+# %% [markdown]
+# ## The elements u we try
+#
+# All of the point group (every turn, and for p4m every mirror) and three elements that
+# combine a shift with a turn or a mirror.
+
+# %%
+def test_elements(group):
+    H = list(groups.point_group(group))
+    params = ((1, 2, -1), (3, 0, 2), (2, -2, 1)) if group == "p4" else ((1, 1, 2, -1), (0, 3, 0, 2), (1, 2, -2, 1))
+    return H + [groups.element(group, *p) for p in params]
+
+
+# %% [markdown]
+# ## L4, the blog's proof, line by line
+#
+# Start from the left side and unfold definitions:
+#
+#     line 1   ((L_u f) * psi)(g)             the moved input, correlated (library, vectorised)
+#     line 2   sum_h [L_u f](g h) psi(h)      the definition L3 applied to the moved input L_u f,
+#                                             where L_u f is first computed as an array by reading
+#                                             f at u^-1 h for every h (A4)
+#     line 3   sum_h f(u^-1 g h) psi(h)       the same, with [L_u f](g h) = f(u^-1 (g h)) and the
+#                                             matrix u^-1 g h formed directly
+#     line 4   (f * psi)(u^-1 g)              the correlation of f (computed once, literally),
+#                                             read at the element u^-1 g
+#     line 5   (L_u (f * psi))(g)             the correlation of f moved by u (library, vectorised)
+#
+# Lines 3 and 4 are equal because (f * psi)(u^-1 g) = sum_h f((u^-1 g) h) psi(h) and the
+# matrix product is associative. Each line is an array over every output element g of a
+# 5 x 5 torus and every u tried, stacked along a first axis.
+
+# %%
+def check_L4(rng, kind="exact"):
+    n, k = 5, 3
+    for group in ("p4", "p4m"):
+        nH = groups.order(group)
+        if kind == "exact":
+            f, psi = images.integer_image((2, nH, n, n), rng), images.integer_image((1, 2, nH, k, k), rng)
+        else:
+            f, psi = rng.standard_normal((2, nH, n, n)), rng.standard_normal((1, 2, nH, k, k))
+        us = test_elements(group)
+        g = frame_elements(group, n).reshape(-1, 3, 3)  # every output element
+        h = frame_elements(group, k).reshape(-1, 3, 3)  # the support of psi
+        all_h = frame_elements(group, n)  # every element of the torus group, in storage order
+        psi_h = value_on_group(psi, h, group)  # (1, K, N_h)
+        f_star_psi = np.einsum("kgh,okh->og", value_on_group(f, g[:, None] @ h[None], group, n), psi_h)
+        lines = {name: [] for name in range(5)}
+        out_f = correlate.group_correlation(f[None], psi, group, "circular")[0]
+        for u in us:
+            u_inv = groups.inverse(u)
+            moved = action.transform_group_function(f, u, group, "wrap")
+            lines[0].append(correlate.group_correlation(moved[None], psi, group, "circular")[0])
+            L_u_f = value_on_group(f, u_inv @ all_h, group, n)  # [L_u f](h) = f(u^-1 h), as an array
+            line2 = np.einsum("kgh,okh->og", value_on_group(L_u_f, g[:, None] @ h[None], group, n), psi_h)
+            lines[1].append(line2.reshape(1, nH, n, n))
+            u_inv_g_h = u_inv @ g[:, None] @ h[None]  # the matrices u^-1 g h
+            line3 = np.einsum("kgh,okh->og", value_on_group(f, u_inv_g_h, group, n), psi_h)
+            lines[2].append(line3.reshape(1, nH, n, n))
+            line4 = value_on_group(f_star_psi.reshape(1, nH, n, n), u_inv @ g, group, n)  # (f*psi)(u^-1 g)
+            lines[3].append(line4.reshape(1, nH, n, n))
+            lines[4].append(action.transform_group_function(out_f, u, group, "wrap"))
+        labels = ["((L_u f) * psi)(g)", "sum_h [L_u f](g h) psi(h)", "sum_h f(u^-1 g h) psi(h)",
+                  "(f * psi)(u^-1 g)", "(L_u (f * psi))(g)"]
+        checks.chain("L4", f"{group}: the blog's proof ({kind} data)",
+                     [(label, np.stack(lines[i])) for i, label in enumerate(labels)], kind,
+                     elements=", ".join(groups.name(u) for u in us) + f"; every g of the {n} x {n} torus",
+                     why=INT_WHY if kind == "exact" else FLOAT_WHY)
+
+
+# %% [markdown]
+# ## L5, the paper's proof, line by line
+#
+#     line 1   ((L_u f) * psi)(g)                the moved input, correlated (library)
+#     line 2   sum_h f(u^-1 h) psi(g^-1 h)       the paper's form L3 for L_u f = f o u^-1
+#     line 3   sum_h f(h) psi(g^-1 u h)          substitute h -> u h (a bijection of G)
+#     line 4   sum_h f(h) psi((u^-1 g)^-1 h)     G2: (u^-1 g)^-1 = g^-1 u; here the matrix
+#                                                (u^-1 g)^-1 is formed by inverting u^-1 g
+#     line 5   (f * psi)(u^-1 g)                 the correlation of f (paper form, literal), read at u^-1 g
+#     line 6   (L_u (f * psi))(g)                the output moved by u (library)
+#
+# The sums over h run over the whole torus group, |H| * 25 elements; psi is read at
+# g^-1 h with its pixel brought back onto the torus, and is zero off its 3 x 3 support.
+# The crucial step is line 2 -> line 3: it only holds because h -> u h runs through
+# every element of the group exactly once.
+
+# %%
+def check_L5(rng, kind="exact"):
+    n, k = 5, 3
+    for group in ("p4", "p4m"):
+        nH = groups.order(group)
+        if kind == "exact":
+            f, psi = images.integer_image((2, nH, n, n), rng), images.integer_image((1, 2, nH, k, k), rng)
+        else:
+            f, psi = rng.standard_normal((2, nH, n, n)), rng.standard_normal((1, 2, nH, k, k))
+        us = test_elements(group)
+        g = frame_elements(group, n).reshape(-1, 3, 3)
+        h = frame_elements(group, n).reshape(-1, 3, 3)  # every element of the torus group
+        g_inv = groups.inverse(g)
+        f_h = value_on_group(f, h, group, n)  # (K, N_h)
+        f_star_psi = np.einsum("kh,okgh->og", f_h, value_on_group(psi, g_inv[:, None] @ h[None], group, n))
+        out_f = correlate.group_correlation(f[None], psi, group, "circular")[0]
+        lines = [[] for _ in range(6)]
+        g2_lhs, g2_rhs = [], []
+        for u in us:
+            u_inv = groups.inverse(u)
+            moved = action.transform_group_function(f, u, group, "wrap")
+            lines[0].append(correlate.group_correlation(moved[None], psi, group, "circular")[0])
+            f_u_inv_h = value_on_group(f, u_inv @ h, group, n)  # f(u^-1 h)
+            psi_g_inv_h = value_on_group(psi, g_inv[:, None] @ h[None], group, n)  # psi(g^-1 h)
+            lines[1].append(np.einsum("kh,okgh->og", f_u_inv_h, psi_g_inv_h).reshape(1, nH, n, n))
+            psi_g_inv_u_h = value_on_group(psi, g_inv[:, None] @ u @ h[None], group, n)  # psi(g^-1 u h)
+            lines[2].append(np.einsum("kh,okgh->og", f_h, psi_g_inv_u_h).reshape(1, nH, n, n))
+            u_inv_g_inv = groups.inverse(u_inv @ g)  # (u^-1 g)^-1, by inverting the product
+            psi_at = value_on_group(psi, u_inv_g_inv[:, None] @ h[None], group, n)
+            lines[3].append(np.einsum("kh,okgh->og", f_h, psi_at).reshape(1, nH, n, n))
+            lines[4].append(value_on_group(f_star_psi.reshape(1, nH, n, n), u_inv @ g, group, n).reshape(1, nH, n, n))
+            lines[5].append(action.transform_group_function(out_f, u, group, "wrap"))
+            g2_lhs.append(u_inv_g_inv)
+            g2_rhs.append(g_inv @ u)
+        if kind == "exact":
+            checks.check("L5", f"{group}: the step line 3 -> 4 uses G2, (u^-1 g)^-1 == g^-1 u as matrices",
+                         np.stack(g2_lhs), np.stack(g2_rhs), "exact",
+                         f"every u tried, every g of the {n} x {n} frame", "integer matrices")
+        labels = ["((L_u f) * psi)(g)", "sum_h f(u^-1 h) psi(g^-1 h)", "sum_h f(h) psi(g^-1 u h)",
+                  "sum_h f(h) psi((u^-1 g)^-1 h)", "(f * psi)(u^-1 g)", "(L_u (f * psi))(g)"]
+        checks.chain("L5", f"{group}: the paper's proof ({kind} data)",
+                     [(label, np.stack(lines[i])) for i, label in enumerate(labels)], kind,
+                     elements=", ".join(groups.name(u) for u in us) + f"; every g and h of the {n} x {n} torus",
+                     why=INT_WHY if kind == "exact" else FLOAT_WHY)
+
+
+# %% [markdown]
+# ## What if the substitution were not a bijection?
+#
+# On an ordinary frame with a zero border, shifting the input pushes content out of
+# the frame, and h -> u h no longer maps the set summed over onto itself. Turns about
+# the centre still do (a square frame turns onto itself), shifts do not: the check
+# below shows equivariance failing for a shift in "valid" mode. This is C5 of
+# tutorial 05 once more, now for the group correlation.
+
+# %%
+def check_border(rng):
+    n, k = 7, 3
+    f, psi = images.integer_image((1, 2, 4, n, n), rng), images.integer_image((1, 2, 4, k, k), rng)
+    out = correlate.group_correlation(f, psi, "p4", "valid")
+    for u, kind, why in ((groups.rotation(3), "exact", "a turn maps the square frame onto itself; " + INT_WHY),
+                         (groups.p4_element(1, 2, 0), "nonzero", "the shift pushes content out of the frame: "
+                                                                 "the sum no longer runs over a whole group")):
+        lhs = correlate.group_correlation(action.transform_group_function(f, u, "p4"), psi, "p4", "valid")
+        rhs = action.transform_group_function(out, u, "p4")
+        checks.check("L4", f"p4 valid mode, zero border: (L_u f) * psi vs L_u (f * psi), u = {groups.name(u)}",
+                     lhs, rhs, kind, groups.name(u), why)
+
+
+# %% [markdown]
+# ## Summary
+#
+# * L3: the group correlation reads the input at g h for every h of the filter's
+#   support (or, equivalently, the filter at g^-1 h for every h of the input). Both
+#   literal forms equal the fast version.
+# * L4 and L5: each line of both proofs, computed on its own, equals the next - exactly
+#   for integer data, to round-off for float data - for every turn, every mirror and
+#   shifted elements. The only real step is a substitution that runs through the whole
+#   group; the rest is the associativity of matrix products and G2.
+# * Tutorial 10 does the same for the true convolution, tutorial 11 explains the fast
+#   version, tutorial 12 stacks layers.
+
+# %%
+def main():
+    rng = np.random.default_rng(checks.SEED)
+    print("Tutorial 09: the group correlation G -> G\n")
+    print("-- tiny example --")
+    tiny_example()
+    print("\n-- L3: literal forms vs vectorised --")
+    check_L3(rng)
+    print("\n-- L4: the blog's proof, every line its own array --")
+    check_L4(rng, "exact")
+    check_L4(rng, "float")
+    print("\n-- L5: the paper's proof, every line its own array --")
+    check_L5(rng, "exact")
+    check_L5(rng, "float")
+    print("\n-- the border --")
+    check_border(rng)
+    checks.finish()
+
+
+if __name__ == "__main__":
+    main()
