@@ -34,6 +34,8 @@ Python loop over the output elements g, each a sum over y or h computed through 
 s in H (EQUATIONS.md L7, paper section 7) and calls one planar multi-channel
 correlation (engine.py). Tests check that the two agree.
 """
+import functools
+
 import numpy as np
 
 from . import action, engine, groups
@@ -264,13 +266,73 @@ def lifting_correlation_literal(f, psi, group, mode="valid", form="paper"):
     return out
 
 
+@functools.lru_cache(maxsize=None)
+def _lifting_gather(group, k):
+    """Where each pixel of the transformed filters comes from: (|H|, k*k) flat indices into a k x k filter.
+
+    (L_s psi)[m] = psi[index[s, m]] for m over the k*k pixels (row-major). Found by moving
+    the array of pixel numbers 0 .. k*k-1 itself with action.transform_image, so the
+    gather is exactly L_s; cached per (group, k).
+    """
+    pixels = np.arange(k * k).reshape(k, k)
+    index = np.stack([action.transform_image(pixels, s) for s in groups.point_group(group)])
+    return _frozen_permutations(index.reshape(len(index), k * k))
+
+
+@functools.lru_cache(maxsize=None)
+def _group_gather(group, k):
+    """As _lifting_gather for a filter on G: (|H|, |H|*k*k) flat indices into a (|H|, k, k) filter.
+
+    (L_s psi)[m] = psi[index[s, m]]: every plane moved by s and the planes permuted
+    (action.transform_group_function applied to the array of cell numbers); cached per (group, k).
+    """
+    nH = groups.order(group)
+    cells = np.arange(nH * k * k).reshape(nH, k, k)
+    index = np.stack([action.transform_group_function(cells, s, group) for s in groups.point_group(group)])
+    return _frozen_permutations(index.reshape(nH, nH * k * k))
+
+
+def _frozen_permutations(index):
+    # Rotations and mirrors of a square frame about its centre lose nothing: each row is a permutation.
+    assert (np.sort(index, axis=1) == np.arange(index.shape[1])).all(), "a transformed filter lost pixels"
+    index.setflags(write=False)
+    return index
+
+
+def _with_channels(index, C):
+    """Gather over (C, n) cells for every s: (|H|, C, n) indices into a flat (C * n) filter."""
+    n = index.shape[1]
+    return index[:, None, :] + n * np.arange(C)[None, :, None]
+
+
+def _expand(psi, index):
+    """bank[o, s, c, m] = psi[o, c, index[s, m]] by one gather: (O, C, n...) -> (O, |H|, C, n)."""
+    O, C = psi.shape[:2]
+    return np.take(psi.reshape(O, -1), _with_channels(index, C), axis=1)
+
+
+def _expand_adjoint(dbank, index, C):
+    """Adjoint of _expand (a scatter-add): dpsi[o, c, index[s, m]] += dbank[o, s, c, m] summed over s."""
+    O, nH = dbank.shape[:2]
+    gather = _with_channels(index, C).reshape(nH, -1)
+    dbank = dbank.reshape(O, nH, -1)
+    dpsi = np.zeros((O, gather.shape[1]), dtype=dbank.dtype)
+    for s in range(nH):  # within one s the gather is a permutation, so no index repeats
+        dpsi[:, gather[s]] += dbank[:, s]
+    return dpsi
+
+
 def expand_lifting_filter(psi, group):
     """The filter bank of the efficient lifting correlation (L7): bank[o, s] = L_s psi[o].
 
     psi (C_out, C_in, k, k) -> (C_out, |H|, C_in, k, k), s in the canonical order.
+    Computed by one gather with indices cached per (group, k) (see _lifting_gather).
     """
     psi = _numeric(psi, "the filter psi")
-    return np.stack([action.transform_image(psi, s) for s in groups.point_group(group)], axis=1)
+    if psi.ndim != 4 or psi.shape[-1] != psi.shape[-2]:
+        raise ValueError(f"the filter psi must have shape (C_out, C_in, k, k), got shape {psi.shape}")
+    O, C, k, _ = psi.shape
+    return _expand(psi, _lifting_gather(group, k)).reshape(O, -1, C, k, k)
 
 
 def lifting_correlation(f, psi, group, mode="valid"):
@@ -286,6 +348,92 @@ def lifting_correlation(f, psi, group, mode="valid"):
     O, nH, C, k, _ = bank.shape
     out = engine.planar_correlation(f, bank.reshape(O * nH, C, k, k), mode)
     return out.reshape(f.shape[0], O, nH, *out.shape[-2:])
+
+
+def _check_dout(dout, B, O, nH, H, W, k, mode):
+    """dout must be shaped like the forward output (B, C_out, |H|, H', W')."""
+    dout = _numeric(dout, "the output gradient dout")
+    expected = (B, O, nH, output_size(H, k, mode), output_size(W, k, mode))
+    if dout.shape != expected:
+        raise ValueError(f"the output gradient dout must have the forward output's shape (B, C_out, |H|, H', W') "
+                         f"= {expected}, got shape {dout.shape}")
+    return dout
+
+
+def _input_shape(input_shape, ndim, what):
+    shape = tuple(int(n) for n in input_shape)
+    if len(shape) != ndim:
+        raise ValueError(f"input_shape must be {what}, got {input_shape}")
+    return shape
+
+
+def lifting_correlation_grad_input(dout, psi, group, input_shape, mode="valid"):
+    """Gradient of a loss with respect to the input f of lifting_correlation, given dout = d loss / d out.
+
+    Parameters
+    ----------
+    dout : array (B, C_out, |H|, H', W'), the gradient with respect to the output
+    psi : array (C_out, C_in, k, k), the filter used in the forward pass
+    group : "p4" or "p4m"
+    input_shape : (B, C_in, H, W), the shape of f
+    mode : as in the forward pass
+
+    Returns
+    -------
+    array input_shape
+
+    Notes
+    -----
+    The lifting correlation is linear in f, out = A f, and this is A^T dout:
+    df[b, c, y] = sum over o, s, x of dout[b, o, s, x] (L_s psi)[o, c, y - x],
+    a transposed planar correlation with the expanded bank (engine.planar_correlation_grad_input).
+    """
+    _check_rotation_group(group)
+    psi = _numeric(psi, "the filter psi")
+    B, C, H, W = _input_shape(input_shape, 4, "(B, C_in, H, W)")
+    if psi.ndim != 4 or psi.shape[1] != C or psi.shape[-1] != psi.shape[-2]:
+        raise ValueError(f"the filter psi must have shape (C_out, {C}, k, k), got shape {psi.shape}")
+    bank = expand_lifting_filter(psi, group)  # (O, |H|, C, k, k)
+    O, nH, _, k, _ = bank.shape
+    _check_mode(mode, k)
+    dout = _check_dout(dout, B, O, nH, H, W, k, mode)
+    return engine.planar_correlation_grad_input(dout.reshape(B, O * nH, *dout.shape[-2:]),
+                                                bank.reshape(O * nH, C, k, k), (B, C, H, W), mode)
+
+
+def lifting_correlation_grad_filter(f, dout, group, k, mode="valid"):
+    """Gradient of a loss with respect to the filter psi of lifting_correlation, given dout = d loss / d out.
+
+    Parameters
+    ----------
+    f : array (B, C_in, H, W), the input of the forward pass
+    dout : array (B, C_out, |H|, H', W')
+    group : "p4" or "p4m"
+    k : the filter size
+    mode : as in the forward pass
+
+    Returns
+    -------
+    array (C_out, C_in, k, k)
+
+    Notes
+    -----
+    The bank entry (L_s psi)[o, c, m] is psi[o, c, index_s(m)] (a gather), so
+    dpsi[o, c, n] = sum over s and the m with index_s(m) = n of dbank[o, s, c, m]:
+    the planar filter gradient of every transformed filter, moved back by s^-1 and summed.
+    """
+    _check_rotation_group(group)
+    f = _numeric(f, "the input f")
+    if f.ndim != 4:
+        raise ValueError(f"the input f must have shape (B, C_in, H, W), got shape {f.shape}")
+    B, C, H, W = f.shape
+    _check_mode(mode, k)
+    nH = groups.order(group)
+    dout = _numeric(dout, "the output gradient dout")
+    O = dout.shape[1] if dout.ndim == 5 else -1
+    dout = _check_dout(dout, B, O, nH, H, W, k, mode)
+    dbank = engine.planar_correlation_grad_filter(f, dout.reshape(B, O * nH, *dout.shape[-2:]), k, mode)
+    return _expand_adjoint(dbank.reshape(O, nH, C, k * k), _lifting_gather(group, k), C).reshape(O, C, k, k)
 
 
 def lifting_convolution_literal(f, psi, group, mode="valid", form="paper"):
@@ -362,9 +510,14 @@ def expand_group_filter(psi, group):
 
     psi (C_out, C_in, |H|, k, k) -> (C_out, |H|, C_in, |H|, k, k): for every s each
     plane is moved by s and the group axis is permuted (action.transform_group_function).
+    Computed by one gather with indices cached per (group, k) (see _group_gather).
     """
     psi = _numeric(psi, "the filter psi")
-    return np.stack([action.transform_group_function(psi, s, group) for s in groups.point_group(group)], axis=1)
+    nH = groups.order(group)
+    if psi.ndim != 5 or psi.shape[2] != nH or psi.shape[-1] != psi.shape[-2]:
+        raise ValueError(f"a filter on {group} must have shape (C_out, C_in, {nH}, k, k), got shape {psi.shape}")
+    O, C, _, k, _ = psi.shape
+    return _expand(psi, _group_gather(group, k)).reshape(O, nH, C, nH, k, k)
 
 
 def group_correlation(f, psi, group, mode="valid"):
@@ -380,6 +533,79 @@ def group_correlation(f, psi, group, mode="valid"):
     B, _, _, H, W = f.shape
     out = engine.planar_correlation(f.reshape(B, C * nH, H, W), bank.reshape(O * nH, C * nH, k, k), mode)
     return out.reshape(B, O, nH, *out.shape[-2:])
+
+
+def group_correlation_grad_input(dout, psi, group, input_shape, mode="valid"):
+    """Gradient of a loss with respect to the input f of group_correlation, given dout = d loss / d out.
+
+    Parameters
+    ----------
+    dout : array (B, C_out, |H|, H', W')
+    psi : array (C_out, C_in, |H|, k, k), the filter used in the forward pass
+    group : "p4" or "p4m"
+    input_shape : (B, C_in, |H|, H, W), the shape of f
+    mode : as in the forward pass
+
+    Returns
+    -------
+    array input_shape
+
+    Notes
+    -----
+    out = A f is linear in f and this is A^T dout: a transposed planar correlation over
+    the C_in * |H| input planes with the expanded bank (engine.planar_correlation_grad_input).
+    """
+    _check_rotation_group(group)
+    psi = _numeric(psi, "the filter psi")
+    nH = groups.order(group)
+    B, C, nH_f, H, W = _input_shape(input_shape, 5, "(B, C_in, |H|, H, W)")
+    if nH_f != nH:
+        raise ValueError(f"a feature map on {group} has a group axis of length {nH}, got input_shape {input_shape}")
+    if psi.ndim != 5 or psi.shape[1] != C:
+        raise ValueError(f"the filter psi must have shape (C_out, {C}, {nH}, k, k), got shape {psi.shape}")
+    bank = expand_group_filter(psi, group)  # (O, |H|, C, |H|, k, k)
+    O, _, _, _, k, _ = bank.shape
+    _check_mode(mode, k)
+    dout = _check_dout(dout, B, O, nH, H, W, k, mode)
+    df = engine.planar_correlation_grad_input(dout.reshape(B, O * nH, *dout.shape[-2:]),
+                                              bank.reshape(O * nH, C * nH, k, k), (B, C * nH, H, W), mode)
+    return df.reshape(B, C, nH, H, W)
+
+
+def group_correlation_grad_filter(f, dout, group, k, mode="valid"):
+    """Gradient of a loss with respect to the filter psi of group_correlation, given dout = d loss / d out.
+
+    Parameters
+    ----------
+    f : array (B, C_in, |H|, H, W), the input of the forward pass
+    dout : array (B, C_out, |H|, H', W')
+    group : "p4" or "p4m"
+    k : the filter size
+    mode : as in the forward pass
+
+    Returns
+    -------
+    array (C_out, C_in, |H|, k, k)
+
+    Notes
+    -----
+    As for the lifting layer: the planar filter gradient of the expanded bank, scattered
+    back through the cached gather (each bank cell is one cell of psi), summed over s.
+    """
+    _check_rotation_group(group)
+    f = _numeric(f, "the input f")
+    nH = groups.order(group)
+    if f.ndim != 5 or f.shape[2] != nH:
+        raise ValueError(f"the input f must have shape (B, C_in, {nH}, H, W), got shape {f.shape}")
+    B, C, _, H, W = f.shape
+    _check_mode(mode, k)
+    dout = _numeric(dout, "the output gradient dout")
+    O = dout.shape[1] if dout.ndim == 5 else -1
+    dout = _check_dout(dout, B, O, nH, H, W, k, mode)
+    dbank = engine.planar_correlation_grad_filter(f.reshape(B, C * nH, H, W),
+                                                  dout.reshape(B, O * nH, *dout.shape[-2:]), k, mode)
+    dpsi = _expand_adjoint(dbank.reshape(O, nH, C, nH * k * k), _group_gather(group, k), C)
+    return dpsi.reshape(O, C, nH, k, k)
 
 
 def reverse_filter(psi, group):

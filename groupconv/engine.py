@@ -10,12 +10,47 @@ is) is documented in correlate.py. The two backward products that training needs
 Shapes: f (B, C, H, W), psi (O, C, k, k), out (B, O, H', W').
 Modes: "valid" (no padding), "same" (zero padding (k-1)/2, odd k), "full" (zero
 padding k-1) and "circular" (periodic padding (k-1)/2, odd k).
+
+How the sum is computed (all three give the same numbers; tests check it):
+    "gemm"  im2col + one matrix product per image. The k*k shifted copies of f_pad
+            are laid out as cols[b, (c, a, b'), (i, j)] = f_pad[b, c, i + a, j + b'];
+            then out[b] = psi.reshape(O, C*k*k) @ cols[b], written straight into
+            the (B, O, H'*W') output, so BLAS sees large contiguous operands.
+    "fft"   the correlation theorem: all B*C input planes and O*C filter planes are
+            transformed at once (scipy.fft.rfft2 with workers), the sum over c is one
+            batched complex matrix product per frequency, and one inverse transform
+            gives every output plane. Float32 and float64 only.
+    "auto"  (default) the rule of `choose_method`: integer, complex and small-filter
+            cases use "gemm", real floating-point cases with large filters use "fft".
+
+Integer inputs give exact integer results: they never go through the FFT; the product
+runs in float64 when every partial sum is an integer below 2**53 (so it is exact), and
+in int64 otherwise. The result dtype is np.result_type(f, psi) (float32 stays float32).
+
+Memory: the padded input and the im2col matrix are processed in chunks over the batch,
+sized so that the workspace stays below WORKSPACE_BYTES (256 MiB by default; change it
+with set_workspace_limit). The workspace buffers are KEPT between calls and reused when
+a call of the same shape comes again (first touches of fresh memory are expensive), so
+this module is not thread-safe: do not call it from two threads at once. Returned arrays
+are always freshly allocated, never a view of a reused buffer. clear_buffers() frees the
+workspace.
 """
+from collections import OrderedDict
+
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+import scipy.fft
 
 MODES = ("valid", "same", "full", "circular")
+METHODS = ("auto", "gemm", "fft")
 
+WORKSPACE_BYTES = 256 * 2**20
+"""Upper bound (bytes) on the workspace this module keeps and uses per call (see set_workspace_limit)."""
+
+FFT_MIN_K = 7
+"""Smallest filter size for which "auto" takes the FFT path (measured, see choose_method)."""
+
+
+# ---------------------------------------------------------------- padding
 
 def padding(k, mode):
     """Rows/columns added on each side of the input for a k x k filter in `mode`."""
@@ -32,7 +67,7 @@ def padding(k, mode):
 
 
 def pad(f, k, mode):
-    """f (..., H, W) padded on the last two axes as `mode` requires."""
+    """f (..., H, W) padded on the last two axes as `mode` requires (a new array unless mode is "valid")."""
     p = padding(k, mode)
     if p == 0:
         return f
@@ -56,36 +91,342 @@ def unpad_adjoint(g, k, mode, shape):
     return out
 
 
-def correlate_valid(fp, psi):
-    """Valid correlation of fp (B, C, Hp, Wp) with psi (O, C, kh, kw): (B, O, Hp-kh+1, Wp-kw+1)."""
+def _pad_buffer(n, C, Hp, Wp, p, dtype, mode):
+    """Workspace for the padded input, one per kind of padding.
+
+    For "same" and "full" it is zeroed once and only its interior is written, so its
+    border stays zero; "circular" and "valid" (a dtype cast) write every cell, so their
+    buffers must never be handed to a zero-padding mode."""
+    if mode in ("circular", "valid"):  # every cell is written on each call
+        return _buffer("pad-" + mode, (n, C, Hp, Wp), dtype)
+    # keyed by p too: the same (Hp, Wp) with another p would leave non-zero cells in the border
+    return _buffer(f"pad-zero-{p}", (n, C, Hp, Wp), dtype, zero=True)
+
+
+def _pad_into(buf, f, p, mode):
+    """Write f (n, C, H, W) padded by p into buf (>= n, C, H + 2p, W + 2p); return the filled view.
+
+    The zero border of a reused buffer is never written, so it stays zero.
+    """
+    n, _, H, W = f.shape
+    out = buf[:n]
+    if p == 0:
+        out[...] = f
+        return out
+    out[:, :, p:p + H, p:p + W] = f
+    if mode == "circular":
+        if p > H or p > W:  # the border wraps more than once round the torus
+            out[...] = pad(f, 2 * p + 1, mode)
+            return out
+        out[:, :, p:p + H, :p] = f[..., W - p:]
+        out[:, :, p:p + H, p + W:] = f[..., :p]
+        out[:, :, :p, :] = out[:, :, H:H + p, :]
+        out[:, :, p + H:, :] = out[:, :, p:2 * p, :]
+    return out
+
+
+# ---------------------------------------------------------------- reused workspace
+
+_buffers = OrderedDict()  # (role, shape, dtype) -> array, least recently used first
+
+
+def set_workspace_limit(nbytes):
+    """Set WORKSPACE_BYTES, the bound on the workspace (chunks are sized to fit it); returns the old value."""
+    global WORKSPACE_BYTES
+    nbytes = int(nbytes)
+    if nbytes <= 0:
+        raise ValueError(f"the workspace limit must be a positive number of bytes, got {nbytes}")
+    old, WORKSPACE_BYTES = WORKSPACE_BYTES, nbytes
+    clear_buffers()
+    return old
+
+
+def clear_buffers():
+    """Free every workspace buffer kept between calls."""
+    _buffers.clear()
+
+
+def workspace_in_use():
+    """Bytes currently held in reused workspace buffers."""
+    return sum(a.nbytes for a in _buffers.values())
+
+
+def _buffer(role, shape, dtype, zero=False):
+    """A workspace array kept between calls: the same one comes back for the same role, shape and dtype.
+
+    Its content is whatever the previous call left, except that a zeroed buffer's
+    cells that no call writes stay zero. Least recently used buffers are dropped so
+    that the kept workspace stays below WORKSPACE_BYTES.
+    """
+    key = (role, tuple(shape), np.dtype(dtype).str, zero)
+    if key in _buffers:
+        _buffers.move_to_end(key)
+        return _buffers[key]
+    nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    while _buffers and workspace_in_use() + nbytes > WORKSPACE_BYTES:
+        _buffers.popitem(last=False)
+    a = np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
+    if nbytes <= WORKSPACE_BYTES:
+        _buffers[key] = a
+    return a
+
+
+def _chunk(B, bytes_per_image):
+    """How many images of the batch to process at once so that the workspace fits WORKSPACE_BYTES."""
+    return int(max(1, min(B, WORKSPACE_BYTES // max(1, bytes_per_image))))
+
+
+# ---------------------------------------------------------------- dtypes
+
+def _compute_dtype(f, psi, K):
+    """(dtype the products run in, result dtype). Integer data runs exactly: float64 if safe, else int64."""
+    result = np.result_type(f, psi)
+    if result.kind in "fc":
+        return result, result
+    if result.kind not in "iu":
+        raise TypeError(f"f and psi must be numeric arrays, got dtypes {f.dtype} and {psi.dtype}")
+    # Every partial sum is an integer of size at most max|f| * max|psi| * K; below 2**53 float64 is exact.
+    bound = _max_abs(f) * _max_abs(psi) * max(K, 1)
+    return (np.dtype(np.float64) if bound < 2**53 else np.dtype(np.int64)), result
+
+
+def _max_abs(a):
+    if a.size == 0:
+        return 0
+    return max(abs(int(a.max())), abs(int(a.min())))
+
+
+def _to_result(a, result):
+    if a.dtype == result:
+        return a
+    if result.kind in "iu" and a.dtype.kind == "f":
+        a = np.rint(a, out=a)
+    return a.astype(result)
+
+
+# ---------------------------------------------------------------- choosing the method
+
+def choose_method(f_shape, k, dtype, mode="valid"):
+    """The method "auto" uses: "fft" for real float32/float64 data with k >= FFT_MIN_K, else "gemm".
+
+    The im2col product does about 2 * C * k * k multiply-adds per input and output
+    channel pair and output pixel; the FFT path about 8 real operations per channel pair
+    and frequency, plus the transforms, whatever k is. benchmarks/bench_correlate.py
+    (method sweep) measured the crossover on a 2-core machine between k = 5 and k = 7 for
+    the workload sizes of the benchmark (FFT slower at k = 5, faster at k = 7 by ~2x), so
+    the rule is a plain threshold on k. Integer data is never sent through the FFT (it
+    would lose exactness), nor complex data (rfft2 is for real signals).
+    """
+    dtype = np.dtype(dtype)
+    if dtype in (np.float32, np.float64) and k >= FFT_MIN_K:
+        return "fft"
+    return "gemm"
+
+
+def _check_method(method):
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+
+
+# ---------------------------------------------------------------- forward
+
+def planar_correlation(f, psi, mode="valid", method="auto"):
+    """Multi-channel planar correlation (B, C, H, W) x (O, C, k, k) -> (B, O, H', W').
+
+    H' = H + 2p - k + 1 with p = padding(k, mode). method: "auto", "gemm" or "fft"
+    (see the module header). The inputs are never modified; the result is a new array
+    of dtype np.result_type(f, psi).
+    """
+    f, psi = np.asarray(f), np.asarray(psi)
+    _check_method(method)
+    if f.ndim != 4 or psi.ndim != 4 or f.shape[1] != psi.shape[1]:
+        raise ValueError(f"expected f (B, C, H, W) and psi (O, C, k, k) with equal C, got {f.shape} and {psi.shape}")
+    k = psi.shape[-1]
+    B, C, H, W = f.shape
+    p = padding(k, mode)
     kh, kw = psi.shape[-2:]
-    windows = sliding_window_view(fp, (kh, kw), axis=(-2, -1))  # (B, C, H', W', kh, kw)
-    out = np.tensordot(windows, psi, axes=([1, 4, 5], [1, 2, 3]))  # (B, H', W', O)
-    return np.ascontiguousarray(np.moveaxis(out, -1, 1))
+    Ho, Wo = H + 2 * p - kh + 1, W + 2 * p - kw + 1
+    if Ho < 1 or Wo < 1:
+        raise ValueError(f"the filter ({kh} x {kw}) does not fit the padded input ({H + 2 * p} x {W + 2 * p})")
+    compute, result = _compute_dtype(f, psi, C * kh * kw)
+    if method == "auto":
+        method = choose_method(f.shape, k, compute, mode)
+    if method == "fft" and compute not in (np.float32, np.float64):
+        raise ValueError(f"the FFT path is for real float32/float64 data only, not {result} (it would not be exact)")
+    if method == "fft":
+        out = _correlate_fft(f, psi, p, mode, compute)
+    else:
+        out = _correlate_gemm(f, psi, p, mode, compute)
+    return _to_result(out, result)
 
 
-def planar_correlation(f, psi, mode="valid"):
-    """Multi-channel planar correlation (B, C, H, W) x (O, C, k, k) -> (B, O, H', W')."""
-    return correlate_valid(pad(f, psi.shape[-1], mode), psi)
+def _correlate_gemm(f, psi, p, mode, dtype):
+    """im2col + GEMM, chunked over the batch: out[b] = psi (O, C k k) @ cols[b] (C k k, H' W')."""
+    B, C, H, W = f.shape
+    O, _, kh, kw = psi.shape
+    Hp, Wp = H + 2 * p, W + 2 * p
+    Ho, Wo = Hp - kh + 1, Wp - kw + 1
+    K, P = C * kh * kw, Ho * Wo
+    weights = np.ascontiguousarray(psi.reshape(O, K), dtype=dtype)
+    out = np.empty((B, O, Ho, Wo), dtype)
+    if B == 0 or O == 0:
+        return out
+    itemsize = np.dtype(dtype).itemsize
+    padded = p > 0 or f.dtype != dtype
+    per_image = itemsize * (K * P + (C * Hp * Wp if padded else 0))
+    n = _chunk(B, per_image)
+    cols = _buffer("cols", (n, C, kh, kw, Ho, Wo), dtype)
+    fp_buf = _pad_buffer(n, C, Hp, Wp, p, dtype, mode) if padded else None
+    out3 = out.reshape(B, O, P)
+    for b0 in range(0, B, n):
+        b1 = min(B, b0 + n)
+        fp = _pad_into(fp_buf, f[b0:b1], p, mode) if padded else f[b0:b1]
+        c = _im2col(fp, cols[:b1 - b0], kh, kw)
+        np.matmul(weights, c.reshape(b1 - b0, K, P), out=out3[b0:b1])
+    return out
 
 
-def planar_correlation_grad_input(dout, psi, input_shape, mode="valid"):
+def _im2col(fp, cols, kh, kw):
+    """cols[b, c, a, b', i, j] = fp[b, c, i + a, j + b']: one strided copy per filter tap (a, b')."""
+    Ho, Wo = cols.shape[-2:]
+    for a in range(kh):
+        for b_ in range(kw):
+            cols[:, :, a, b_] = fp[:, :, a:a + Ho, b_:b_ + Wo]
+    return cols
+
+
+def _fft_shape(Hp, Wp):
+    return scipy.fft.next_fast_len(Hp, real=True), scipy.fft.next_fast_len(Wp, real=True)
+
+
+def _correlate_fft(f, psi, p, mode, dtype):
+    """Correlation theorem, chunked over the batch.
+
+    With F the 2-D DFT of size (Hf, Wf) >= (Hp, Wp), the circular correlation
+    sum_y fp[x + y] psi[y] has DFT F(fp) * conj(F(psi)); for x on the valid output frame
+    no term wraps round, so cropping the inverse transform to H' x W' gives the result.
+    The sum over channels is one batched complex product over the frequencies:
+    G[q, b, o] = sum_c F(fp)[q, b, c] * conj(F(psi))[q, c, o].
+    """
+    B, C, H, W = f.shape
+    O, _, kh, kw = psi.shape
+    Hp, Wp = H + 2 * p, W + 2 * p
+    Ho, Wo = Hp - kh + 1, Wp - kw + 1
+    Hf, Wf = _fft_shape(Hp, Wp)
+    Q = Hf * (Wf // 2 + 1)
+    out = np.empty((B, O, Ho, Wo), dtype)
+    if B == 0 or O == 0:
+        return out
+    # conj(F(psi)) laid out (Q, C, O) for the product
+    psi_hat = np.conj(scipy.fft.rfft2(psi.astype(dtype, copy=False), s=(Hf, Wf), workers=-1))
+    psi_hat = np.ascontiguousarray(psi_hat.reshape(O, C, Q).transpose(2, 1, 0))
+    cbytes = psi_hat.itemsize
+    per_image = np.dtype(dtype).itemsize * C * Hp * Wp + cbytes * Q * (2 * C + 2 * O)
+    n = _chunk(B, per_image)
+    fp_buf = _pad_buffer(n, C, Hp, Wp, p, dtype, mode)
+    for b0 in range(0, B, n):
+        b1 = min(B, b0 + n)
+        fp = _pad_into(fp_buf, f[b0:b1], p, mode)
+        f_hat = scipy.fft.rfft2(fp, s=(Hf, Wf), workers=-1).reshape(b1 - b0, C, Q)
+        g_hat = np.matmul(f_hat.transpose(2, 0, 1), psi_hat)  # (Q, b, O)
+        g_hat = g_hat.transpose(1, 2, 0).reshape(b1 - b0, O, Hf, Wf // 2 + 1)
+        g = scipy.fft.irfft2(g_hat, s=(Hf, Wf), workers=-1)
+        out[b0:b1] = g[..., :Ho, :Wo]
+    return out
+
+
+# ---------------------------------------------------------------- backward
+
+def planar_correlation_grad_input(dout, psi, input_shape, mode="valid", method="auto"):
     """d(loss)/d f given d(loss)/d out, for out = planar_correlation(f, psi, mode).
 
     The gradient of a correlation with respect to its input is a full correlation of
     the output gradient with the filter turned by 180 degrees and its two channel axes
-    swapped (a transposed convolution).
+    swapped (a transposed convolution), folded back through the padding (unpad_adjoint).
+    Returns an array of shape input_shape.
     """
+    dout, psi = np.asarray(dout), np.asarray(psi)
     k = psi.shape[-1]
     flipped = np.ascontiguousarray(np.swapaxes(psi[..., ::-1, ::-1], 0, 1))  # (C, O, k, k)
-    d_padded = correlate_valid(pad(dout, k, "full"), flipped)
-    return unpad_adjoint(d_padded, k, mode, input_shape)
+    d_padded = planar_correlation(dout, flipped, "full", method)
+    return np.ascontiguousarray(unpad_adjoint(d_padded, k, mode, input_shape))
 
 
-def planar_correlation_grad_filter(f, dout, k, mode="valid"):
-    """d(loss)/d psi (O, C, k, k) given d(loss)/d out, for out = planar_correlation(f, psi, mode)."""
-    fp = pad(f, k, mode)
-    H_out, W_out = dout.shape[-2:]
-    windows = sliding_window_view(fp, (H_out, W_out), axis=(-2, -1))  # (B, C, k, k, H', W')
-    # dpsi[o, c, a, b'] = sum over batch and output pixels of dout[b, o, i, j] fp[b, c, i + a, j + b']
-    return np.einsum("bcxyij,boij->ocxy", windows, dout, optimize=True)
+def planar_correlation_grad_filter(f, dout, k, mode="valid", method="auto"):
+    """d(loss)/d psi (O, C, k, k) given d(loss)/d out, for out = planar_correlation(f, psi, mode).
+
+    dpsi[o, c, a, b'] = sum over b, i, j of dout[b, o, i, j] * f_pad[b, c, i + a, j + b'],
+    i.e. cols[b] (the im2col matrix of the forward pass) times dout[b], summed over b.
+    """
+    f, dout = np.asarray(f), np.asarray(dout)
+    _check_method(method)
+    B, C, H, W = f.shape
+    p = padding(k, mode)
+    if dout.shape != (B, dout.shape[1], H + 2 * p - k + 1, W + 2 * p - k + 1):
+        raise ValueError(f"dout must have shape (B, O, H', W') = ({B}, O, {H + 2 * p - k + 1}, "
+                         f"{W + 2 * p - k + 1}) for f {f.shape}, k = {k}, mode {mode!r}; got {dout.shape}")
+    compute, result = _compute_dtype(f, dout, B * (H + 2 * p) * (W + 2 * p))
+    if method == "auto":
+        method = choose_method(f.shape, k, compute, mode)
+    if method == "fft" and compute not in (np.float32, np.float64):
+        raise ValueError(f"the FFT path is for real float32/float64 data only, not {result} (it would not be exact)")
+    if method == "fft":
+        dpsi = _grad_filter_fft(f, dout, k, p, mode, compute)
+    else:
+        dpsi = _grad_filter_gemm(f, dout, k, p, mode, compute)
+    return _to_result(dpsi, result)
+
+
+def _grad_filter_gemm(f, dout, k, p, mode, dtype):
+    """dpsi (O, C k k) = sum_b dout[b] (O, H' W') @ cols[b]^T (H' W', C k k), chunked over the batch."""
+    B, C, H, W = f.shape
+    O, Ho, Wo = dout.shape[1:]
+    Hp, Wp = H + 2 * p, W + 2 * p
+    K, P = C * k * k, Ho * Wo
+    dpsi = np.zeros((O, K), dtype)
+    if B == 0:
+        return dpsi.reshape(O, C, k, k)
+    itemsize = np.dtype(dtype).itemsize
+    padded = p > 0 or f.dtype != dtype
+    per_image = itemsize * (K * P + O * K + (C * Hp * Wp if padded else 0))
+    n = _chunk(B, per_image)
+    cols = _buffer("cols", (n, C, k, k, Ho, Wo), dtype)
+    fp_buf = _pad_buffer(n, C, Hp, Wp, p, dtype, mode) if padded else None
+    partial = _buffer("partial", (n, O, K), dtype)
+    d3 = dout.reshape(B, O, P)
+    for b0 in range(0, B, n):
+        b1 = min(B, b0 + n)
+        fp = _pad_into(fp_buf, f[b0:b1], p, mode) if padded else f[b0:b1]
+        c = _im2col(fp, cols[:b1 - b0], k, k).reshape(b1 - b0, K, P)
+        d = d3[b0:b1] if d3.dtype == dtype else d3[b0:b1].astype(dtype)
+        np.matmul(d, c.transpose(0, 2, 1), out=partial[:b1 - b0])
+        dpsi += partial[:b1 - b0].sum(axis=0)
+    return dpsi.reshape(O, C, k, k)
+
+
+def _grad_filter_fft(f, dout, k, p, mode, dtype):
+    """dpsi[o, c] = crop_k( irfft2( sum_b conj(F(dout[b, o])) * F(fp[b, c]) ) ), chunked over the batch."""
+    B, C, H, W = f.shape
+    O, Ho, Wo = dout.shape[1:]
+    Hp, Wp = H + 2 * p, W + 2 * p
+    Hf, Wf = _fft_shape(Hp, Wp)
+    Q = Hf * (Wf // 2 + 1)
+    cdtype = np.result_type(dtype, np.complex64)
+    acc = np.zeros((Q, O, C), cdtype)
+    per_image = np.dtype(dtype).itemsize * C * Hp * Wp + np.dtype(cdtype).itemsize * Q * (2 * C + 2 * O)
+    n = _chunk(B, per_image)
+    fp_buf = _pad_buffer(n, C, Hp, Wp, p, dtype, mode)
+    for b0 in range(0, B, n):
+        b1 = min(B, b0 + n)
+        fp = _pad_into(fp_buf, f[b0:b1], p, mode)
+        f_hat = scipy.fft.rfft2(fp, s=(Hf, Wf), workers=-1).reshape(b1 - b0, C, Q)
+        d_hat = scipy.fft.rfft2(dout[b0:b1].astype(dtype, copy=False), s=(Hf, Wf), workers=-1)
+        d_hat = np.conj(d_hat.reshape(b1 - b0, O, Q))
+        acc += np.matmul(d_hat.transpose(2, 1, 0), f_hat.transpose(2, 0, 1))  # (Q, O, C)
+    g = scipy.fft.irfft2(acc.transpose(1, 2, 0).reshape(O, C, Hf, Wf // 2 + 1), s=(Hf, Wf), workers=-1)
+    return np.ascontiguousarray(g[..., :k, :k])
+
+
+def correlate_valid(fp, psi):
+    """Valid correlation of fp (B, C, Hp, Wp) with psi (O, C, kh, kw): (B, O, Hp-kh+1, Wp-kw+1)."""
+    return planar_correlation(fp, psi, "valid")
