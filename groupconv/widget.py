@@ -1,0 +1,458 @@
+"""The interactive picture of G-convolution: move the input, watch the p4/p4m feature map follow (V3).
+
+    python -m groupconv.widget                      a window (needs a screen)
+    python -m groupconv.widget --group p4m --depth 2
+    python -m groupconv.widget --save figures/      no screen: an animated GIF and PNG stills
+
+Left: the input image f (default: matplotlib's sample photograph, in grey levels).
+Right: a feature map on p4 (or p4m) drawn as in plot.py: one patch per rotation (and
+mirror), placed so that a turn of the input turns the whole picture (V1).
+depth 1: the lifting correlation f * psi of a dark-to-light edge detector psi (or a
+random or given filter); depth 2, 3: the output of a small random network
+lifting -> ReLU -> group correlation (-> ReLU -> group correlation), so that deeper
+feature maps can be seen to follow the input in the same way.
+
+Controls (mouse on the input image):
+    drag             translate the input by whole pixels (t(u, v))
+    left click, r    rotate the input by a quarter turn, R(1) (counter-clockwise)
+    right click, m   mirror the input, M (flips the row axis: upside down)
+    arrow keys       translate by one pixel
+    0                back to the original input
+Each update recomputes the output from the displayed input (nothing is transformed
+"by hand" on the output side) and replaces the two images' data (set_data).
+
+Boundary: the frame is a torus. Translations wrap around (action.transform_image
+with boundary="wrap") and every layer correlates in mode "circular", so the
+translation equivariance of the picture is exact, not only away from the border.
+Rotations and mirrors turn about the centre pixel (odd sizes; default 129).
+
+Exactness: images from a file or the default photograph are converted to integer grey
+levels 0..255 and every filter the widget builds is integer-valued, so all sums are
+exact and the turned picture equals the picture of the turned input bit for bit.
+(Arrays passed in are used as they are.)
+
+The state is plain attributes, for tests and for reading: `image` (the displayed input,
+(n, n)), `g` (the group element with image = L_g original), `output` (the last layer's
+feature map, (C, |H|, n, n)), `canvas` (the displayed picture), `update_ms` (time of
+each recompute + set_data).
+"""
+import argparse
+import os
+import time
+
+import numpy as np
+
+from . import action, checks, correlate, groups, images, plot
+
+EDGE = np.array([[-1, 0, 1],
+                 [-2, 0, 2],
+                 [-1, 0, 1]], dtype=np.float64)  # Sobel: dark on the left, light on the right -> positive
+MODE = "circular"
+HELP = ("drag: translate    left click / r: rotate R(1)    right click / m: mirror M    "
+        "arrow keys: 1 pixel    0: reset")
+
+
+# ---------------------------------------------------------------- inputs
+
+def load_image(image=None, size=129):
+    """The widget's input as a square float64 array.
+
+    None: images.photograph(size) in grey levels 0..255 (integers). A path: the file
+    read by matplotlib, made grey, centre-cropped to a square, sampled to size x size
+    and converted to grey levels 0..255. An array (n, n): used as it is (a copy).
+    """
+    if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < 3:
+        raise ValueError(f"size must be an integer >= 3, got {size!r}")
+    if image is None:
+        return np.round(images.photograph(size) * 255.0)
+    if isinstance(image, (str, os.PathLike)):
+        import matplotlib.image as mpimg
+
+        if not os.path.exists(image):
+            raise ValueError(f"no image file at {os.fspath(image)!r}")
+        a = np.asarray(mpimg.imread(image), dtype=np.float64)
+        if a.ndim == 3:
+            a = a[..., :3] @ np.array([0.299, 0.587, 0.114])
+        n = min(a.shape)
+        top, left = (a.shape[0] - n) // 2, (a.shape[1] - n) // 2
+        idx = (np.arange(size) * n) // size
+        a = a[top:top + n, left:left + n][np.ix_(idx, idx)]
+        lo, hi = a.min(), a.max()
+        return np.round((a - lo) / ((hi - lo) or 1.0) * 255.0)
+    a = np.asarray(image)
+    if a.dtype == object or a.dtype == bool or not np.issubdtype(a.dtype, np.number):
+        raise TypeError(f"image must be None, a file path or a numeric array, got {type(image).__name__} "
+                        f"with dtype {a.dtype}")
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise ValueError(f"an image array must be square (n, n) so that it can turn, got shape {a.shape}")
+    return np.array(a, dtype=np.float64, copy=True)
+
+
+def load_filter(spec="edge", seed=checks.SEED):
+    """The first-layer filter (C_out, 1, k, k): "edge" (EDGE), "random" (integers in -2..2, seeded), or a .npy path."""
+    if isinstance(spec, np.ndarray):
+        psi = spec
+    elif spec == "edge":
+        return EDGE[None, None].copy()
+    elif spec == "random":
+        return np.random.default_rng(seed).integers(-2, 3, size=(1, 1, 3, 3)).astype(np.float64)
+    elif isinstance(spec, (str, os.PathLike)) and os.fspath(spec).endswith(".npy"):
+        if not os.path.exists(spec):
+            raise ValueError(f"no filter file at {os.fspath(spec)!r}")
+        psi = np.load(spec)
+    else:
+        raise ValueError(f"filter must be 'edge', 'random' or a path to a .npy file, got {spec!r}")
+    psi = np.asarray(psi)
+    if psi.dtype == object or psi.dtype == bool or not np.issubdtype(psi.dtype, np.number):
+        raise TypeError(f"a filter must be numeric, got dtype {psi.dtype}")
+    if psi.ndim == 2:
+        psi = psi[None, None]
+    if psi.ndim != 4 or psi.shape[1] != 1 or psi.shape[-1] != psi.shape[-2] or psi.shape[-1] % 2 == 0:
+        raise ValueError(f"a first-layer filter for a grey image has shape (k, k) or (C_out, 1, k, k) with odd k, "
+                         f"got {psi.shape}")
+    return psi.astype(np.float64)
+
+
+def network(group, first, depth=1, width=2, seed=checks.SEED):
+    """Filters of a small random G-CNN: [first (O, 1, k, k), then (width, C, |H|, 3, 3) per deeper layer].
+
+    Deeper filters are integers in -1..1 (seeded), so the whole network computes exactly.
+    """
+    if depth not in (1, 2, 3):
+        raise ValueError(f"depth must be 1, 2 or 3, got {depth!r}")
+    rng = np.random.default_rng(seed)
+    filters = [first]
+    channels = first.shape[0]
+    for _ in range(depth - 1):
+        filters.append(rng.integers(-1, 2, size=(width, channels, groups.order(group), 3, 3)).astype(np.float64))
+        channels = width
+    return filters
+
+
+def forward(image, filters, group):
+    """The last layer's feature map (C, |H|, n, n): lifting, then ReLU + group correlation per deeper layer."""
+    F = correlate.lifting_correlation(image[None, None], filters[0], group, MODE)
+    for psi in filters[1:]:
+        F = correlate.group_correlation(np.maximum(F, 0.0), psi, group, MODE)
+    return F[0]
+
+
+# ---------------------------------------------------------------- the widget
+
+class Widget:
+    """Input image on the left, its p4/p4m feature map on the right; mouse and keys move the input.
+
+    Parameters
+    ----------
+    image : None (the photograph), a file path, or a square array (n, n)
+    group : "p4" or "p4m"
+    filter : "edge", "random", a .npy path or an array (k, k) / (C_out, 1, k, k)
+    depth : 1 (lifting layer), 2 or 3 (a small random network)
+    size : side of the image when it is loaded (None or a path)
+    channel : which output channel to draw
+    layout : plot.py layout ("orbit"; p4m also "rings")
+    figsize : the figure size in inches (fonts keep their size in points)
+    blit : redraw only the changing artists over a saved background (default: when the
+        backend has a window). Without it every update renders the whole figure.
+    """
+
+    def __init__(self, image=None, group="p4", filter="edge", depth=1, size=129, channel=0, layout=None,
+                 width=2, seed=checks.SEED, blit=None, figsize=(11, 5.6)):
+        import matplotlib.pyplot as plt
+
+        if group not in ("p4", "p4m"):
+            raise ValueError(f"group must be 'p4' or 'p4m', got {group!r}")
+        self.group, self.depth, self.layout = group, depth, layout
+        self.original = load_image(image, size)
+        self.filters = network(group, load_filter(filter, seed), depth, width, seed)
+        out_channels = self.filters[-1].shape[0]
+        if not isinstance(channel, (int, np.integer)) or not 0 <= channel < out_channels:
+            raise ValueError(f"channel must be an integer in 0..{out_channels - 1}, got {channel!r}")
+        self.channel = int(channel)
+        self.image = self.original.copy()
+        self.g = groups.identity()
+        self.update_ms = []
+        self._drag = None
+        self.output = forward(self.image, self.filters, group)
+        self.canvas = plot.arrange_canvas(self.output, group, self.channel, layout=layout)
+
+        self.fig = plt.figure(figsize=figsize)
+        self.ax_in = self.fig.add_axes((0.03, 0.15, 0.38, 0.70))
+        self.ax_out = self.fig.add_axes((0.45, 0.07, 0.46, 0.76))
+        n = self.image.shape[0]
+        self.im_in = plot.plot_image(self.ax_in, self.image, cmap="gray")
+        self.ax_in.set_title(f"input f ({n} x {n}): drag me, click me", fontsize=11)
+        what = ("lifting correlation f * psi with a dark-to-light edge detector" if depth == 1 and filter == "edge"
+                else "lifting correlation f * psi" if depth == 1
+                else f"layer {depth} of a random {group} G-CNN (channel {self.channel})")
+        # colour limits fixed at the start (moving the input only moves values around): symmetric,
+        # at the 99.5th percentile of |output| so that a few extreme pixels do not wash the picture out
+        top = float(np.percentile(np.abs(self.output[self.channel]), 99.5)) or 1.0
+        self.im_out = plot.plot_group_function(self.ax_out, self.output, group, self.channel, layout=layout,
+                                               vmin=-top, vmax=top,
+                                               title=f"{what}\non {group}: one patch per {'rotation' if group == 'p4' else 'rotation and mirror'}")
+        self.fig.text(0.5, 0.015, HELP, ha="center", fontsize=9, color="0.3")
+        self.status = self.fig.text(0.03, 0.085, "", fontsize=9, family="monospace")
+        self._show_status("")
+
+        manager = self.fig.canvas.manager
+        if manager is not None and getattr(manager, "key_press_handler_id", None) is not None:
+            self.fig.canvas.mpl_disconnect(manager.key_press_handler_id)  # keys r, arrows are ours
+        self.fig.canvas.mpl_connect("button_press_event", self._on_press)
+        self.fig.canvas.mpl_connect("motion_notify_event", self._on_motion)
+        self.fig.canvas.mpl_connect("button_release_event", self._on_release)
+        self.fig.canvas.mpl_connect("key_press_event", self._on_key)
+
+        # Blitting (matplotlib's "faster rendering by using blitting"): everything that changes
+        # is animated, a full draw saves the rest as a background, an update restores it and
+        # draws the animated artists on top. The arrows and labels lie on the output canvas,
+        # so they are redrawn after it.
+        self.blit = type(self.fig.canvas).required_interactive_framework is not None if blit is None else bool(blit)
+        self._background = None
+        self._animated = [self.im_in, self.im_out, *self.ax_out.patches, *self.ax_out.texts, self.status]
+        if self.blit:
+            for artist in self._animated:
+                artist.set_animated(True)
+            self.fig.canvas.mpl_connect("draw_event", self._on_draw)
+
+    # ------------------------------------------------------------ the model
+
+    def apply(self, h):
+        """Move the displayed input by the group element h (wrap boundary) and recompute: image <- L_h image."""
+        h = groups.check_member(h, "p4m")
+        self.set_input(action.transform_image(self.image, h, boundary="wrap"), groups.compose(h, self.g))
+
+    def translate(self, u, v):
+        """Move the input by u rows (down) and v columns (right)."""
+        self.apply(groups.translation(u, v))
+
+    def rotate(self, r=1):
+        """Turn the input by r quarter turns counter-clockwise about its centre pixel."""
+        self.apply(groups.rotation(r))
+
+    def mirror(self):
+        """Mirror the input: M = diag(-1, 1) flips the row axis (upside down)."""
+        self.apply(groups.mirror(1))
+
+    def reset(self):
+        self.set_input(self.original.copy(), groups.identity())
+
+    def set_input(self, image, g=None):
+        """Show `image` as the input, recompute the output, update both pictures (set_data only)."""
+        t0 = time.perf_counter()
+        self.image = image
+        if g is not None:
+            self.g = g
+        self.output = forward(self.image, self.filters, self.group)
+        self.canvas = plot.arrange_canvas(self.output, self.group, self.channel, layout=self.layout)
+        self.im_in.set_data(self.image)
+        self.im_out.set_data(self.canvas)
+        self._show_status(f"   last update {self.update_ms[-1]:5.1f} ms" if self.update_ms else "")
+        self._redraw()
+        self.update_ms.append(1000.0 * (time.perf_counter() - t0))
+
+    def _redraw(self):
+        canvas = self.fig.canvas
+        if self.blit and self._background is not None:
+            canvas.restore_region(self._background)
+            self._draw_animated()
+            canvas.blit(self.fig.bbox)
+        else:
+            canvas.draw_idle()  # Agg: renders now; a window: renders when the event loop is idle
+
+    def _on_draw(self, event):
+        self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        self._draw_animated()
+
+    def _draw_animated(self):
+        for artist in self._animated:
+            self.fig.draw_artist(artist)
+
+    def _show_status(self, extra):
+        self.status.set_text(f"input = L_g f_0 with g = {groups.name(self.g, 'p4m')}{extra}")
+
+    # ------------------------------------------------------------ events
+
+    def _pixel(self, event):
+        return None if event.inaxes is not self.ax_in or event.xdata is None else (event.ydata, event.xdata)
+
+    def _on_press(self, event):
+        self._drag = None
+        if self.fig.canvas.widgetlock.locked():
+            return  # a toolbar mode (zoom, pan) owns the mouse
+        self._drag = {"start": self._pixel(event), "image": self.image, "g": self.g, "moved": (0, 0),
+                      "button": event.button}
+
+    def _on_motion(self, event):
+        drag = self._drag
+        if drag is None or drag["start"] is None:
+            return
+        here = self._pixel(event)
+        if here is None:
+            return
+        u, v = int(round(here[0] - drag["start"][0])), int(round(here[1] - drag["start"][1]))
+        if (u, v) != drag["moved"]:
+            drag["moved"] = (u, v)
+            t = groups.translation(u, v)  # always from the image at the press: no drift
+            self.set_input(action.transform_image(drag["image"], t, boundary="wrap"), groups.compose(t, drag["g"]))
+
+    def _on_release(self, event):
+        drag, self._drag = self._drag, None
+        if drag is None or drag["moved"] != (0, 0) or event.inaxes is None:
+            return
+        if drag["button"] == 1:  # a click without movement
+            self.rotate(1)
+        elif drag["button"] == 3:
+            self.mirror()
+
+    def _on_key(self, event):
+        steps = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}
+        if event.key in steps:
+            self.translate(*steps[event.key])
+        elif event.key == "r":
+            self.rotate(1)
+        elif event.key == "m":
+            self.mirror()
+        elif event.key == "0":
+            self.reset()
+
+    # ------------------------------------------------------------ without a screen
+
+    def benchmark(self, repeats=10):
+        """Median milliseconds per update, {"recompute": ..., "blit": ..., "full": ...}.
+
+        recompute: forward pass + arrange_canvas + set_data; blit: the same plus restoring
+        the background and drawing the changing artists (what a window does per update);
+        full: recompute + a render of the whole figure (what an update costs without blitting).
+        """
+        times = {"recompute": [], "blit": [], "full": []}
+        canvas = self.fig.canvas
+        saved, self.blit = self.blit, False
+        canvas.draw()
+        background = canvas.copy_from_bbox(self.fig.bbox)
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            self.output = forward(self.image, self.filters, self.group)
+            self.canvas = plot.arrange_canvas(self.output, self.group, self.channel, layout=self.layout)
+            self.im_in.set_data(self.image)
+            self.im_out.set_data(self.canvas)
+            t1 = time.perf_counter()
+            canvas.restore_region(background)
+            self._draw_animated()
+            canvas.blit(self.fig.bbox)
+            t2 = time.perf_counter()
+            canvas.draw()
+            t3 = time.perf_counter()
+            times["recompute"].append(t1 - t0)
+            times["blit"].append(t2 - t0)
+            times["full"].append(t3 - t2 + t1 - t0)
+        self.blit = saved
+        canvas.draw()
+        return {key: 1000.0 * float(np.median(value)) for key, value in times.items()}
+
+
+def demo_script(group):
+    """The moves of the animation: (label, action) pairs, one frame each."""
+    moves = [("start", None)]
+    moves += [("drag right", (0, 8))] * 3 + [("drag down", (8, 0))] * 2
+    for turn in range(4):
+        moves += [(f"click: R(1) (turn {turn + 1})", "rotate")] + [("", None)]
+    if group == "p4m":
+        moves += [("right click: M", "mirror"), ("", None), ("right click: M", "mirror"), ("", None)]
+    moves += [("drag back", (-8, -12))] * 2
+    return moves
+
+
+def _gif_writer(fps):
+    """matplotlib's PillowWriter, with every frame reduced to 64 colours without dithering.
+
+    Dithering sprinkles noise over the photograph that GIF compression cannot squeeze;
+    flat colours keep the animation a few hundred KB.
+    """
+    from matplotlib.animation import PillowWriter
+    from PIL import Image
+
+    class QuantizedPillowWriter(PillowWriter):
+        def grab_frame(self, **savefig_kwargs):
+            super().grab_frame(**savefig_kwargs)
+            self._frames[-1] = self._frames[-1].convert("RGB").quantize(64, dither=Image.Dither.NONE)
+
+    return QuantizedPillowWriter(fps=fps)
+
+
+def save_demo(directory, group="p4", size=65, depth=1, filter="edge", dpi=66, layout=None, figsize=(8.4, 4.3)):
+    """Write figures/13_widget_<group>.gif (the input moved, the output following) and PNG stills.
+
+    Returns the list of written paths. Uses whatever backend is active (Agg without a screen).
+    """
+    os.makedirs(directory, exist_ok=True)
+    w = Widget(size=size, group=group, depth=depth, filter=filter, layout=layout, figsize=figsize)
+    tag = f"{group}" + (f"_depth{depth}" if depth > 1 else "")
+    gif = os.path.join(directory, f"13_widget_{tag}.gif")
+    stills = {}
+    writer = _gif_writer(fps=3)
+    with writer.saving(w.fig, gif, dpi=dpi):
+        for label, move in demo_script(group):
+            if move == "rotate":
+                w.rotate(1)
+            elif move == "mirror":
+                w.mirror()
+            elif move is not None:
+                w.translate(*move)
+            if label:
+                w.status.set_text(f"{label:<24} input = L_g f_0, g = {groups.name(w.g, 'p4m')}")
+            writer.grab_frame()
+            key = {"start": "start", "drag down": "translated", "click: R(1) (turn 1)": "rotated",
+                   "right click: M": "mirrored"}.get(label)
+            if key and key not in stills:
+                path = os.path.join(directory, f"13_widget_{tag}_{key}.png")
+                w.fig.savefig(path, dpi=80)
+                stills[key] = path
+    import matplotlib.pyplot as plt
+
+    plt.close(w.fig)
+    return [gif] + list(stills.values())
+
+
+# ---------------------------------------------------------------- command line
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m groupconv.widget", description=__doc__.splitlines()[0])
+    parser.add_argument("--group", choices=("p4", "p4m"), default="p4")
+    parser.add_argument("--filter", default="edge", help="edge | random | path to a .npy filter (k, k)")
+    parser.add_argument("--depth", type=int, choices=(1, 2, 3), default=1,
+                        help="1: lifting layer; 2, 3: output of a small random G-CNN")
+    parser.add_argument("--image", default=None, help="image file (default: matplotlib's sample photograph)")
+    parser.add_argument("--size", type=int, default=129, help="side of the (square) input in pixels; odd is exact")
+    parser.add_argument("--channel", type=int, default=0, help="output channel to draw")
+    parser.add_argument("--layout", choices=("orbit", "rings"), default=None, help="p4m picture layout")
+    parser.add_argument("--save", metavar="DIR", default=None,
+                        help="no window: write an animated GIF and PNG stills into DIR")
+    parser.add_argument("--benchmark", action="store_true", help="print the time per update and exit")
+    args = parser.parse_args(argv)
+
+    import matplotlib
+
+    if args.save or args.benchmark:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if args.save:
+        for path in save_demo(args.save, args.group, depth=args.depth, filter=args.filter, layout=args.layout):
+            print("wrote", path)
+        return
+    w = Widget(args.image, args.group, args.filter, args.depth, args.size, args.channel, args.layout)
+    if args.benchmark:
+        ms = w.benchmark()
+        print(f"{args.group}, depth {args.depth}, {w.image.shape[0]} x {w.image.shape[1]}: recompute + set_data "
+              f"{ms['recompute']:.1f} ms, + blit {ms['blit']:.1f} ms, + full redraw {ms['full']:.1f} ms (median of 10)")
+        return
+    if matplotlib.get_backend().lower() in ("agg", "pdf", "svg", "ps", "cairo"):
+        print(f"matplotlib backend {matplotlib.get_backend()!r} cannot open a window (no screen?); "
+              f"try --save figures/ for a GIF")
+        return
+    plt.show()
+
+
+if __name__ == "__main__":
+    main()
