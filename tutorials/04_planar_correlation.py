@@ -111,8 +111,8 @@ def correlation():
     # General: 3 channels, 9x9 images, 3x3 filters; the literal sum vs the vectorised layer vs scipy.
     K = 3
     for label, f, psi, kind, why in [
-        ("integer data", images.integer_image((K, 9, 9), RNG), images.integer_image((K, 3, 3), RNG), "exact",
-         "integer-valued floats: every partial sum is an exact integer"),
+        ("integer data", images.integer_image((K, 9, 9), RNG).astype(np.int64), images.integer_image((K, 3, 3), RNG).astype(np.int64), "exact",
+         "integer arrays: every partial sum is an exact integer"),
         ("float data", RNG.normal(size=(K, 9, 9)), RNG.normal(size=(K, 3, 3)), "float",
          "the same products added in a different order round differently"),
     ]:
@@ -160,7 +160,7 @@ def substitution():
     print("\n== C2: sum_y f(y) psi(y - x) = sum_y f(x + y) psi(y) ==")
     x, y = window(6), window(8)
     for label, f, psi, kind, why in [
-        ("integer data", images.integer_image((2, 9, 9), RNG), images.integer_image((2, 5, 5), RNG), "exact", "integers"),
+        ("integer data", images.integer_image((2, 9, 9), RNG).astype(np.int64), images.integer_image((2, 5, 5), RNG).astype(np.int64), "exact", "integers"),
         ("float data", RNG.normal(size=(2, 9, 9)), RNG.normal(size=(2, 5, 5)), "float",
          "the same products in a different order of summation"),
     ]:
@@ -277,8 +277,8 @@ def paper_proof(f, psi, ts, kind, why, label):
 def equivariance_proofs():
     print("\n== C3: the substitution proof, line by line ==")
     ts = [(0, 0), (1, 0), (0, -2), (2, 3), (-3, 1)]
-    f_int = chain_setup(images.integer_image((2, 7, 7), RNG), 5)  # 2 channels on a 17x17 canvas
-    psi_int = images.integer_image((2, 3, 3), RNG)
+    f_int = chain_setup(images.integer_image((2, 7, 7), RNG).astype(np.int64), 5)  # 2 channels on a 17x17 canvas
+    psi_int = images.integer_image((2, 3, 3), RNG).astype(np.int64)
     f_float = chain_setup(RNG.normal(size=(2, 7, 7)), 5)
     psi_float = RNG.normal(size=(2, 3, 3))
     exact_why = "integer data: every partial sum is an exact integer"
