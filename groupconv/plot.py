@@ -85,9 +85,9 @@ def _numeric(a, what):
 
 def _index(value, size, what):
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
-        raise TypeError(f"{what} must be an integer, got {value!r}")
+        raise TypeError(f"{what} must be an integer in 0..{size - 1}, got {value!r}")
     if not 0 <= value < size:
-        raise ValueError(f"{what} must be in 0..{size - 1}, got {value}")
+        raise ValueError(f"{what} must be in 0..{size - 1} (the map has {size}), got {value}")
     return int(value)
 
 
@@ -107,7 +107,7 @@ def select_planes(feature_map, group, channel=0, batch=0):
     if F.ndim == 5:
         F = F[_index(batch, F.shape[0], "batch")]
     if F.ndim == 4:
-        F = F[_index(channel, F.shape[0], f"channel (the map has {F.shape[0]} channels)")]
+        F = F[_index(channel, F.shape[0], "channel")]
     return F
 
 
