@@ -287,7 +287,7 @@ def figure_U3():
               (G, f"(L_tau f) * psi;  value at 0: {G[c, c]:.4f}", (0, 0), "RdBu_r", vmax)]
     for ax, (img, title, (pu, pv), cmap, vm) in zip(axes, panels):
         kw = dict(vmin=-vm, vmax=vm) if vm else dict(vmin=0, vmax=1)
-        im = ax.imshow(img, cmap=cmap, extent=extent, **kw)
+        im = ax.imshow(img, cmap=cmap, extent=extent, interpolation="nearest", **kw)
         ax.add_patch(plt.Rectangle((pv - 1.5, pu - 1.5), 3, 3, fill=False, ec="gold", lw=1.5))
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("v (column offset)")

@@ -295,7 +295,7 @@ PSI = np.array([[-1, -1, -1, 0, 0],
 def _show(ax, img, title, vmax, cmap="RdBu_r", with_bar=False, fig=None):
     c = (img.shape[-1] - 1) / 2
     kw = dict(vmin=0, vmax=1) if cmap == "gray" else dict(vmin=-vmax, vmax=vmax)
-    im = ax.imshow(img, cmap=cmap, extent=[-c - 0.5, c + 0.5, c + 0.5, -c - 0.5], **kw)
+    im = ax.imshow(img, cmap=cmap, extent=[-c - 0.5, c + 0.5, c + 0.5, -c - 0.5], interpolation="nearest", **kw)
     ax.set_title(title, fontsize=10)
     ax.set_xticks([])
     ax.set_yticks([])

@@ -60,10 +60,27 @@ def frame_elements(group, n):
     return groups.translation(u, v)[None] @ groups.point_group(group)[:, None, None]
 
 
+def point_group_slot(g, group):
+    """Index (canonical order of groups.py) of the point-group part s of g = t(x) . s, for elements g (S..., 3, 3).
+
+    s is the linear part of g (its upper-left 2 x 2 block, G7); find it in the list of H.
+    The four entries are -1, 0 or 1, so they are read as one base-3 number, a key into a
+    table listing where each point-group element sits.
+    """
+    def key(a):
+        return ((a[..., 0, 0] + 1) * 27 + (a[..., 0, 1] + 1) * 9 + (a[..., 1, 0] + 1) * 3 + (a[..., 1, 1] + 1))
+
+    table = np.full(81, -1)
+    table[key(groups.point_group(group))] = np.arange(groups.order(group))
+    slot = table[key(g)]
+    if np.any(slot < 0):
+        raise ValueError(f"not an element of {group}")
+    return slot
+
+
 def value_on_group(F, g, group, period=None):
     """F(g) for F (..., |H|, n, n) at elements g (S..., 3, 3): 0 off the frame, or periodic with `period`."""
-    _, s = groups.split(g)  # g = t(x) . s
-    plane = groups.point_group_index(s, group)
+    plane = point_group_slot(g, group)  # g = t(x) . s: which s
     n = F.shape[-1]
     c = (n - 1) // 2
     u, v = g[..., 0, 2], g[..., 1, 2]

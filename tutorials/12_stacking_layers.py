@@ -255,7 +255,7 @@ def figure_photograph(rng):
     for i, (image, image_title, planes, name) in enumerate(rows):
         ax = axes[i, 0]
         if image is not None:
-            ax.imshow(image, cmap="gray", vmin=0, vmax=1)
+            ax.imshow(image, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
             ax.set_title(image_title, fontsize=11)
             ax.set_xticks([])
             ax.set_yticks([])
@@ -268,7 +268,7 @@ def figure_photograph(rng):
             ax.set_yticks([])
         for s in range(4):
             ax = axes[i, s + 1]
-            im = ax.imshow(planes[s], cmap="RdBu_r", vmin=-vmax, vmax=vmax)
+            im = ax.imshow(planes[s], cmap="RdBu_r", vmin=-vmax, vmax=vmax, interpolation="nearest")
             extra = f"\n= top row's plane R({(s - 1) % 4}), turned" if i == 2 else ""
             ax.set_title(f"{name}, plane R({s}){extra}", fontsize=10)
             ax.set_xticks([])
