@@ -409,7 +409,7 @@ def plot_filter_transforms(psi, group, cmap="RdBu_r", layout=None):
         title = f"L_{groups.name(g, group)} psi" if s else "psi = L_R(0) psi"
         if on_group:
             im = plot_group_function(ax, bank[s], group, layout=layout, cmap=cmap, vmin=-top, vmax=top,
-                                     colorbar=False, arrows=False, labels=True, title=title)
+                                     colorbar=False, arrows=True, labels=True, title=title)
         else:
             im = plot_image(ax, bank[s], title=title, cmap=cmap, vmin=-top, vmax=top)
         images.append(im)

@@ -380,7 +380,8 @@ def _gif_writer(fps):
     return QuantizedPillowWriter(fps=fps)
 
 
-def save_demo(directory, group="p4", size=65, depth=1, filter="edge", dpi=66, layout=None, figsize=(8.4, 4.3)):
+def save_demo(directory, group="p4", size=65, depth=1, filter="edge", dpi=66, layout=None, figsize=(8.4, 4.3),
+              still_dpi=100):
     """Write figures/13_widget_<group>.gif (the input moved, the output following) and PNG stills.
 
     Returns the list of written paths. Uses whatever backend is active (Agg without a screen).
@@ -406,7 +407,7 @@ def save_demo(directory, group="p4", size=65, depth=1, filter="edge", dpi=66, la
                    "right click: M": "mirrored"}.get(label)
             if key and key not in stills:
                 path = os.path.join(directory, f"13_widget_{tag}_{key}.png")
-                w.fig.savefig(path, dpi=80)
+                w.fig.savefig(path, dpi=still_dpi)
                 stills[key] = path
     import matplotlib.pyplot as plt
 

@@ -188,7 +188,7 @@ def test_inputs_are_not_modified(image):
 def test_save_writes_an_animated_gif_and_stills(tmp_path):
     from PIL import Image
 
-    paths = widget.save_demo(str(tmp_path), group="p4m", size=15, dpi=30)
+    paths = widget.save_demo(str(tmp_path), group="p4m", size=15, dpi=30, still_dpi=30)
     gif = Image.open(paths[0])
     assert paths[0].endswith("13_widget_p4m.gif") and gif.n_frames > 5
     assert sorted(p.rsplit("_", 1)[-1] for p in paths[1:]) == ["mirrored.png", "rotated.png", "start.png",
