@@ -228,10 +228,10 @@ def check_L1(rng):
 
 # %%
 def test_elements(group):
-    """All of the point group, and three elements with a shift."""
+    """All of the point group, a pure translation, and three elements that combine a shift with a turn."""
     H = list(groups.point_group(group))
-    mixed = [groups.element(group, *p) for p in ((1, 2, -1), (3, 0, 3), (2, -3, 1))] if group == "p4" else \
-            [groups.element(group, *p) for p in ((1, 1, 2, -1), (0, 3, 0, 3), (1, 2, -3, 1))]
+    mixed = [groups.element(group, *p) for p in ((0, 1, -2), (1, 2, -1), (3, 0, 3), (2, -3, 1))] if group == "p4" else \
+            [groups.element(group, *p) for p in ((0, 0, 1, -2), (1, 1, 2, -1), (0, 3, 0, 3), (1, 2, -3, 1))]
     return H + mixed
 
 

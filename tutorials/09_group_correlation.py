@@ -35,10 +35,12 @@ IDS = ("L3", "L4", "L5")
 # The product g h is the matrix product of tutorial 02, so "move the filter by g" now
 # moves the planes of the filter around as well as turning and shifting each plane.
 #
-# In this tutorial nothing is vectorised except the right-hand sides we compare with.
-# Every sum over h is written the way the formula is written: the elements h are listed
-# as 3 x 3 integer matrices, the products like u^-1 g h are formed with `@`, and the
-# function is read at the resulting element by splitting it as t(x) . s (G7).
+# The literal sums in this tutorial do not use the library's correlation code (only the
+# sides we compare them with do). Every sum over h is written the way the formula is
+# written: the elements g and h are listed as 3 x 3 integer matrices, products like
+# u^-1 g h are formed with `@` (for all g and h at once, as arrays of matrices), the
+# function is read at the resulting element by splitting it as t(x) . s (G7), and the
+# products are added up over h.
 #
 # Boundary: the proofs substitute h -> g h or h -> u h, which must be a bijection of the
 # set summed over. That holds for the whole infinite group, and it holds on a torus:
@@ -205,13 +207,14 @@ def check_L3(rng):
 # %% [markdown]
 # ## The elements u we try
 #
-# All of the point group (every turn, and for p4m every mirror) and three elements that
-# combine a shift with a turn or a mirror.
+# All of the point group (every turn, and for p4m every mirror), a pure translation, and
+# three elements that combine a shift with a turn or a mirror.
 
 # %%
 def test_elements(group):
     H = list(groups.point_group(group))
-    params = ((1, 2, -1), (3, 0, 2), (2, -2, 1)) if group == "p4" else ((1, 1, 2, -1), (0, 3, 0, 2), (1, 2, -2, 1))
+    params = ((0, 1, -2), (1, 2, -1), (3, 0, 2), (2, -2, 1)) if group == "p4" else \
+        ((0, 0, 1, -2), (1, 1, 2, -1), (0, 3, 0, 2), (1, 2, -2, 1))
     return H + [groups.element(group, *p) for p in params]
 
 

@@ -284,12 +284,13 @@ def check_lifting(rng):
 #     line 7   (L_u (f conv psi))(g)             the output moved by u (library, vectorised)
 #
 # Every sum runs over the whole group of a 5 x 5 torus; u runs over the whole point
-# group and three elements with a shift.
+# group, a pure translation and three elements that combine a shift with a turn.
 
 # %%
 def test_elements(group):
     H = list(groups.point_group(group))
-    params = ((1, 2, -1), (3, 0, 2), (2, -2, 1)) if group == "p4" else ((1, 1, 2, -1), (0, 3, 0, 2), (1, 2, -2, 1))
+    params = ((0, 1, -2), (1, 2, -1), (3, 0, 2), (2, -2, 1)) if group == "p4" else \
+        ((0, 0, 1, -2), (1, 1, 2, -1), (0, 3, 0, 2), (1, 2, -2, 1))
     return H + [groups.element(group, *p) for p in params]
 
 

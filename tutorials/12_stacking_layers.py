@@ -81,7 +81,8 @@ def random_filters(make, group, channels, k):
 
 def test_elements(group):
     H = list(groups.point_group(group))
-    params = ((1, 2, -1), (3, 0, 2), (2, -3, 1)) if group == "p4" else ((1, 1, 2, -1), (0, 3, 0, 2), (1, 2, -3, 1))
+    params = ((0, 1, -2), (1, 2, -1), (3, 0, 2), (2, -3, 1)) if group == "p4" else \
+        ((0, 0, 1, -2), (1, 1, 2, -1), (0, 3, 0, 2), (1, 2, -3, 1))
     return H + [groups.element(group, *p) for p in params]
 
 
