@@ -181,9 +181,9 @@ def two_perspectives():
                  elements="all of D4 and 24 random p4m elements with shifts <= 20", why="copies of values")
     f = images.integer_image((11, 11), RNG)
     checks.check("A2", "random integer image: scatter along g vs action.transform_image_literal",
-                 np.stack([push_forward(f, g) for g in some]),
-                 np.stack([action.transform_image_literal(f, g) for g in some]), "exact",
-                 elements="the same 32 elements", why="copies of values")
+                 np.stack([push_forward(f, g) for g in some[::3]]),
+                 np.stack([action.transform_image_literal(f, g) for g in some[::3]]), "exact",
+                 elements="every third of the same 32 elements", why="copies of values")
     figure_two_perspectives(f=glyph_F(), g=groups.p4_element(1, 3, 2))
 
 
@@ -389,9 +389,11 @@ def action_on_group_functions():
             checks.check("A4", f"{group}, {label} data: literal f(u^-1 h) vs action.transform_group_function (fast)",
                          literal, np.stack([action.transform_group_function(f, u, group) for u in elements]), "exact",
                          elements=names, why="copies of values")
-            checks.check("A4", f"{group}, {label} data: literal vs action.transform_group_function_literal", literal,
-                         np.stack([action.transform_group_function_literal(f, u, group) for u in elements]), "exact",
-                         elements=names, why="copies of values")
+            few = [1, 2, -2, -1]  # the library's own literal loop is slow: four of the elements are enough
+            checks.check("A4", f"{group}, {label} data: literal vs action.transform_group_function_literal",
+                         literal[few], np.stack([action.transform_group_function_literal(f, elements[i], group)
+                                                 for i in few]), "exact",
+                         elements=", ".join(groups.name(elements[i], group) for i in few), why="copies of values")
         f = RNG.normal(size=(nH, 9, 9))
         pairs = [(a, b) for a in H for b in H]
         Lg = lambda f, g: action.transform_group_function(f, g, group, boundary="wrap")  # noqa: E731
