@@ -541,3 +541,26 @@ def test_bad_inputs_raise():
     nn.ReLU().forward(x)
     nn.BatchNorm(2).forward(x, train=True)
     assert residual(x, np.arange(24.0).reshape(1, 2, 3, 4)).exact  # inputs are not mutated
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_conv_backward_agrees_with_correlate_gradients(group):
+    """The layers' own backward (bank + fold) == correlate.*_grad_* (written separately), exact on integers."""
+    rng = _rng()
+    nH = groups.order(group)
+    for layer, x in ((nn.LiftingConv(2, 3, group, 3, "same", rng), rng.integers(-3, 4, size=(2, 2, 6, 6))),
+                     (nn.GroupConv(2, 3, group, 3, "valid", rng), rng.integers(-3, 4, size=(2, 2, nH, 6, 6)))):
+        _int_filter(layer, rng)
+        x = x.astype(np.float64)
+        out = layer.forward(x)
+        dout = rng.integers(-3, 4, size=out.shape).astype(np.float64)
+        dx = layer.backward(dout)
+        psi = layer.params["psi"]
+        if isinstance(layer, nn.LiftingConv):
+            ref_dx = correlate.lifting_correlation_grad_input(dout, psi, group, x.shape, layer.mode)
+            ref_dpsi = correlate.lifting_correlation_grad_filter(x, dout, group, 3, layer.mode)
+        else:
+            ref_dx = correlate.group_correlation_grad_input(dout, psi, group, x.shape, layer.mode)
+            ref_dpsi = correlate.group_correlation_grad_filter(x, dout, group, 3, layer.mode)
+        assert residual(dx, ref_dx).exact
+        assert residual(layer.grads["psi"], ref_dpsi).exact
