@@ -304,9 +304,12 @@ def inverse_of_product():
     A, B = g[:200], g[200:]
     checks.check("G2", "(a b)^-1 = b^-1 a^-1 on p4m", groups.inverse(A @ B), groups.inverse(B) @ groups.inverse(A),
                  "exact", elements="200 random pairs of p4m (shifts up to 50)", why="integer matrices")
-    X, Y = RNG.normal(size=(2, 100, 5, 5))
+    # Q D with Q a random rotation (QR of a Gaussian matrix) and D = diag of numbers in [1, 2]:
+    # invertible, and with condition number at most 2 so that inverting loses little accuracy.
+    Q = np.linalg.qr(RNG.normal(size=(2, 100, 5, 5)))[0]
+    X, Y = Q * RNG.uniform(1, 2, size=(2, 100, 1, 5))
     checks.check("G2", "(a b)^-1 = b^-1 a^-1 for random real 5x5 matrices", np.linalg.inv(X @ Y),
-                 np.linalg.inv(Y) @ np.linalg.inv(X), "float", elements="100 random pairs of Gaussian 5x5 matrices",
+                 np.linalg.inv(Y) @ np.linalg.inv(X), "float", elements="100 random pairs of 5x5 matrices Q D (rotation times diagonal)",
                  why="np.linalg.inv and the products round in floating point")
     checks.check("G2", "counterexample: (a b)^-1 != a^-1 b^-1 for a = R(1), b = M", groups.inverse(a @ b),
                  groups.inverse(a) @ groups.inverse(b), "nonzero", elements="R(1), M",
