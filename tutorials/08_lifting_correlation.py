@@ -154,9 +154,10 @@ def tiny_example():
 # %% [markdown]
 # ## L1 in general: both forms, literally, against the vectorised version
 #
-# The two literal versions below loop over nothing: they list every output element g
-# and every pixel y as arrays of matrices and points, compute g^-1 y or g y by matrix
-# products (groups.act), read the arrays there and add the products up. The vectorised
+# The two literal versions below are the formulas, term by term, without a Python loop:
+# they list every output element g and every pixel y as arrays of matrices and points,
+# compute g^-1 y or g y by matrix products (groups.act), read the arrays there and add
+# the products up over y and the channels. The vectorised
 # version `correlate.lifting_correlation` does something different: it turns the filter
 # |H| times and calls one planar correlation (tutorial 11 explains why that is the same).
 # Sizes: 2 input channels, 2 output channels, a 7 x 7 image, a 3 x 3 filter; "valid"
@@ -221,10 +222,11 @@ def check_L1(rng):
 # The last step is the action on functions on G (tutorial 03, A4): L_u moves every plane
 # as an image AND permutes the planes, because u^-1 g has a different point-group part
 # than g. We check it for every element of the point groups C4 and D4 (all turns and all
-# mirrors) and for some elements that combine a shift with a turn or a mirror. The frame
-# is a torus ("circular" mode, shifts wrap around) so that shifts lose nothing; on an
-# ordinary frame with zero border, turns about the centre are still exact (checked in
-# "valid" mode), and tutorial 05 measured what the border does to shifts.
+# mirrors), for a pure translation, and for elements that combine a shift with a turn or
+# a mirror. The frame is a torus ("circular" mode, shifts wrap around) so that shifts
+# lose nothing; on an ordinary frame with zero border, turns about the centre are still
+# exact (checked in "valid" mode), and tutorial 05 measured what the border does to
+# shifts.
 
 # %%
 def test_elements(group):
@@ -278,7 +280,8 @@ def check_L2(rng):
 # Rows 2-4: lift instead. Row 2 is the lifted output of the photograph, one plane per
 # turned copy of the filter. Row 3 is the lifted output of the turned photograph. Row 4
 # is row 2 transformed by L_R(1): every plane turned by 90 degrees and moved one slot to
-# the right (plane s goes to slot R(1)·s). Rows 3 and 4 are equal, pixel for pixel.
+# the right (plane s goes to slot R(1)·s). Rows 3 and 4 are equal up to float round-off
+# (the photograph is float data; the integer-data checks above are exactly 0.0).
 #
 # The filter: a dark-above / light-below edge detector cut off on its right half, so
 # that no turn and no mirror maps it to itself - each of the 8 transformed copies is a
