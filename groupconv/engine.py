@@ -12,10 +12,10 @@ Modes: "valid" (no padding), "same" (zero padding (k-1)/2, odd k), "full" (zero
 padding k-1) and "circular" (periodic padding (k-1)/2, odd k).
 
 How the sum is computed (all three give the same numbers; tests check it):
-    "gemm"  im2col + one matrix product per image. The k*k shifted copies of f_pad
-            are laid out as cols[b, (c, a, b'), (i, j)] = f_pad[b, c, i + a, j + b'];
-            then out[b] = psi.reshape(O, C*k*k) @ cols[b], written straight into
-            the (B, O, H'*W') output, so BLAS sees large contiguous operands.
+    "gemm"  im2col + one matrix product per chunk of the batch. The k*k shifted copies
+            of f_pad are laid out as cols[(c, a, b'), (b, i, j)] = f_pad[b, c, i + a, j + b'],
+            then acc = psi.reshape(O, C*k*k) @ cols is one large product on contiguous
+            operands, and acc[o, (b, i, j)] is copied into the (B, O, H', W') result.
     "fft"   the correlation theorem: all B*C input planes and O*C filter planes are
             transformed at once (scipy.fft.rfft2 with workers), the sum over c is one
             batched complex matrix product per frequency, and one inverse transform
@@ -261,7 +261,13 @@ def planar_correlation(f, psi, mode="valid", method="auto"):
 
 
 def _correlate_gemm(f, psi, p, mode, dtype):
-    """im2col + GEMM, chunked over the batch: out[b] = psi (O, C k k) @ cols[b] (C k k, H' W')."""
+    """im2col + one GEMM per chunk of the batch: acc (O, n H' W') = psi (O, C k k) @ cols (C k k, n H' W').
+
+    One large product per chunk rather than one small product per image: every BLAS
+    call synchronises its threads, and on a busy machine many small calls wait a lot.
+    The product comes out channel-major, acc[o, (b, i, j)], and one copy puts it in the
+    (B, O, H', W') order of the result.
+    """
     B, C, H, W = f.shape
     O, _, kh, kw = psi.shape
     Hp, Wp = H + 2 * p, W + 2 * p
@@ -273,25 +279,33 @@ def _correlate_gemm(f, psi, p, mode, dtype):
         return out
     itemsize = np.dtype(dtype).itemsize
     padded = p > 0 or f.dtype != dtype
-    per_image = itemsize * (K * P + (C * Hp * Wp if padded else 0))
+    per_image = itemsize * (K * P + O * P + (C * Hp * Wp if padded else 0))
     n = _chunk(B, per_image)
-    cols = _buffer("cols", (n, C, kh, kw, Ho, Wo), dtype)
+    cols_buf = _buffer("cols", (n * K * P,), dtype)
+    acc_buf = _buffer("acc", (n * O * P,), dtype)
     fp_buf = _pad_buffer(n, C, Hp, Wp, p, dtype, mode) if padded else None
     out3 = out.reshape(B, O, P)
     for b0 in range(0, B, n):
         b1 = min(B, b0 + n)
+        m = b1 - b0
         fp = _pad_into(fp_buf, f[b0:b1], p, mode) if padded else f[b0:b1]
-        c = _im2col(fp, cols[:b1 - b0], kh, kw)
-        np.matmul(weights, c.reshape(b1 - b0, K, P), out=out3[b0:b1])
+        cols = _im2col(fp, cols_buf[:K * m * P].reshape(C, kh, kw, m, Ho, Wo))
+        acc = np.matmul(weights, cols.reshape(K, m * P), out=acc_buf[:O * m * P].reshape(O, m * P))
+        out3[b0:b1] = acc.reshape(O, m, P).transpose(1, 0, 2)
     return out
 
 
-def _im2col(fp, cols, kh, kw):
-    """cols[b, c, a, b', i, j] = fp[b, c, i + a, j + b']: one strided copy per filter tap (a, b')."""
-    Ho, Wo = cols.shape[-2:]
+def _im2col(fp, cols):
+    """cols[c, a, b', b, i, j] = fp[b, c, i + a, j + b']: one strided copy per filter tap (a, b').
+
+    Laid out with (c, a, b') first and (b, i, j) last, the array is the (C k k, n H' W')
+    matrix of the GEMM.
+    """
+    kh, kw, _, Ho, Wo = cols.shape[1:]
+    fp = fp.transpose(1, 0, 2, 3)  # (C, n, Hp, Wp), a view
     for a in range(kh):
         for b_ in range(kw):
-            cols[:, :, a, b_] = fp[:, :, a:a + Ho, b_:b_ + Wo]
+            cols[:, a, b_] = fp[:, :, a:a + Ho, b_:b_ + Wo]
     return cols
 
 
@@ -378,30 +392,37 @@ def planar_correlation_grad_filter(f, dout, k, mode="valid", method="auto"):
 
 
 def _grad_filter_gemm(f, dout, k, p, mode, dtype):
-    """dpsi (O, C k k) = sum_b dout[b] (O, H' W') @ cols[b]^T (H' W', C k k), chunked over the batch."""
+    """dpsi (O, C k k) = sum over chunks of (cols (C k k, n H' W') @ dout^T (n H' W', O))^T.
+
+    The product is taken in the orientation (C k k, O): with the long n H' W' axis as the
+    reduction, OpenBLAS splits the work across threads far better this way round than as
+    (O, n H' W') @ (n H' W', C k k) (measured several times faster on 2 cores).
+    """
     B, C, H, W = f.shape
     O, Ho, Wo = dout.shape[1:]
     Hp, Wp = H + 2 * p, W + 2 * p
     K, P = C * k * k, Ho * Wo
-    dpsi = np.zeros((O, K), dtype)
+    dpsi_t = np.zeros((K, O), dtype)
     if B == 0:
-        return dpsi.reshape(O, C, k, k)
+        return np.ascontiguousarray(dpsi_t.T).reshape(O, C, k, k)
     itemsize = np.dtype(dtype).itemsize
     padded = p > 0 or f.dtype != dtype
-    per_image = itemsize * (K * P + O * K + (C * Hp * Wp if padded else 0))
+    per_image = itemsize * (K * P + O * P + (C * Hp * Wp if padded else 0))
     n = _chunk(B, per_image)
-    cols = _buffer("cols", (n, C, k, k, Ho, Wo), dtype)
+    cols_buf = _buffer("cols", (n * K * P,), dtype)
+    d_buf = _buffer("acc", (n * O * P,), dtype)
     fp_buf = _pad_buffer(n, C, Hp, Wp, p, dtype, mode) if padded else None
-    partial = _buffer("partial", (n, O, K), dtype)
+    partial = _buffer("partial", (K, O), dtype)
     d3 = dout.reshape(B, O, P)
     for b0 in range(0, B, n):
         b1 = min(B, b0 + n)
+        m = b1 - b0
         fp = _pad_into(fp_buf, f[b0:b1], p, mode) if padded else f[b0:b1]
-        c = _im2col(fp, cols[:b1 - b0], k, k).reshape(b1 - b0, K, P)
-        d = d3[b0:b1] if d3.dtype == dtype else d3[b0:b1].astype(dtype)
-        np.matmul(d, c.transpose(0, 2, 1), out=partial[:b1 - b0])
-        dpsi += partial[:b1 - b0].sum(axis=0)
-    return dpsi.reshape(O, C, k, k)
+        cols = _im2col(fp, cols_buf[:K * m * P].reshape(C, k, k, m, Ho, Wo)).reshape(K, m * P)
+        d = d_buf[:O * m * P].reshape(O, m, P)
+        d[...] = d3[b0:b1].transpose(1, 0, 2)  # channel-major, like cols
+        dpsi_t += np.matmul(cols, d.reshape(O, m * P).T, out=partial)
+    return np.ascontiguousarray(dpsi_t.T).reshape(O, C, k, k)
 
 
 def _grad_filter_fft(f, dout, k, p, mode, dtype):
