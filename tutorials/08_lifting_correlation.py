@@ -203,7 +203,7 @@ def check_L1(rng):
                 checks.check("L1", f"{group} {mode}: sum_y f(g y) psi(y) (substituted, literal) vs vectorised",
                              lifting_substituted(f, psi, group, n_out, period), vectorised, kind, elements, why)
             # the library's own literal transcriptions agree too (a third, independent implementation)
-            for form in ("paper", "substituted"):
+            for form in (("paper", "substituted") if kind == "exact" else ()):
                 checks.check("L1", f"{group} valid: correlate.lifting_correlation_literal(form={form!r}) vs vectorised",
                              correlate.lifting_correlation_literal(f[None], psi, group, "valid", form=form),
                              correlate.lifting_correlation(f[None], psi, group, "valid"), kind,
