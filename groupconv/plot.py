@@ -21,11 +21,11 @@ np.flip(axis=0) are R(1) and M about that centre, in the coordinates of action.p
 Layouts (cells of n x n pixels separated by `gap` pixels, a `margin` around them):
 
     p4, 3 x 3 cells          p4m "orbit", 4 x 4 cells         p4m "rings", 5 x 5 cells
-                                 .    R0   MR2  .                  .  .  M  .  .
+                                 .    R0   MR2  .                  .  .  MR2 . .
        .   R0   .                MR1  .    .    R3                 .  .  R0 .  .
        R1  .    R3               R1   .    .    MR3                MR1 R1 . R3 MR3
        .   R2   .                .    M    R2   .                  .  .  R2 .  .
-                                                                   .  .  MR2 . .
+                                                                   .  .  M  .  .
     (Rr = R(r), MRr = M.R(r), R0 = identity.)
 
 p4: the identity on top, R(1) on the left, R(2) at the bottom, R(3) on the right: a

@@ -183,7 +183,8 @@ class Widget:
         n = self.image.shape[0]
         self.im_in = plot.plot_image(self.ax_in, self.image, cmap="gray")
         self.ax_in.set_title(f"input f ({n} x {n}): drag me, click me", fontsize=11)
-        what = ("lifting correlation f * psi with a dark-to-light edge detector" if depth == 1 and filter == "edge"
+        edge = isinstance(filter, str) and filter == "edge"
+        what = ("lifting correlation f * psi with a dark-to-light edge detector" if depth == 1 and edge
                 else "lifting correlation f * psi" if depth == 1
                 else f"layer {depth} of a random {group} G-CNN (channel {self.channel})")
         # colour limits fixed at the start (moving the input only moves values around): symmetric,

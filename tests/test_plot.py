@@ -46,6 +46,15 @@ def test_p4m_slots_are_eight_distinct_cells():
         assert cells[s + 4].tolist() == [3 - cells[s][0], cells[s][1]]
 
 
+def test_p4m_slots_match_the_diagrams_of_the_module_header():
+    # orbit: R0 MR2 on top, MR1 R3 / R1 MR3 on the sides, M R2 at the bottom
+    cells, _ = plot.slot_cells("p4m", "orbit")
+    assert cells.tolist() == [[0, 1], [2, 0], [3, 2], [1, 3], [3, 1], [1, 0], [0, 2], [2, 3]]
+    # rings: rotations next to the centre cell (2, 2), mirrored ones one cell further out
+    cells, _ = plot.slot_cells("p4m", "rings")
+    assert cells.tolist() == [[1, 2], [2, 1], [3, 2], [2, 3], [4, 2], [2, 0], [0, 2], [2, 4]]
+
+
 def test_arrange_then_split_gives_the_planes_back(rng):
     for group, layout in (("p4", None), ("p4m", "orbit"), ("p4m", "rings")):
         F = integer_map(group, 5, rng)

@@ -158,6 +158,13 @@ def test_image_file_and_filter_file(tmp_path, image):
     assert residual(w.output, fresh).exact
 
 
+def test_filter_given_as_an_array(image):
+    psi = np.array([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
+    w = widget.Widget(image, filter=psi, group="p4m")
+    fresh = correlate.lifting_correlation(image[None, None], psi[None, None], "p4m", "circular")[0]
+    assert residual(w.output, fresh).exact
+
+
 def test_bad_arguments_are_rejected(image):
     with pytest.raises(ValueError, match="group must be 'p4' or 'p4m'"):
         widget.Widget(image, group="p6")

@@ -281,8 +281,8 @@ def check_widget(f):
 
 def report_speed():
     w = widget.Widget(size=128)
-    ms = w.benchmark(repeats=10)
-    print(f"  time per update, 128 x 128 photograph, p4, depth 1 (median of 10; this machine, now):")
+    ms = w.benchmark(repeats=5)
+    print("  time per update, 128 x 128 photograph, p4, depth 1 (median of 5; this machine, now):")
     print(f"    recompute (lifting correlation + canvas) + set_data : {ms['recompute']:6.1f} ms")
     print(f"    ... + blit (what the window does per update)         : {ms['blit']:6.1f} ms")
     print(f"    ... + a full redraw instead of blitting              : {ms['full']:6.1f} ms")
