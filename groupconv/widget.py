@@ -152,6 +152,7 @@ class Widget:
     size : side of the image when it is loaded (None or a path)
     channel : which output channel to draw
     layout : plot.py layout ("orbit"; p4m also "rings")
+    width, seed : channels of the deeper layers, and the seed of their random filters
     figsize : the figure size in inches (fonts keep their size in points)
     blit : redraw only the changing artists over a saved background (default: when the
         backend has a window). Without it every update renders the whole figure.
@@ -188,11 +189,11 @@ class Widget:
                 else "lifting correlation f * psi" if depth == 1
                 else f"layer {depth} of a random {group} G-CNN (channel {self.channel})")
         # colour limits fixed at the start (moving the input only moves values around): symmetric,
-        # at the 99.5th percentile of |output| so that a few extreme pixels do not wash the picture out
-        top = float(np.percentile(np.abs(self.output[self.channel]), 99.5)) or 1.0
+        # at the 98th percentile of |output| so that a few extreme pixels do not wash the picture out
+        top = float(np.percentile(np.abs(self.output[self.channel]), 98.0)) or 1.0
+        patches = "one patch per rotation" if group == "p4" else "one patch per rotation and mirror"
         self.im_out = plot.plot_group_function(self.ax_out, self.output, group, self.channel, layout=layout,
-                                               vmin=-top, vmax=top,
-                                               title=f"{what}\non {group}: one patch per {'rotation' if group == 'p4' else 'rotation and mirror'}")
+                                               vmin=-top, vmax=top, title=f"{what}\non {group}: {patches}")
         self.fig.text(0.5, 0.015, HELP, ha="center", fontsize=9, color="0.3")
         self.status = self.fig.text(0.03, 0.085, "", fontsize=9, family="monospace")
         self._show_status("")
