@@ -135,9 +135,9 @@ def action_on_images():
 # (L_g f)(x) = f(g^-1 x).
 #
 # Both give the same image: the value that perspective 1 brings to x came from the y
-# with g y = x, that is y = g^-1 x, which is exactly where perspective 2 reads. A gather
-# is the only practical form (every output pixel is computed once, nothing collides), and
-# that is why the formula carries an inverse. Reading at g x instead moves the picture by
+# with g y = x, that is y = g^-1 x, which is exactly where perspective 2 reads. A
+# formula for an image says what value sits at each pixel x - it is a gather - and that
+# is why the formula carries an inverse. Reading at g x instead moves the picture by
 # g^-1 - the wrong way.
 
 # %%

@@ -198,7 +198,7 @@ def substitution():
 # action; lines 2-4 are sums typed in as written (line 2 applies the 3x3 matrix of t^-1
 # to the homogeneous column of x + y). The chain is printed in the order 1-2-3-4-5-6,
 # with the residual between neighbours. The image is finite (zero outside a 7x7 frame);
-# we put it on a 15x15 canvas so that no translation tried pushes it off.
+# we put it on a 17x17 canvas so that no translation tried pushes it off.
 
 # %%
 def chain_setup(f_small, pad):

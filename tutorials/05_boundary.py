@@ -317,8 +317,8 @@ def figure(photo, t, maps, measured, predicted):
 #
 # Translation equivariance of a CNN layer is exact in the interior of the frame and
 # fails in a band along the border, of the filter's radius (plus, for a moving scene,
-# the shift itself, where genuinely new content enters). Each further layer widens the
-# band by its own radius. The same reasoning will apply to rotations and mirrors in
+# the shift itself, where genuinely new content enters). In a deep network the band
+# grows, since every layer reads the border values of the layer before. The same reasoning will apply to rotations and mirrors in
 # later tutorials: about the centre of a square frame they map the frame onto itself,
 # so they lose nothing and no band appears.
 
