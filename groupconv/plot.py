@@ -167,9 +167,11 @@ def arrange_canvas(feature_map, group, channel=0, batch=0, layout=None, gap=None
 
     Notes
     -----
-    For every point-group element g: arrange_canvas(L_g F) = L_g arrange_canvas(F), e.g.
-    the canvas of L_R(1) F is np.rot90 of the canvas of F; for p4m "orbit" the canvas of
-    L_M F is np.flip(canvas of F, axis=0). Exact: pixels are only moved, never computed.
+    With the "orbit" layout, for every point-group element g (V1):
+        arrange_canvas(L_g F) = L_g arrange_canvas(F)
+    e.g. the canvas of L_R(1) F is np.rot90 of the canvas of F, and for p4m the canvas of
+    L_M F is np.flip(canvas of F, axis=0). With "rings" this holds for the rotations; the
+    mirror also swaps the rings (swap_rings). Exact: pixels are only moved, never computed.
     """
     F = select_planes(feature_map, group, channel, batch)
     n = F.shape[-1]
@@ -196,7 +198,7 @@ def swap_rings(canvas, n, gap=None, margin=None):
     canvas(L_M F) = swap_rings(np.flip(canvas(F), axis=0)).
     """
     planes = split_canvas(canvas, "p4m", n, "rings", gap, margin)
-    size, corners = canvas_geometry(n, "p4m", "rings", gap, margin)
+    _, corners = canvas_geometry(n, "p4m", "rings", gap, margin)
     cells, _ = slot_cells("p4m", "rings")
     # The slot on the same ray at the other radius: the ring position (1 + m) d becomes (2 - m) d.
     by_cell = {tuple(c): s for s, c in enumerate(cells)}
