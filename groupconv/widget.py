@@ -406,13 +406,16 @@ def _gif_writer(fps):
 
 
 def save_demo(directory, group="p4", size=65, depth=1, filter="edge", dpi=66, layout=None, figsize=(8.4, 4.3),
-              still_dpi=100):
-    """Write figures/13_widget_<group>.gif (the input moved, the output following) and PNG stills.
+              still_dpi=100, image=None):
+    """Write <directory>/13_widget_<group>[_depth<d>].gif and PNG stills of the same moves.
 
-    Returns the list of written paths. Uses whatever backend is active (Agg without a screen).
+    The animation drags the input (wrap-around), clicks it four times (quarter turns) and,
+    for p4m, mirrors it twice, with the output recomputed after every move (demo_script).
+    Stills: _start, _translated, _rotated (and _mirrored). Returns the written paths.
+    Uses whatever backend is active (Agg without a screen).
     """
     os.makedirs(directory, exist_ok=True)
-    w = Widget(size=size, group=group, depth=depth, filter=filter, layout=layout, figsize=figsize)
+    w = Widget(image, size=size, group=group, depth=depth, filter=filter, layout=layout, figsize=figsize)
     tag = f"{group}" + (f"_depth{depth}" if depth > 1 else "")
     gif = os.path.join(directory, f"13_widget_{tag}.gif")
     stills = {}
@@ -449,7 +452,8 @@ def main(argv=None):
     parser.add_argument("--depth", type=int, choices=(1, 2, 3), default=1,
                         help="1: lifting layer; 2, 3: output of a small random G-CNN")
     parser.add_argument("--image", default=None, help="image file (default: matplotlib's sample photograph)")
-    parser.add_argument("--size", type=int, default=129, help="side of the (square) input in pixels; odd is exact")
+    parser.add_argument("--size", type=int, default=None,
+                        help="side of the (square) input in pixels; odd is exact (default 129, with --save 65)")
     parser.add_argument("--channel", type=int, default=0, help="output channel to draw")
     parser.add_argument("--layout", choices=("orbit", "rings"), default=None, help="p4m picture layout")
     parser.add_argument("--save", metavar="DIR", default=None,
@@ -464,10 +468,11 @@ def main(argv=None):
     import matplotlib.pyplot as plt
 
     if args.save:
-        for path in save_demo(args.save, args.group, depth=args.depth, filter=args.filter, layout=args.layout):
+        for path in save_demo(args.save, args.group, args.size or 65, args.depth, args.filter, layout=args.layout,
+                              image=args.image):
             print("wrote", path)
         return
-    w = Widget(args.image, args.group, args.filter, args.depth, args.size, args.channel, args.layout)
+    w = Widget(args.image, args.group, args.filter, args.depth, args.size or 129, args.channel, args.layout)
     if args.benchmark:
         ms = w.benchmark()
         print(f"{args.group}, depth {args.depth}, {w.image.shape[0]} x {w.image.shape[1]}: recompute + set_data "
