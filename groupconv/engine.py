@@ -250,8 +250,8 @@ def planar_correlation(f, psi, mode="valid", method="auto"):
         raise ValueError(f"the filter ({kh} x {kw}) does not fit the padded input ({H + 2 * p} x {W + 2 * p})")
     compute, result = _compute_dtype(f, psi, C * kh * kw)
     if method == "auto":
-        method = choose_method(f.shape, k, compute, mode)
-    if method == "fft" and compute not in (np.float32, np.float64):
+        method = choose_method(f.shape, k, result, mode)  # the result dtype: integers stay off the FFT
+    if method == "fft" and result not in (np.float32, np.float64):
         raise ValueError(f"the FFT path is for real float32/float64 data only, not {result} (it would not be exact)")
     if method == "fft":
         out = _correlate_fft(f, psi, p, mode, compute)
@@ -381,8 +381,8 @@ def planar_correlation_grad_filter(f, dout, k, mode="valid", method="auto"):
                          f"{W + 2 * p - k + 1}) for f {f.shape}, k = {k}, mode {mode!r}; got {dout.shape}")
     compute, result = _compute_dtype(f, dout, B * (H + 2 * p) * (W + 2 * p))
     if method == "auto":
-        method = choose_method(f.shape, k, compute, mode)
-    if method == "fft" and compute not in (np.float32, np.float64):
+        method = choose_method(f.shape, k, result, mode)  # the result dtype: integers stay off the FFT
+    if method == "fft" and result not in (np.float32, np.float64):
         raise ValueError(f"the FFT path is for real float32/float64 data only, not {result} (it would not be exact)")
     if method == "fft":
         dpsi = _grad_filter_fft(f, dout, k, p, mode, compute)
