@@ -42,9 +42,9 @@ def run_tutorial(path, tmp_dir):
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("tutorial_results")
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        done = list(pool.map(lambda p: run_tutorial(p, tmp), TUTORIALS))
-    return {path.name: result for path, result in zip(TUTORIALS, done)}
+    with ThreadPoolExecutor(max_workers=2) as pool:  # the longer, later tutorials first, as run_all does
+        futures = {p.name: pool.submit(run_tutorial, p, tmp) for p in reversed(TUTORIALS)}
+        return {name: future.result() for name, future in futures.items()}
 
 
 def test_there_are_tutorials():
