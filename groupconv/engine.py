@@ -46,6 +46,15 @@ METHODS = ("auto", "gemm", "fft")
 WORKSPACE_BYTES = 256 * 2**20
 """Upper bound (bytes) on the workspace this module keeps and uses per call (see set_workspace_limit)."""
 
+SMALL_PRODUCT = 2**18
+"""Below this many multiply-adds per image (O * C*k*k * H'*W') the GEMM path takes one product per image.
+
+OpenBLAS runs such small products on one thread, so they need no thread synchronisation
+and can write straight into the result; a lifting layer from one input channel (K = 9)
+ran several times faster this way. Larger products are taken as one GEMM per chunk:
+every multi-threaded BLAS call synchronises its threads, which costs a lot on a busy machine.
+"""
+
 FFT_MIN_K = 7
 """Smallest filter size for which "auto" takes the FFT path (measured, see choose_method)."""
 
@@ -285,28 +294,36 @@ def _correlate_gemm(f, psi, p, mode, dtype):
     acc_buf = _buffer("acc", (n * O * P,), dtype)
     fp_buf = _pad_buffer(n, C, Hp, Wp, p, dtype, mode) if padded else None
     out3 = out.reshape(B, O, P)
+    per_image_products = O * K * P < SMALL_PRODUCT
     for b0 in range(0, B, n):
         b1 = min(B, b0 + n)
         m = b1 - b0
         fp = _pad_into(fp_buf, f[b0:b1], p, mode) if padded else f[b0:b1]
+        if per_image_products:  # small products: one per image, written straight into the result
+            cols = _im2col(fp, cols_buf[:K * m * P].reshape(C, kh, kw, m, Ho, Wo), image_major=True)
+            np.matmul(weights, cols.reshape(m, K, P), out=out3[b0:b1])
+            continue
         cols = _im2col(fp, cols_buf[:K * m * P].reshape(C, kh, kw, m, Ho, Wo))
         acc = np.matmul(weights, cols.reshape(K, m * P), out=acc_buf[:O * m * P].reshape(O, m * P))
         out3[b0:b1] = acc.reshape(O, m, P).transpose(1, 0, 2)
     return out
 
 
-def _im2col(fp, cols):
+def _im2col(fp, cols, image_major=False):
     """cols[c, a, b', b, i, j] = fp[b, c, i + a, j + b']: one strided copy per filter tap (a, b').
 
     Laid out with (c, a, b') first and (b, i, j) last, the array is the (C k k, n H' W')
-    matrix of the GEMM.
+    matrix of the GEMM. With image_major the same memory is laid out (b, c, a, b', i, j)
+    instead: n matrices (C k k, H' W'), one per image.
     """
-    kh, kw, _, Ho, Wo = cols.shape[1:]
+    C, kh, kw, n, Ho, Wo = cols.shape
+    if image_major:
+        cols = cols.reshape(n, C, kh, kw, Ho, Wo).transpose(1, 2, 3, 0, 4, 5)  # same memory, (b, c, a, b') order
     fp = fp.transpose(1, 0, 2, 3)  # (C, n, Hp, Wp), a view
     for a in range(kh):
         for b_ in range(kw):
             cols[:, a, b_] = fp[:, :, a:a + Ho, b_:b_ + Wo]
-    return cols
+    return cols.transpose(3, 0, 1, 2, 4, 5) if image_major else cols
 
 
 def _fft_shape(Hp, Wp):

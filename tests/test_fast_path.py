@@ -22,6 +22,13 @@ def rng():
     return np.random.default_rng(SEED)
 
 
+@pytest.fixture(params=["one product per chunk", "one product per image"], autouse=True)
+def product_layout(request, monkeypatch):
+    """Run every test with both layouts of the GEMM path (engine.SMALL_PRODUCT decides between them)."""
+    monkeypatch.setattr(engine, "SMALL_PRODUCT", 0 if request.param == "one product per chunk" else 2**62)
+    return request.param
+
+
 def _modes(k):
     return ["valid", "full"] + (["same", "circular"] if k % 2 else [])
 
