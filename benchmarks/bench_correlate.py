@@ -29,14 +29,27 @@ that every ratio comes from interleaved measurements of the same run.
 OPENBLAS_CORETYPE forces OpenBLAS's kernel choice; the script records it (see
 docs/readme_performance.md for running with and without it).
 """
-import os
-
-os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")  # must precede the first import of NumPy
-
 import argparse
+import os
+import sys
+
+
+def _threads_from_argv(argv):
+    """--threads N, read before NumPy is imported (OpenBLAS reads its thread count once, at load time)."""
+    for i, arg in enumerate(argv):
+        if arg == "--threads" and i + 1 < len(argv):
+            return int(argv[i + 1])
+        if arg.startswith("--threads="):
+            return int(arg.split("=", 1)[1])
+    return os.cpu_count()
+
+
+THREADS = _threads_from_argv(sys.argv[1:])
+os.environ["OPENBLAS_NUM_THREADS"] = str(THREADS)  # these must precede the first import of NumPy
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+
 import datetime
 import platform
-import sys
 import time
 import tracemalloc
 
@@ -257,7 +270,7 @@ def machine():
     versions += f", SciPy {scipy.__version__}"
     if torch is not None:
         versions += f", PyTorch {torch.__version__} ({torch.get_num_threads()} threads)"
-    return f"{cpu}, {os.cpu_count()} cores; {blas}; {env}; {versions}"
+    return f"{cpu}, {os.cpu_count()} cores; {THREADS} thread(s) for every method; {blas}; {env}; {versions}"
 
 
 def load_average():
@@ -313,12 +326,15 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=9, help="timed repeats per method (median reported)")
     parser.add_argument("--quick", action="store_true", help="3 repeats, no GEMM/FFT sweep")
     parser.add_argument("--workloads", default="W1,W2,W3,W4")
+    parser.add_argument("--threads", type=int, default=os.cpu_count(),
+                        help="threads for OpenBLAS, scipy.fft and PyTorch alike (default: all cores)")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results.md"),
                         help="markdown file to write ('' to skip)")
     args = parser.parse_args(argv)
     repeats = 3 if args.quick else args.repeats
+    engine.FFT_WORKERS = THREADS
     if torch is not None:
-        torch.set_num_threads(os.cpu_count())
+        torch.set_num_threads(THREADS)
     loads = [load_average()[0]]
     peaks = {dt: matmul_peak(dt, repeats) for dt in (np.float32, np.float64)}
     print(f"matmul peak: float32 {peaks[np.float32]:.0f} GFLOP/s, float64 {peaks[np.float64]:.0f} GFLOP/s")

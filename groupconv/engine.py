@@ -21,7 +21,8 @@ How the sum is computed (all three give the same numbers; tests check it):
             batched complex matrix product per frequency, and one inverse transform
             gives every output plane. Float32 and float64 only.
     "auto"  (default) the rule of `choose_method`: integer, complex and small-filter
-            cases use "gemm", real floating-point cases with large filters use "fft".
+            cases use "gemm", real floating-point cases with large filters (k >= 5 and
+            C*k*k >= 384) use "fft".
 
 Integer inputs give exact integer results: they never go through the FFT; the product
 runs in float64 when every partial sum is an integer below 2**53 (so it is exact), and
@@ -55,8 +56,13 @@ ran several times faster this way. Larger products are taken as one GEMM per chu
 every multi-threaded BLAS call synchronises its threads, which costs a lot on a busy machine.
 """
 
-FFT_MIN_K = 7
-"""Smallest filter size for which "auto" takes the FFT path (measured, see choose_method)."""
+# "auto" takes the FFT path when k >= FFT_MIN_K and C * k * k >= FFT_MIN_TAPS (measured, see choose_method).
+FFT_MIN_K = 5
+FFT_MIN_TAPS = 384
+
+
+FFT_WORKERS = -1
+"""Threads scipy.fft uses on the FFT path (-1: one per core)."""
 
 
 # ---------------------------------------------------------------- padding
@@ -216,18 +222,20 @@ def _to_result(a, result):
 # ---------------------------------------------------------------- choosing the method
 
 def choose_method(f_shape, k, dtype, mode="valid"):
-    """The method "auto" uses: "fft" for real float32/float64 data with k >= FFT_MIN_K, else "gemm".
+    """The method "auto" uses: "fft" for real float32/float64 data with large filters, else "gemm".
 
-    The im2col product does about 2 * C * k * k multiply-adds per input and output
-    channel pair and output pixel; the FFT path about 8 real operations per channel pair
-    and frequency, plus the transforms, whatever k is. benchmarks/bench_correlate.py
-    (method sweep) measured the crossover on a 2-core machine between k = 5 and k = 7 for
-    the workload sizes of the benchmark (FFT slower at k = 5, faster at k = 7 by ~2x), so
-    the rule is a plain threshold on k. Integer data is never sent through the FFT (it
-    would lose exactness), nor complex data (rfft2 is for real signals).
+    Large means k >= FFT_MIN_K and C * k * k >= FFT_MIN_TAPS (C = f_shape[1]). The im2col
+    product costs about C * k * k multiply-adds per output value; the FFT path about
+    4 * C per output value for the product over channels, whatever k is, plus the
+    transforms (which dominate when C is small). benchmarks/bench_correlate.py (the
+    GEMM/FFT sweep) measured on 2 cores: at k = 3 the GEMM always won (1.3-1.5x at
+    40 channels); at k = 5 and 7 the FFT won by 1.4-2x with 32-40 channels, while with
+    1-8 channels (C * k * k below ~400) the GEMM was still as fast or faster. Integer
+    data is never sent through the FFT (it would lose exactness), nor complex data
+    (rfft2 is for real signals).
     """
     dtype = np.dtype(dtype)
-    if dtype in (np.float32, np.float64) and k >= FFT_MIN_K:
+    if dtype in (np.float32, np.float64) and k >= FFT_MIN_K and f_shape[1] * k * k >= FFT_MIN_TAPS:
         return "fft"
     return "gemm"
 
@@ -349,7 +357,7 @@ def _correlate_fft(f, psi, p, mode, dtype):
     if B == 0 or O == 0:
         return out
     # conj(F(psi)) laid out (Q, C, O) for the product
-    psi_hat = np.conj(scipy.fft.rfft2(psi.astype(dtype, copy=False), s=(Hf, Wf), workers=-1))
+    psi_hat = np.conj(scipy.fft.rfft2(psi.astype(dtype, copy=False), s=(Hf, Wf), workers=FFT_WORKERS))
     psi_hat = np.ascontiguousarray(psi_hat.reshape(O, C, Q).transpose(2, 1, 0))
     cbytes = psi_hat.itemsize
     per_image = np.dtype(dtype).itemsize * C * Hp * Wp + cbytes * Q * (2 * C + 2 * O)
@@ -358,10 +366,10 @@ def _correlate_fft(f, psi, p, mode, dtype):
     for b0 in range(0, B, n):
         b1 = min(B, b0 + n)
         fp = _pad_into(fp_buf, f[b0:b1], p, mode)
-        f_hat = scipy.fft.rfft2(fp, s=(Hf, Wf), workers=-1).reshape(b1 - b0, C, Q)
+        f_hat = scipy.fft.rfft2(fp, s=(Hf, Wf), workers=FFT_WORKERS).reshape(b1 - b0, C, Q)
         g_hat = np.matmul(f_hat.transpose(2, 0, 1), psi_hat)  # (Q, b, O)
         g_hat = g_hat.transpose(1, 2, 0).reshape(b1 - b0, O, Hf, Wf // 2 + 1)
-        g = scipy.fft.irfft2(g_hat, s=(Hf, Wf), workers=-1)
+        g = scipy.fft.irfft2(g_hat, s=(Hf, Wf), workers=FFT_WORKERS)
         out[b0:b1] = g[..., :Ho, :Wo]
     return out
 
@@ -457,11 +465,11 @@ def _grad_filter_fft(f, dout, k, p, mode, dtype):
     for b0 in range(0, B, n):
         b1 = min(B, b0 + n)
         fp = _pad_into(fp_buf, f[b0:b1], p, mode)
-        f_hat = scipy.fft.rfft2(fp, s=(Hf, Wf), workers=-1).reshape(b1 - b0, C, Q)
-        d_hat = scipy.fft.rfft2(dout[b0:b1].astype(dtype, copy=False), s=(Hf, Wf), workers=-1)
+        f_hat = scipy.fft.rfft2(fp, s=(Hf, Wf), workers=FFT_WORKERS).reshape(b1 - b0, C, Q)
+        d_hat = scipy.fft.rfft2(dout[b0:b1].astype(dtype, copy=False), s=(Hf, Wf), workers=FFT_WORKERS)
         d_hat = np.conj(d_hat.reshape(b1 - b0, O, Q))
         acc += np.matmul(d_hat.transpose(2, 1, 0), f_hat.transpose(2, 0, 1))  # (Q, O, C)
-    g = scipy.fft.irfft2(acc.transpose(1, 2, 0).reshape(O, C, Hf, Wf // 2 + 1), s=(Hf, Wf), workers=-1)
+    g = scipy.fft.irfft2(acc.transpose(1, 2, 0).reshape(O, C, Hf, Wf // 2 + 1), s=(Hf, Wf), workers=FFT_WORKERS)
     return np.ascontiguousarray(g[..., :k, :k])
 
 

@@ -132,8 +132,9 @@ def test_large_integers_exact_through_int64(rng):
 
 
 def test_integers_never_go_through_fft(rng, monkeypatch):
-    f = rng.integers(-3, 4, size=(1, 1, 12, 12))
-    psi = rng.integers(-3, 4, size=(1, 1, 9, 9))
+    f = rng.integers(-3, 4, size=(1, 8, 12, 12))
+    psi = rng.integers(-3, 4, size=(1, 8, 9, 9))
+    assert engine.choose_method(f.shape, 9, np.float64) == "fft"  # the same shape in floats would
     assert engine.choose_method(f.shape, 9, f.dtype) == "gemm"
 
     def no_fft(*args):
@@ -152,9 +153,12 @@ def test_integers_never_go_through_fft(rng, monkeypatch):
 
 
 def test_choose_method_rule():
-    assert engine.choose_method((1, 1, 32, 32), engine.FFT_MIN_K, np.float32) == "fft"
-    assert engine.choose_method((1, 1, 32, 32), engine.FFT_MIN_K - 1, np.float64) == "gemm"
-    assert engine.choose_method((1, 1, 32, 32), 11, np.complex128) == "gemm"
+    k = engine.FFT_MIN_K
+    many = -(-engine.FFT_MIN_TAPS // (k * k))  # just enough channels
+    assert engine.choose_method((1, many, 32, 32), k, np.float32) == "fft"
+    assert engine.choose_method((1, many - 1, 32, 32), k, np.float32) == "gemm"
+    assert engine.choose_method((1, 100, 32, 32), k - 1, np.float64) == "gemm"
+    assert engine.choose_method((1, 100, 32, 32), 11, np.complex128) == "gemm"
     with pytest.raises(ValueError, match="method"):
         engine.planar_correlation(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), "valid", "winograd")
 

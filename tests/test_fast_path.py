@@ -104,9 +104,9 @@ def test_group_fast_equals_literal(rng, group, shape, O, k, dtype):
 
 def test_large_filter_fft_path_equals_gemm_path(rng):
     """k = 7 floats take the FFT path under "auto"; compare with the forced GEMM path and the literal sum."""
-    f = rng.normal(size=(2, 1, 4, 9, 9))
-    psi = rng.normal(size=(2, 1, 4, 7, 7))
-    assert engine.choose_method((2, 4, 9, 9), 7, np.float64) == "fft"
+    f = rng.normal(size=(2, 2, 4, 9, 9))
+    psi = rng.normal(size=(2, 2, 4, 7, 7))
+    assert engine.choose_method((2, 8, 9, 9), 7, np.float64) == "fft"
     for mode in _modes(7):
         fast = correlate.group_correlation(f, psi, "p4", mode)
         literal = correlate.group_correlation_literal(f, psi, "p4", mode, form="substituted")
@@ -194,7 +194,7 @@ def test_group_backward_equals_transpose(rng, group, mode, k):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("group, k", [("p4", 3), ("p4m", 7)])
 def test_adjoint_identity(rng, group, k, dtype):
-    """<A f, y> = <f, A^T y> and <A psi, y> = <psi, dpsi> for float data; k = 7 exercises the FFT path."""
+    """<A f, y> = <f, A^T y> and <A psi, y> = <psi, dpsi> for float data; p4m with k = 7 takes the FFT path."""
     nH = groups.order(group)
     tol = F32_TOL if dtype == np.float32 else LITERAL_TOL
     for mode in _modes(k):
@@ -207,6 +207,8 @@ def test_adjoint_identity(rng, group, k, dtype):
         assert df.dtype == dtype and dpsi.dtype == dtype
         assert abs(lhs - np.vdot(f.astype(np.float64), df)) <= tol * np.abs(y).sum() * np.abs(f).max() * psi.size
         assert abs(lhs - np.vdot(psi.astype(np.float64), dpsi)) <= tol * np.abs(y).sum() * np.abs(f).max() * psi.size
+        if k == 7 and group == "p4m":
+            assert engine.choose_method((1, nH, 9, 9), k, dtype) == "fft"
         F = rng.normal(size=(1, 1, nH, 9, 9)).astype(dtype)
         P = rng.normal(size=(2, 1, nH, k, k)).astype(dtype)
         Y = rng.normal(size=correlate.group_correlation(F, P, group, mode).shape).astype(dtype)
