@@ -216,11 +216,13 @@ def run_literal(name, repeats):
 
 
 def run_sweep(repeats):
-    """GEMM vs FFT on the planar engine for k = 3, 5, 7, 9 (the measurement behind engine.FFT_MIN_K)."""
+    """GEMM vs FFT on the planar engine for k = 3 .. 9 and few or many channels (behind engine.choose_method)."""
     rows = []
     rng = np.random.default_rng(1)
-    for (B, C, O, H) in [(64, 40, 40, 28), (16, 32, 32, 64)]:
-        for k in (3, 5, 7, 9):
+    cases = [((64, 40, 40, 28), (3, 5, 7, 9)), ((16, 32, 32, 64), (3, 5, 7, 9)),
+             ((64, 3, 40, 28), (5, 7)), ((16, 8, 32, 64), (5, 7))]
+    for (B, C, O, H), ks in cases:
+        for k in ks:
             for dtype in (np.float32, np.float64):
                 f = rng.standard_normal((B, C, H, H)).astype(dtype)
                 psi = rng.standard_normal((O, C, k, k)).astype(dtype)

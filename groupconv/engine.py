@@ -98,11 +98,20 @@ def unpad_adjoint(g, k, mode, shape):
     H, W = shape[-2:]
     if mode != "circular":
         return g[..., p:p + H, p:p + W]
-    out = np.zeros(g.shape[:-2] + (H, W), dtype=g.dtype)
-    Hp, Wp = g.shape[-2:]
-    rows = (np.arange(Hp) - p) % H
-    cols = (np.arange(Wp) - p) % W
-    np.add.at(out, (..., rows[:, None], cols[None, :]), g)
+    if p > H or p > W:  # the border wraps round more than once: add cell by cell
+        out = np.zeros(g.shape[:-2] + (H, W), dtype=g.dtype)
+        Hp, Wp = g.shape[-2:]
+        rows = (np.arange(Hp) - p) % H
+        cols = (np.arange(Wp) - p) % W
+        np.add.at(out, (..., rows[:, None], cols[None, :]), g)
+        return out
+    # padded column j holds input column (j - p) mod W: fold the columns, then the rows
+    t = g[..., :, p:p + W].copy()
+    t[..., :, W - p:] += g[..., :, :p]
+    t[..., :, :p] += g[..., :, p + W:]
+    out = t[..., p:p + H, :].copy()
+    out[..., H - p:, :] += t[..., :p, :]
+    out[..., :p, :] += t[..., p + H:, :]
     return out
 
 

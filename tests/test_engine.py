@@ -275,6 +275,23 @@ def test_mixed_modes_with_equal_padded_shapes(rng):
             assert r.value <= LITERAL_TOL * r.scale, mode
 
 
+@pytest.mark.parametrize("method", ["gemm", "fft"])
+def test_circular_border_wrapping_more_than_once(rng, method):
+    """k = 7 on a 2 x 3 torus: the periodic padding (3 cells) is wider than the frame."""
+    f = rng.normal(size=(2, 2, 2, 3))
+    psi = rng.normal(size=(3, 2, 7, 7))
+    out = engine.planar_correlation(f, psi, "circular", method)
+    r = residual(out, _reference(f, psi, "circular"))
+    assert r.value <= LITERAL_TOL * r.scale
+    dout = rng.normal(size=out.shape)
+    r = residual(engine.planar_correlation_grad_input(dout, psi, f.shape, "circular", method),
+                 _reference_grad_input(dout, psi, f.shape, "circular"))
+    assert r.value <= LITERAL_TOL * r.scale
+    r = residual(engine.planar_correlation_grad_filter(f, dout, 7, "circular", method),
+                 _reference_grad_filter(f, dout, 7, "circular"))
+    assert r.value <= LITERAL_TOL * r.scale
+
+
 def test_inputs_never_mutated(rng):
     f = rng.normal(size=(3, 2, 8, 8))
     psi = rng.normal(size=(2, 2, 3, 3))
