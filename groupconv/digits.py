@@ -65,9 +65,11 @@ def canvas(images, size=CANVAS):
         windows of odd size sit symmetrically about it, and the strided pooling grids
         used by the networks (window 3, stride 2 on 11 -> 5 -> ...) are symmetric about
         the centre, so they commute with quarter turns (EQUATIONS.md P2);
-      * 11 >= 8 * sqrt(2) - 0.3: a digit turned by any angle about the canvas centre stays
-        in the frame except for the outermost corner pixels, which are blank in almost
-        every image, so continuous rotations lose (next to) nothing;
+      * 11 is close to 8 * sqrt(2) = 11.3, the diagonal of a digit: on the 11 x 11 canvas
+        every pixel of the digit lies within 5 pixels of the canvas centre except its
+        top-left corner pixel (distance 5.7), which is blank in all 1,797 images. So a
+        digit turned by any angle about the centre stays inside the frame: continuous
+        rotations lose no ink;
       * padding (rather than resampling onto an odd grid) keeps the upright digits
         bit-identical to the data. The price: an even image cannot be centred on an odd
         frame, so the digit's own centre sits half a pixel up-left of the canvas centre.

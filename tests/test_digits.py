@@ -45,6 +45,18 @@ def test_split_is_disjoint_stratified_and_reproducible(data):
         digits.split(labels, 1.5)
 
 
+def test_turned_digits_stay_on_the_canvas(data):
+    """The claim in digits.canvas: only the digit's top-left pixel lies > 5 px from the canvas centre, and it is blank."""
+    images, _ = data
+    a = (digits.CANVAS - 8) // 2
+    centre = (digits.CANVAS - 1) / 2
+    rows = np.arange(8)[:, None] + a - centre
+    cols = np.arange(8)[None, :] + a - centre
+    far = np.hypot(rows, cols) > 5
+    assert far.sum() == 1 and far[0, 0]
+    assert np.all(images[:, 0, 0] == 0)
+
+
 def test_canvas_keeps_the_digit_unchanged(data):
     images, _ = data
     c = digits.canvas(images[:10])
