@@ -112,10 +112,12 @@ class PlanarConv(Layer):
 def _bank_index(group, k, on_group):
     """Where every entry of the expanded filter bank comes from in psi (flat index), per s.
 
-    Expanding the filter (L7) only moves entries around: bank[o, s, c, ...] is one entry
-    of psi[o, c]. Expanding an array holding 0, 1, 2, ... instead of a filter therefore
-    records the index structure: index[s] (|H|, core) with core = (|H|, k, k) for a filter
-    on G and (k, k) for a lifting filter. For each s, index[s] is a permutation.
+    Expanding the filter (L7) only moves entries around: every entry of bank[o, s, c] is
+    one entry of psi[o, c]. Expanding an array holding 0, 1, 2, ... instead of a filter
+    therefore records where each comes from: index has shape (|H|, n), n the number of
+    entries of one filter core ((|H|, k, k) for a filter on G, (k, k) for a lifting
+    filter), and flat entry j of bank[o, s, c] is flat entry index[s, j] of psi[o, c].
+    For each s, index[s] is a permutation of 0 .. n-1.
     """
     nH = groups.order(group)
     core = (nH, k, k) if on_group else (k, k)
@@ -135,7 +137,7 @@ def fold_bank_gradient(dbank, group, on_group):
     bank[o, s] = L_s psi[o], so d psi = sum over s of L_s^T d bank[:, s] = sum over s of
     L_{s^-1} d bank[:, s] (each L_s only permutes entries, and the transpose of a
     permutation is its inverse). Computed with the index structure of `_bank_index`: the
-    gradient of bank entry index[s][j] is added to psi entry index[s][j].
+    gradient of flat entry j of bank[o, s, c] is added to flat entry index[s, j] of psi[o, c].
 
     dbank (C_out, |H|, C_in, |H|, k, k) for a filter on G, (C_out, |H|, C_in, k, k) for a
     lifting filter; returns (C_out, C_in, |H|, k, k) or (C_out, C_in, k, k).
