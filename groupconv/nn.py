@@ -37,7 +37,7 @@ import functools
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from . import correlate, engine, groups
+from . import action, correlate, engine, groups
 
 
 class Layer:
@@ -129,6 +129,18 @@ def _bank_index(group, k, on_group):
     index = bank.reshape(nH, -1)
     index.setflags(write=False)
     return index
+
+
+def fold_bank_gradient_literal(dbank, group, on_group):
+    """d(loss)/d psi from d(loss)/d bank, literally: sum over s in H of L_{s^-1} dbank[:, s].
+
+    The definition of the fold, written with the actions of action.py (a transform per
+    s; naive but readable). `fold_bank_gradient` computes the same with one gather per s;
+    tests/test_nn.py checks that the two agree exactly. Shapes as there.
+    """
+    H_elements = groups.point_group(group)
+    move = (lambda f, g: action.transform_group_function(f, g, group)) if on_group else action.transform_image
+    return sum(move(dbank[:, s], groups.inverse(H_elements[s])) for s in range(len(H_elements)))
 
 
 def fold_bank_gradient(dbank, group, on_group):
