@@ -235,7 +235,8 @@ def check_P2(rng):
 # (running statistics, shown here) that breaks equivariance. (In training mode, with
 # statistics recomputed on a batch that was turned as a whole, the per-plane statistics
 # would be permuted along with the planes - the break appears as soon as the statistics
-# are fixed, which is what a trained network uses.)
+# are fixed, which is what a trained network uses; the last check below shows the
+# training-mode case.)
 
 # %%
 def check_B1(rng):
@@ -259,6 +260,10 @@ def check_B1(rng):
                      shared.forward(move(batch, s, group), train=True),
                      move(shared.forward(batch, train=True), s, group), "float",
                      groups.name(s), "the batch mean and variance are float sums taken in another order")
+        checks.check("B1", f"per-plane statistics, training mode, the whole batch turned: equal after all, {group}",
+                     per_plane.forward(move(batch, s, group), train=True),
+                     move(per_plane.forward(batch, train=True), s, group), "float",
+                     groups.name(s), "the statistics are recomputed and move with their planes (see above)")
 
 
 # %% [markdown]
