@@ -321,11 +321,12 @@ def check_I1_L8(rng):
 #                       = (dout * psi^T_check)_c(h)             (a G-correlation!)
 #
 # with psi^T the filter with its two channel axes swapped and psi_check(h) = psi(h^-1):
-# each plane turned back and the group axis read backwards. So the backward pass uses
-# the same machinery as the forward pass - the *transformed* filters, which is why it is
-# equivariant as well: the gradient for a turned input is the turned gradient. (nn.py
-# computes it with the planar engine on the expanded filter bank and folds the bank
-# gradient back; here it is compared with the G-convolution written by correlate.py.)
+# plane s of psi_check at pixel z is plane s^-1 of psi at pixel -(s^-1 z). So the
+# backward pass uses the same machinery as the forward pass - the *transformed* filters,
+# which is why it is equivariant as well: the gradient for a turned input is the turned
+# gradient. (nn.py computes it with the planar engine on the expanded filter bank and
+# folds the bank gradient back; here it is compared with the G-convolution written by
+# correlate.py.)
 
 # %%
 def check_L6_backprop(rng):
