@@ -343,6 +343,16 @@ def _im2col(fp, cols, image_major=False):
     return cols.transpose(3, 0, 1, 2, 4, 5) if image_major else cols
 
 
+def _rfft2_small(psi, Hf, Wf):
+    """scipy.fft.rfft2(psi, s=(Hf, Wf)) for a small k x k filter, skipping the Hf - k rows of zeros.
+
+    The 2-D transform is a 1-D transform along the rows, then along the columns; along the
+    rows only the k non-zero rows need transforming.
+    """
+    rows = scipy.fft.rfft(psi, n=Wf, axis=-1, workers=FFT_WORKERS)  # (..., k, Wf // 2 + 1)
+    return scipy.fft.fft(rows, n=Hf, axis=-2, workers=FFT_WORKERS)
+
+
 def _fft_shape(Hp, Wp):
     return scipy.fft.next_fast_len(Hp, real=True), scipy.fft.next_fast_len(Wp, real=True)
 
@@ -366,7 +376,7 @@ def _correlate_fft(f, psi, p, mode, dtype):
     if B == 0 or O == 0:
         return out
     # conj(F(psi)) laid out (Q, C, O) for the product
-    psi_hat = np.conj(scipy.fft.rfft2(psi.astype(dtype, copy=False), s=(Hf, Wf), workers=FFT_WORKERS))
+    psi_hat = np.conj(_rfft2_small(psi.astype(dtype, copy=False), Hf, Wf))
     psi_hat = np.ascontiguousarray(psi_hat.reshape(O, C, Q).transpose(2, 1, 0))
     cbytes = psi_hat.itemsize
     per_image = np.dtype(dtype).itemsize * C * Hp * Wp + cbytes * Q * (2 * C + 2 * O)
@@ -391,13 +401,73 @@ def planar_correlation_grad_input(dout, psi, input_shape, mode="valid", method="
     The gradient of a correlation with respect to its input is a full correlation of
     the output gradient with the filter turned by 180 degrees and its two channel axes
     swapped (a transposed convolution), folded back through the padding (unpad_adjoint).
+    When the input has fewer channels than the output (C < O, e.g. a lifting layer) the
+    GEMM path computes the same sum the other way round ("col2im"): dcols = psi^T @ dout,
+    then every filter tap adds its shifted block into the padded input gradient.
     Returns an array of shape input_shape.
     """
     dout, psi = np.asarray(dout), np.asarray(psi)
-    k = psi.shape[-1]
+    _check_method(method)
+    O, C, k, _ = psi.shape
+    B, _, H, W = input_shape
+    p = padding(k, mode)
+    if dout.ndim != 4 or dout.shape != (B, O, H + 2 * p - k + 1, W + 2 * p - k + 1):
+        raise ValueError(f"dout must have shape (B, O, H', W') = ({B}, {O}, {H + 2 * p - k + 1}, "
+                         f"{W + 2 * p - k + 1}) for input_shape {tuple(input_shape)}, k = {k}, mode {mode!r}; "
+                         f"got {dout.shape}")
+    if method == "auto":
+        method = choose_method(dout.shape, k, np.result_type(dout, psi), "full")
+    if method == "gemm" and C < O:
+        compute, result = _compute_dtype(dout, psi, O * k * k)
+        return _to_result(_grad_input_col2im(dout, psi, (B, C, H, W), p, mode, compute), result)
     flipped = np.ascontiguousarray(np.swapaxes(psi[..., ::-1, ::-1], 0, 1))  # (C, O, k, k)
     d_padded = planar_correlation(dout, flipped, "full", method)
     return np.ascontiguousarray(unpad_adjoint(d_padded, k, mode, input_shape))
+
+
+def _grad_input_col2im(dout, psi, input_shape, p, mode, dtype):
+    """df_pad[b, c, i + a, j + b'] += sum_o psi[o, c, a, b'] dout[b, o, i, j], chunked over the batch.
+
+    dcols (C k k, n H' W') = psi^T (C k k, O) @ dout (O, n H' W') is one GEMM per chunk (or
+    one per image for small products); then each tap (a, b') adds its block of dcols into
+    the padded gradient, which unpad_adjoint folds back onto the input frame.
+    """
+    B, C, H, W = input_shape
+    O, _, k, _ = psi.shape
+    Ho, Wo = dout.shape[-2:]
+    Hp, Wp = H + 2 * p, W + 2 * p
+    K, P = C * k * k, Ho * Wo
+    weights_t = np.ascontiguousarray(psi.reshape(O, K).T, dtype=dtype)  # (C k k, O)
+    df = np.empty((B, C, H, W), dtype)
+    if B == 0:
+        return df
+    itemsize = np.dtype(dtype).itemsize
+    n = _chunk(B, itemsize * (K * P + O * P + C * Hp * Wp))
+    dcols_buf = _buffer("cols", (n * K * P,), dtype)
+    d_buf = _buffer("acc", (n * O * P,), dtype)
+    dfp_buf = _buffer("dpad", (n * C * Hp * Wp,), dtype)
+    d3 = dout.reshape(B, O, P)
+    per_image_products = O * K * P < SMALL_PRODUCT
+    for b0 in range(0, B, n):
+        b1 = min(B, b0 + n)
+        m = b1 - b0
+        if per_image_products:  # dcols[b] (C k k, H' W') = psi^T @ dout[b], image-major
+            d = d3[b0:b1] if d3.dtype == dtype else d3[b0:b1].astype(dtype)
+            dcols = np.matmul(weights_t, d, out=dcols_buf[:K * m * P].reshape(m, K, P))
+            dcols = dcols.reshape(m, C, k, k, Ho, Wo).transpose(1, 2, 3, 0, 4, 5)  # (C, k, k, m, H', W') view
+        else:  # one GEMM for the chunk, channel-major
+            d = d_buf[:O * m * P].reshape(O, m, P)
+            d[...] = d3[b0:b1].transpose(1, 0, 2)
+            dcols = np.matmul(weights_t, d.reshape(O, m * P), out=dcols_buf[:K * m * P].reshape(K, m * P))
+            dcols = dcols.reshape(C, k, k, m, Ho, Wo)
+        dfp = dfp_buf[:C * m * Hp * Wp].reshape(m, C, Hp, Wp)
+        dfp[...] = 0
+        dfp_t = dfp.transpose(1, 0, 2, 3)  # (C, m, Hp, Wp) view
+        for a in range(k):
+            for b_ in range(k):
+                dfp_t[:, :, a:a + Ho, b_:b_ + Wo] += dcols[:, a, b_]
+        df[b0:b1] = unpad_adjoint(dfp, k, mode, (H, W))
+    return df
 
 
 def planar_correlation_grad_filter(f, dout, k, mode="valid", method="auto"):
@@ -448,10 +518,16 @@ def _grad_filter_gemm(f, dout, k, p, mode, dtype):
     fp_buf = _pad_buffer(n, C, Hp, Wp, p, dtype, mode) if padded else None
     partial = _buffer("partial", (K, O), dtype)
     d3 = dout.reshape(B, O, P)
+    per_image_products = O * K * P < SMALL_PRODUCT
     for b0 in range(0, B, n):
         b1 = min(B, b0 + n)
         m = b1 - b0
         fp = _pad_into(fp_buf, f[b0:b1], p, mode) if padded else f[b0:b1]
+        if per_image_products:  # small products: one per image, cols[b] (C k k, H' W') @ dout[b]^T (H' W', O)
+            cols = _im2col(fp, cols_buf[:K * m * P].reshape(C, k, k, m, Ho, Wo), image_major=True)
+            d = d3[b0:b1] if d3.dtype == dtype else d3[b0:b1].astype(dtype)
+            dpsi_t += np.matmul(cols.reshape(m, K, P), d.transpose(0, 2, 1)).sum(axis=0)
+            continue
         cols = _im2col(fp, cols_buf[:K * m * P].reshape(C, k, k, m, Ho, Wo)).reshape(K, m * P)
         d = d_buf[:O * m * P].reshape(O, m, P)
         d[...] = d3[b0:b1].transpose(1, 0, 2)  # channel-major, like cols
@@ -478,8 +554,11 @@ def _grad_filter_fft(f, dout, k, p, mode, dtype):
         d_hat = scipy.fft.rfft2(dout[b0:b1].astype(dtype, copy=False), s=(Hf, Wf), workers=FFT_WORKERS)
         d_hat = np.conj(d_hat.reshape(b1 - b0, O, Q))
         acc += np.matmul(d_hat.transpose(2, 1, 0), f_hat.transpose(2, 0, 1))  # (Q, O, C)
-    g = scipy.fft.irfft2(acc.transpose(1, 2, 0).reshape(O, C, Hf, Wf // 2 + 1), s=(Hf, Wf), workers=FFT_WORKERS)
-    return np.ascontiguousarray(g[..., :k, :k])
+    # inverse transform, keeping only the k x k corner: first along the columns (keep k rows), then the rows
+    g_hat = acc.transpose(1, 2, 0).reshape(O, C, Hf, Wf // 2 + 1)
+    rows = scipy.fft.ifft(g_hat, n=Hf, axis=-2, workers=FFT_WORKERS)[..., :k, :]
+    g = scipy.fft.irfft(rows, n=Wf, axis=-1, workers=FFT_WORKERS)
+    return np.ascontiguousarray(g[..., :k])
 
 
 def correlate_valid(fp, psi):
