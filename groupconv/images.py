@@ -24,5 +24,10 @@ def photograph(size=129):
 
 
 def integer_image(shape, rng, low=-3, high=3):
-    """Random integer-valued float64 array in [low, high]: float sums of these are exact."""
-    return rng.integers(low, high + 1, size=shape).astype(np.float64)
+    """Random int64 array with entries in [low, high].
+
+    Every correlation of integer arrays is computed in exact integer arithmetic (the
+    engine never sends integer data through an FFT), so equivariance residuals on
+    these signals are exactly 0.
+    """
+    return rng.integers(low, high + 1, size=shape, dtype=np.int64)
