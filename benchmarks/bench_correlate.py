@@ -22,10 +22,13 @@ dependency of groupconv), the ratio to torch.nn.functional.conv2d on the same ex
 filter bank with the same number of threads (forward, and forward + backward through
 autograd against groupconv's forward + two backward products).
 
-Hygiene: OpenBLAS worker threads spin after each call and slow whatever runs next, so
-the script sets OPENBLAS_THREAD_TIMEOUT (if unset) before NumPy is imported, and the
-compared methods run alternately (A B A B ...) with a short pause between calls, so
-that every ratio comes from interleaved measurements of the same run.
+Hygiene: OpenBLAS worker threads spin for about 0.1 s after each call and slow
+whatever runs next, so the compared methods run alternately (A B A B ...) with a pause
+of PAUSE = 0.15 s between calls, and every ratio comes from interleaved measurements of
+the same run. (Setting OPENBLAS_THREAD_TIMEOUT low instead was measured to slow the
+chunked GEMM path itself: its workers then fall asleep between the chunks of one call.)
+--threads N sets OpenBLAS, scipy.fft and PyTorch to N threads alike; on a machine shared
+with other jobs, --threads 1 gives the steadiest numbers.
 OPENBLAS_CORETYPE forces OpenBLAS's kernel choice; the script records it (see
 docs/readme_performance.md for running with and without it).
 """
@@ -45,8 +48,7 @@ def _threads_from_argv(argv):
 
 
 THREADS = _threads_from_argv(sys.argv[1:])
-os.environ["OPENBLAS_NUM_THREADS"] = str(THREADS)  # these must precede the first import of NumPy
-os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+os.environ["OPENBLAS_NUM_THREADS"] = str(THREADS)  # must precede the first import of NumPy
 
 import datetime
 import platform
@@ -64,7 +66,7 @@ try:
 except ImportError:  # PyTorch is optional: only for the comparison columns
     torch = None
 
-PAUSE = 0.02  # seconds between two timed calls (lets spinning BLAS threads settle)
+PAUSE = 0.15  # seconds between two timed calls: OpenBLAS workers spin ~0.1 s after a call, then sleep
 
 # name: (kind, group, B, C_in, C_out, H, k)
 WORKLOADS = {
