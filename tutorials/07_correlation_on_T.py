@@ -9,10 +9,10 @@ looking at the origin:
     U3   with tau = t^-1:  [L_tau(f * psi)](0) = sum_y [L_tau f](y) psi(y) = [(L_tau f) * psi](0)
 
 U3 is already an instance of translation equivariance, obtained only by rewriting the
-definition. Every statement is checked on numbers; with integer-valued data every
-residual is exactly 0.0.
+definition. Every statement is checked on numbers; with integer data every residual is
+exactly 0.0, with random float data it is round-off. Figure: figures/07_correlation_on_T.png.
 
-Run:  python3 tutorials/07_correlation_on_T.py
+Checks: U1, U2, U3. Run: python tutorials/07_correlation_on_T.py
 """
 IDS = ("U1", "U2", "U3")
 
@@ -54,8 +54,20 @@ sys.path.insert(0, REPO)  # run from a fresh clone without installing the packag
 from groupconv import action, checks, correlate, groups, images  # noqa: E402
 
 FIGURES = os.path.join(REPO, "figures")
-INT_WHY = "integer-valued data: every product and sum is an exact integer in float64"
+INT_WHY = "integer arrays (int64): every product and partial sum is an exact integer"
 FLOAT_WHY = "random float data: the two sides add the same products in a different order"
+
+
+def show(title, a):
+    """Print a small integer array under a title, one row per line."""
+    print(f"    {title}")
+    for row in np.asarray(a).astype(int):
+        print("      " + " ".join(f"{x:3d}" for x in row))
+
+
+def integer_data(shape, rng):
+    """A random integer array in [-3, 3] (int64), so that sums of products are exact."""
+    return images.integer_image(shape, rng).astype(np.int64)
 
 
 # %% [markdown]
@@ -108,32 +120,33 @@ def tiny_example():
                   [0, 3, 0, 1, 0],
                   [2, 0, 1, 0, 2],
                   [0, 1, 0, 3, 0],
-                  [1, 0, 2, 0, 1]], dtype=np.float64)
+                  [1, 0, 2, 0, 1]])
     psi = np.array([[0, 1, 0],
                     [0, 0, 2],
-                    [-1, 0, 0]], dtype=np.float64)
-    print("image f (5 x 5):\n", f.astype(int))
-    print("filter psi (3 x 3, centre pixel at (0, 0)):\n", psi.astype(int))
+                    [-1, 0, 0]])
+    show("image f (5 x 5):", f)
+    show("filter psi (3 x 3, centre pixel at (0, 0)):", psi)
 
     # C1, literally: a sum over every pixel y of the image frame.
     ys = frame(5).reshape(-1, 2)
-    pixel_way = np.zeros((3, 3))
+    pixel_way = np.zeros((3, 3), dtype=np.int64)
     for i, x in enumerate(frame(3).reshape(-1, 2)):
         pixel_way.flat[i] = np.sum(value_at(f, ys) * value_at(psi, ys - x))
 
     # U1, literally: the output index is a translation matrix t, and t acts on y.
     support = frame(3).reshape(-1, 2)  # the pixels y where psi can be non-zero
-    group_way = np.zeros((3, 3))
+    group_way = np.zeros((3, 3), dtype=np.int64)
     for i, (u, v) in enumerate(frame(3).reshape(-1, 2)):
         t = groups.translation(u, v)
         t_y = groups.act(t, support)  # t(y) for every y
         group_way.flat[i] = np.sum(value_at(f, t_y) * value_at(psi, support))
 
     t = groups.translation(1, -1)
-    print("for example t = t(1, -1) =\n", t, "\nsends the origin to t(0) =", groups.act(t, np.array([0, 0])),
-          "- the output pixel x it stands for.")
-    print("pixel way, sum_y f(y) psi(y - x):\n", pixel_way.astype(int))
-    print("group way, sum_y f(t(y)) psi(y):\n", group_way.astype(int))
+    show("for example t = t(1, -1) =", t)
+    print(f"    sends the origin to t(0) = {tuple(groups.act(t, np.array([0, 0])).tolist())}, "
+          "the output pixel x it stands for.")
+    show("pixel way, sum_y f(y) psi(y - x), x on the 3 x 3 output frame:", pixel_way)
+    show("group way, sum_y f(t(y)) psi(y), t = t(x):", group_way)
     library = correlate.planar_correlation(f[None, None], psi[None, None], "valid")[0, 0]
     checks.check("U1", "tiny example: sum_y f(t(y)) psi(y) vs sum_y f(y) psi(y - x) at x = t(0)",
                  group_way, pixel_way, "exact", elements="the 9 translations t(u, v), |u|, |v| <= 1", why=INT_WHY)
@@ -158,7 +171,7 @@ def correlation_as_function_on_T(f, psi, n_out, period=None):
     """
     k = psi.shape[-1]
     support = frame(k).reshape(-1, 2)
-    out = np.zeros((n_out, n_out))
+    out = np.zeros((n_out, n_out), dtype=np.result_type(f, psi))
     for i, (u, v) in enumerate(frame(n_out).reshape(-1, 2)):
         t_y = groups.act(groups.translation(u, v), support)
         out.flat[i] = np.sum(value_at(f, t_y, period) * value_at(psi, support))
@@ -166,14 +179,15 @@ def correlation_as_function_on_T(f, psi, n_out, period=None):
 
 
 def check_U1(rng):
-    for kind, make in (("exact", lambda shape: images.integer_image(shape, rng)),
+    for kind, make in (("exact", lambda shape: integer_data(shape, rng)),
                        ("float", lambda shape: rng.standard_normal(shape))):
         f, psi = make((2, 9, 9)), make((2, 3, 3))
         why = INT_WHY if kind == "exact" else FLOAT_WHY
         for mode, n_out, period in (("valid", 7, None), ("circular", 9, 9)):
             on_T = correlation_as_function_on_T(f, psi, n_out, period)
             vectorised = correlate.planar_correlation(f[None], psi[None], mode)[0, 0]
-            checks.check("U1", f"sum_y f(t(y)) psi(y) vs planar_correlation(f, psi, {mode!r}), 2 channels",
+            data = "integer" if kind == "exact" else "float"
+            checks.check("U1", f"{data} data: sum_y f(t(y)) psi(y) vs planar_correlation(f, psi, {mode!r}), 2 channels",
                          on_T, vectorised, kind, elements=f"all {n_out * n_out} translations of the output frame",
                          why=why)
 
@@ -195,8 +209,8 @@ def check_U1(rng):
 # %%
 def check_U2(rng):
     n = 9
-    f = images.integer_image((n, n), rng)
-    psi = images.integer_image((1, 1, 3, 3), rng)
+    f = integer_data((n, n), rng)
+    psi = integer_data((1, 1, 3, 3), rng)
     shifts = [(1, 0), (0, -2), (3, 1), (-4, 4), (2, -3)]
     names = ", ".join(f"t({u},{v})" for u, v in shifts)
     xs = frame(n)
@@ -225,34 +239,45 @@ def check_U2(rng):
 #
 # This is the promise "to get the output for a moved image, move the output" - for the
 # origin. Each line is computed as its own array, over *every* translation t of a 7 x 7
-# torus (49 of them), so each line is a 7 x 7 array indexed by t:
+# torus (49 of them), so each line is a 7 x 7 array indexed by t, and each is computed
+# the way it is written:
 #
-# 1. correlate f (vectorised), move the output by tau (fast shift), read the centre;
-# 2. U1: for every t, move the filter's support points y by the matrix t, read f, sum;
-# 3. move f by tau literally: [L_tau f](y) = f(tau^-1 y), with tau^-1 formed as a matrix, sum;
-# 4. move f by tau (fast shift), correlate (vectorised), read the centre.
+# 1. [L_tau(f * psi)](0): correlate f (the vectorised layer), move the whole output by
+#    tau (the fast shift), read it at the origin;
+# 2. sum_y f(t(y)) psi(y): U1 - move the filter's support points y by the matrix t,
+#    read f there, multiply by psi(y), add up;
+# 3. sum_y [L_tau f](y) psi(y): first build the moved image L_tau f as an array, pixel
+#    by pixel from its definition [L_tau f](z) = f(tau^-1 z) (groupconv's literal
+#    action), then read that image at the support points y, multiply by psi(y), add up;
+# 4. [(L_tau f) * psi](0): move f by tau (the fast shift), correlate (the vectorised
+#    layer), read the output at the origin.
+#
+# Lines 2 and 3 are equal because tau^-1 = t; lines 1 and 4 are the two sides of
+# translation equivariance, evaluated at the origin.
 
 # %%
 def check_U3(rng):
     n, k = 7, 3
     c = (n - 1) // 2
-    support = frame(k).reshape(-1, 2)
-    for kind, f, psi in (("exact", images.integer_image((2, n, n), rng), images.integer_image((2, k, k), rng)),
+    support = frame(k).reshape(-1, 2)  # the points y where psi can be non-zero
+    for kind, f, psi in (("exact", integer_data((2, n, n), rng), integer_data((2, k, k), rng)),
                          ("float", rng.standard_normal((2, n, n)), rng.standard_normal((2, k, k)))):
-        line1, line2, line3, line4 = (np.zeros((n, n)) for _ in range(4))
+        line1, line2, line3, line4 = (np.zeros((n, n), dtype=f.dtype) for _ in range(4))
         F = correlate.planar_correlation(f[None], psi[None], "circular")[0, 0]
         for i, (u, v) in enumerate(frame(n).reshape(-1, 2)):
             t = groups.translation(u, v)
             tau = groups.inverse(t)
             line1.flat[i] = action.transform_image(F, tau, "wrap")[c, c]
             line2.flat[i] = np.sum(value_at(f, groups.act(t, support), n) * value_at(psi, support))
-            L_tau_f_at_y = value_at(f, groups.act(groups.inverse(tau), support), n)  # f(tau^-1 y)
-            line3.flat[i] = np.sum(L_tau_f_at_y * value_at(psi, support))
+            L_tau_f = action.transform_image_literal(f, tau, "wrap")  # the image [L_tau f](z) = f(tau^-1 z), per pixel
+            line3.flat[i] = np.sum(value_at(L_tau_f, support) * value_at(psi, support))
             moved = action.transform_image(f, tau, "wrap")
             line4.flat[i] = correlate.planar_correlation(moved[None], psi[None], "circular")[0, 0, c, c]
         checks.chain("U3", f"[L_tau(f*psi)](0) = (f*psi)(t) = sum_y [L_tau f](y) psi(y) = [(L_tau f)*psi](0) ({kind})",
-                     [("[L_tau (f * psi)](0)", line1), ("sum_y f(t(y)) psi(y)", line2),
-                      ("sum_y [L_tau f](y) psi(y)", line3), ("[(L_tau f) * psi](0)", line4)],
+                     [("[L_tau (f * psi)](0)       [layer, shift]", line1),
+                      ("sum_y f(t(y)) psi(y)       [t acts on y]", line2),
+                      ("sum_y [L_tau f](y) psi(y)  [moved image]", line3),
+                      ("[(L_tau f) * psi](0)       [shift, layer]", line4)],
                      kind, elements=f"all {n * n} translations t of the {n} x {n} torus, tau = t^-1",
                      why=INT_WHY if kind == "exact" else FLOAT_WHY)
 
@@ -280,21 +305,22 @@ def figure_U3():
     G = correlate.planar_correlation(moved[None, None], psi[None, None], "circular")[0, 0]
     extent = [-c - 0.5, c + 0.5, c + 0.5, -c - 0.5]
     vmax = np.max(np.abs(F))
-    fig, axes = plt.subplots(1, 4, figsize=(16, 4.6), constrained_layout=True)
-    panels = [(f, f"image f, pixel x = t(0) = ({u},{v}) marked", (u, v), "gray", None),
-              (F, f"f * psi (circular);  value at x: {F[u + c, v + c]:.4f}", (u, v), "RdBu_r", vmax),
-              (moved, f"L_tau f,  tau = t^-1 = t({-u},{-v})", (0, 0), "gray", None),
-              (G, f"(L_tau f) * psi;  value at 0: {G[c, c]:.4f}", (0, 0), "RdBu_r", vmax)]
-    for ax, (img, title, (pu, pv), cmap, vm) in zip(axes, panels):
+    fig, axes = plt.subplots(1, 4, figsize=(17, 5.4), constrained_layout=True)
+    panels = [(f, f"image f\npixel x = t(0) = ({u}, {v}) boxed", (u, v), "gray", None, "grey level"),
+              (F, f"f ⋆ ψ (circular)\nvalue at x: {F[u + c, v + c]:.4f}", (u, v), "RdBu_r", vmax, "response"),
+              (moved, f"L$_τ$ f,  τ = t$^{{-1}}$ = t({-u},{-v})\nx has moved to the origin", (0, 0), "gray", None, "grey level"),
+              (G, f"(L$_τ$ f) ⋆ ψ (circular)\nvalue at the origin: {G[c, c]:.4f}", (0, 0), "RdBu_r", vmax, "response")]
+    for ax, (img, title, (pu, pv), cmap, vm, label) in zip(axes, panels):
         kw = dict(vmin=-vm, vmax=vm) if vm else dict(vmin=0, vmax=1)
         im = ax.imshow(img, cmap=cmap, extent=extent, interpolation="nearest", **kw)
         ax.add_patch(plt.Rectangle((pv - 1.5, pu - 1.5), 3, 3, fill=False, ec="gold", lw=1.5))
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel("v (column offset)")
+        ax.set_title(title, fontsize=11)
+        ax.set_xlabel("v (column offset from the centre)")
         ax.set_ylabel("u (row offset)")
-        fig.colorbar(im, ax=ax, shrink=0.8)
-    fig.suptitle("U3: the output at x = t(0) equals the output at the origin for the image moved by t^-1 "
-                 f"(t = t({u},{v}); psi = horizontal-edge filter, gold box = filter window)")
+        fig.colorbar(im, ax=ax, shrink=0.8, label=label)
+    fig.suptitle("U3: the output at x = t(0) equals the output at the origin for the image moved by τ = t$^{-1}$\n"
+                 f"t = t({u},{v});  ψ = horizontal-edge filter (dark above, light below);  "
+                 "gold box = the 3 x 3 filter window", fontsize=13)
     os.makedirs(FIGURES, exist_ok=True)
     path = os.path.join(FIGURES, "07_correlation_on_T.png")
     fig.savefig(path, dpi=110)
@@ -318,16 +344,16 @@ def figure_U3():
 # %%
 def main():
     rng = np.random.default_rng(checks.SEED)
-    print("Tutorial 07: correlation as a function on the translation group T\n")
-    print("-- tiny example (U1) --")
+    print("Tutorial 07: correlation as a function on the translation group T")
+    print("\n== U1: a tiny example ==")
     tiny_example()
-    print("\n-- U1 in general --")
+    print("\n== U1 in general ==")
     check_U1(rng)
-    print("\n-- U2 --")
+    print("\n== U2: f o t = L_(t^-1) f ==")
     check_U2(rng)
-    print("\n-- U3, every line its own array --")
+    print("\n== U3: every line its own array ==")
     check_U3(rng)
-    print("\n-- figure --")
+    print("\n== U3: the picture ==")
     figure_U3()
     checks.finish()
 
