@@ -47,7 +47,9 @@ def show(title, a):
 #
 # "lay the filter down with its centre at x, multiply, add up". Deep learning calls this
 # a convolution; mathematically it is a *correlation* (a true convolution reads the
-# filter backwards, psi(x - y); tutorial 10). We follow the paper and write *.
+# filter backwards, psi(x - y); tutorial 10). The paper writes the correlation with a
+# star, f ⋆ psi; in this plain-text source we type it as f * psi, and in these tutorials
+# * always means the correlation (the true convolution is written "conv" in tutorial 10).
 #
 # A sum over Z^2 is infinite, but only finitely many terms are non-zero: we sum over a
 # window of Z^2 large enough to hold every non-zero term, and say which window.
@@ -99,14 +101,14 @@ def correlation():
     show("psi:", psi)
     by_hand = (f * psi).sum()
     print(f"    (f * psi)(0) = sum of psi times f, entry by entry = 0*1 + 1*2 + 0*0 + 1*0 - 1*1 + 2*3 + 0*2 + 0*0 + 1*1 = {by_hand}")
-    out = correlate.planar_correlation(f[None, None].astype(float), psi[None, None].astype(float), "full")[0, 0]
+    out = correlate.planar_correlation(f[None, None], psi[None, None], "full")[0, 0]  # integer in, integer out
     show("the whole output, mode 'full' (every x where the sum can be non-zero):", out)
     checks.check("C1", "3x3 example: centre of correlate.planar_correlation vs the entrywise product by hand",
-                 out[2, 2], by_hand, "exact", elements="x = 0", why="integers")
+                 out[2, 2], by_hand, "exact", elements="x = 0", why="integer arrays: exact integer arithmetic")
     x = window(2)
     literal = as_image(correlation_sum(f[None], psi[None], x, window(4)), 2)
     checks.check("C1", "3x3 example: the literal double sum (y over a 9x9 window) vs the vectorised layer", literal, out,
-                 "exact", elements="x in a 5x5 window", why="integers")
+                 "exact", elements="x in a 5x5 window", why="integer arrays: exact integer arithmetic")
 
     # General: 3 channels, 9x9 images, 3x3 filters; the literal sum vs the vectorised layer vs scipy.
     K = 3
@@ -198,11 +200,16 @@ def substitution():
 # action; lines 2-4 are sums typed in as written (line 2 applies the 3x3 matrix of t^-1
 # to the homogeneous column of x + y). The chain is printed in the order 1-2-3-4-5-6,
 # with the residual between neighbours. The image is finite (zero outside a 7x7 frame);
-# we put it on a 17x17 canvas so that no translation tried pushes it off.
+# we put it on a 17x17 canvas so that no translation tried (at most 3 pixels) pushes it,
+# or its output, off the canvas: lines 1, 5 and 6 then lose nothing at the border.
 
 # %%
 def chain_setup(f_small, pad):
-    """Embed f (K, n, n) in the middle of a canvas (n + 2 pad) so translations up to `pad` - 2 lose nothing."""
+    """Embed f (K, n, n) in the middle of a canvas (n + 2 pad) wide, zero around it.
+
+    With a k x k filter, f * psi is non-zero at most (k - 1)/2 pixels beyond f, so a translation
+    by at most pad - (k - 1)/2 pixels in each direction pushes neither f nor f * psi off the canvas.
+    """
     return np.pad(f_small, ((0, 0), (pad, pad), (pad, pad)))
 
 
@@ -277,10 +284,12 @@ def paper_proof(f, psi, ts, kind, why, label):
 def equivariance_proofs():
     print("\n== C3: the substitution proof, line by line ==")
     ts = [(0, 0), (1, 0), (0, -2), (2, 3), (-3, 1)]
-    f_int = chain_setup(images.integer_image((2, 7, 7), RNG).astype(np.int64), 5)  # 2 channels on a 17x17 canvas
-    psi_int = images.integer_image((2, 3, 3), RNG).astype(np.int64)
-    f_float = chain_setup(RNG.normal(size=(2, 7, 7)), 5)
-    psi_float = RNG.normal(size=(2, 3, 3))
+    pad, k = 5, 3
+    assert max(max(abs(a), abs(b)) for a, b in ts) <= pad - (k - 1) // 2, "a shift would push f * psi off the canvas"
+    f_int = chain_setup(images.integer_image((2, 7, 7), RNG).astype(np.int64), pad)  # 2 channels on a 17x17 canvas
+    psi_int = images.integer_image((2, k, k), RNG).astype(np.int64)
+    f_float = chain_setup(RNG.normal(size=(2, 7, 7)), pad)
+    psi_float = RNG.normal(size=(2, k, k))
     exact_why = "integer data: every partial sum is an exact integer"
     float_why = "float data: lines summed in different orders may round differently"
     blog_proof(f_int, psi_int, ts, "exact", exact_why, "integer data")
