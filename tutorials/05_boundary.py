@@ -158,6 +158,10 @@ def exact_cases():
 # columns (zero frame) or v + p columns (camera crop). The measured widths follow.
 
 # %%
+MASK_WHY = ("integers, so no round-off; all values positive, so an unmatched term cannot be hidden by a sign "
+            "cancellation (an accidental cancellation would make this check fail, not pass)")
+
+
 def frame_mask(n, points):
     """Which integer array positions (i, j) lie on an n x n frame."""
     return np.all((points >= 0) & (points < n), axis=-1)
@@ -209,8 +213,7 @@ def border_band():
                 nonzero = lhs != rhs
                 mask = predicted_band(lhs.shape[0], k, (0, v), scenario)
                 checks.check("C5", f"{scenario}, k={k}, t(0,{v}): residual is non-zero exactly where a term is unmatched",
-                             nonzero.astype(int), mask.astype(int), "exact", elements=f"t(0,{v})",
-                             why="positive integers: no cancellation, no round-off")
+                             nonzero.astype(int), mask.astype(int), "exact", elements=f"t(0,{v})", why=MASK_WHY)
                 cols = np.flatnonzero(nonzero.any(axis=0))
                 entering = int(np.sum(cols < 81 // 2))
                 leaving = int(np.sum(cols >= 81 // 2))
@@ -237,6 +240,10 @@ def border_band():
                      why="integer grey levels: the interior sums the same terms, no round-off")
         checks.check("C5", f"photograph (8-bit), {scenario}: inside the band it is not", lhs[band], rhs[band], "nonzero",
                      elements=f"t{t}", why="terms counted on one side only")
+        checks.check("C5", f"photograph (8-bit), {scenario}: residual is non-zero at exactly the pixels of the band",
+                     (lhs != rhs).astype(int), band.astype(int), "exact", elements=f"t{t}",
+                     why="integer grey levels >= 0 and a positive filter: no round-off, no sign cancellation "
+                         "(a run of black pixels or a cancellation would make this check fail, not pass)")
         maps[scenario] = (np.abs(lhs - rhs), band)
     full_lhs = corr(action.transform_image(photo, groups.translation(*t), "grow"), psi, "full")
     full_rhs = action.transform_image(corr(photo, psi, "full"), groups.translation(*t), "grow")
@@ -299,11 +306,11 @@ def figure(photo, t, maps, measured, predicted):
     ax.set_xticks(x)
     ax.set_xticklabels(labels, rotation=70, fontsize=7.5)
     ax.set_ylabel("band width (columns with a non-zero residual)")
-    ax.set_title("band widths for shifts t(0, v): zero frame  p, min(p, v);\n"
-                 "camera crop  p, v + p   (p = (k-1)/2, the filter radius)", fontsize=10.5)
+    ax.set_title("band widths for t(0, v), p = (k-1)/2.  Predicted: leaving side p;\n"
+                 "entering side min(p, v) (zero frame), v + p (camera crop)", fontsize=10.5)
     ax.legend(fontsize=8, loc="upper left")
     fig.suptitle("Where translation equivariance fails: the border band (C5).   "
-                 f"LHS = (L_t f) * psi,  RHS = L_t (f * psi),  t = t{t},  9x9 filter of positive integers", fontsize=13)
+                 f"LHS = (L$_t$ f) ⋆ ψ,  RHS = L$_t$ (f ⋆ ψ),  t = t{t},  9x9 filter of positive integers", fontsize=13)
     fig.tight_layout()
     FIGURES.mkdir(exist_ok=True)
     path = FIGURES / "05_boundary_band.png"
