@@ -253,7 +253,7 @@ def axioms_sampled(group, n=200):
     checks.check("G1", f"identity on {group}: e a = a e = a", np.stack([e @ a, a @ e]), np.stack([a, a]), "exact",
                  elements=what, why="integer matrix products")
     a_inv = groups.inverse(a)
-    checks.check("G1", f"inverses on {group}: a^-1 is in {group} and a a^-1 = a^-1 a = e",
+    checks.check("G1", f"inverses on {group}: a a^-1 = a^-1 a = e",
                  np.stack([a @ a_inv, a_inv @ a]), np.broadcast_to(e, (2, n, 3, 3)), "exact", elements=what,
                  why="the inverse of an integer rigid motion is integer (transpose of the turn)")
     checks.check("G1", f"inverses on {group}: each a^-1 is a member of {group}",
@@ -304,12 +304,12 @@ def inverse_of_product():
     A, B = g[:200], g[200:]
     checks.check("G2", "(a b)^-1 = b^-1 a^-1 on p4m", groups.inverse(A @ B), groups.inverse(B) @ groups.inverse(A),
                  "exact", elements="200 random pairs of p4m (shifts up to 50)", why="integer matrices")
-    # Q D with Q a random rotation (QR of a Gaussian matrix) and D = diag of numbers in [1, 2]:
+    # Q D with Q a random orthogonal matrix (QR of a Gaussian matrix) and D = diag of numbers in [1, 2]:
     # invertible, and with condition number at most 2 so that inverting loses little accuracy.
     Q = np.linalg.qr(RNG.normal(size=(2, 100, 5, 5)))[0]
     X, Y = Q * RNG.uniform(1, 2, size=(2, 100, 1, 5))
     checks.check("G2", "(a b)^-1 = b^-1 a^-1 for random real 5x5 matrices", np.linalg.inv(X @ Y),
-                 np.linalg.inv(Y) @ np.linalg.inv(X), "float", elements="100 random pairs of 5x5 matrices Q D (rotation times diagonal)",
+                 np.linalg.inv(Y) @ np.linalg.inv(X), "float", elements="100 random pairs of 5x5 matrices Q D (orthogonal times diagonal)",
                  why="np.linalg.inv and the products round in floating point")
     checks.check("G2", "counterexample: (a b)^-1 != a^-1 b^-1 for a = R(1), b = M", groups.inverse(a @ b),
                  groups.inverse(a) @ groups.inverse(b), "nonzero", elements="R(1), M",
@@ -340,6 +340,9 @@ def invertible_matrices():
                  why="matrix inverse rounds")
     checks.check("G3", "closure: det(A B) = det(A) det(B) (so it is non-zero)", np.linalg.det(AB),
                  np.linalg.det(A) * np.linalg.det(B), "float", elements="the same 100 pairs", why="LU factorisation rounds")
+    checks.check("G3", "closure: every product is invertible, min |det(A B)| > 0", np.array(np.abs(np.linalg.det(AB)).min()),
+                 np.array(0.0), "nonzero", elements="the same 100 pairs",
+                 why="clearly above round-off: a product of two invertible matrices is invertible")
     checks.check("G3", "associativity: (A B) C = A (B C)", (A @ B) @ C, A @ (B @ C), "float",
                  elements="100 random triples", why="the two products sum in different orders")
     checks.check("G3", "identity: I A = A I = A", np.stack([I @ A, A @ I]), np.stack([A, A]), "exact",

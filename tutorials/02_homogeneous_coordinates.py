@@ -133,7 +133,8 @@ def p4_group():
 
     # Closure in parameter form, derived by hand:
     #   t(x1) R(r1) . t(x2) R(r2) = t(x1 + R(r1) x2) . R(r1 + r2),
-    # because turning first and then shifting by x2 is shifting by the turned x2 after turning.
+    # because R(r1) t(x2) = t(R(r1) x2) R(r1): shifting by x2 and then turning is the same as
+    # turning first and then shifting by the turned offset R(r1) x2.
     print("    product rule: g(r1, x1) . g(r2, x2) = g(r1 + r2 mod 4, x1 + R(r1) x2)")
     g1, g2 = params[:50], params[50:100]
     predicted, recovered = [], []

@@ -97,7 +97,7 @@ def action_on_images():
 
     D4 = groups.point_group("p4m")
     mixed = list(D4) + list(groups.random_elements("p4m", 12, RNG, max_shift=3))
-    names = f"all 8 of D4 and 12 random p4m elements with shifts <= 3"
+    names = "all 8 of D4 and 12 random p4m elements with shifts <= 3"
     for label, f in [("random 9x9 integer image", images.integer_image((9, 9), RNG)),
                      ("random 9x9 float image", RNG.normal(size=(9, 9))),
                      ("photograph 129x129", images.photograph())]:
@@ -290,7 +290,7 @@ def homomorphism():
     f = np.arange(1, 10).reshape(3, 3)
     g, h = groups.rotation(1), groups.mirror(1)
     show("f:", f)
-    show(f"L_g L_h f, g = R(1), h = M:", move(move(f, h), g))
+    show("L_g L_h f, g = R(1), h = M:", move(move(f, h), g))
     show(f"L_(gh) f, gh = {groups.name(g @ h)}:", move(f, g @ h))
     show("without the inverse, L'_g L'_h f = f o h o g:", pull_back(pull_back(f, h), g))
     show(f"L'_(gh) f = f o (gh), gh = {groups.name(g @ h)}:", pull_back(f, g @ h))
@@ -312,12 +312,18 @@ def homomorphism():
     sample = groups.random_elements("p4m", 60, RNG, max_shift=40)
     pairs = list(zip(sample[:30], sample[30:]))
     photo = images.photograph()
-    T = lambda f, g: action.transform_image(f, g, boundary="wrap")  # noqa: E731
+    def L(f, g):
+        """L_g f on the wrap-around frame."""
+        return action.transform_image(f, g, boundary="wrap")
+
+    def wrong(f, g):
+        """L'_g f = f o g, the action without the inverse (f o g is L_{g^-1} f)."""
+        return L(f, groups.inverse(g))
+
     checks.check("A3", "L_g(L_h f) = L_gh f on the photograph, wrap-around frame",
-                 np.stack([T(T(photo, b), a) for a, b in pairs]), np.stack([T(photo, a @ b) for a, b in pairs]),
+                 np.stack([L(L(photo, b), a) for a, b in pairs]), np.stack([L(photo, a @ b) for a, b in pairs]),
                  "exact", elements="30 random pairs of p4m, shifts <= 40", why="copies of values")
     noncommuting = [(a, b) for a, b in pairs if not np.array_equal(a @ b, b @ a)]
-    wrong = lambda f, g: T(f, groups.inverse(g))  # noqa: E731  (f o g is L_{g^-1} f)
     checks.check("A3", "without the inverse: L'_g L'_h = L'_hg on the photograph",
                  np.stack([wrong(wrong(photo, b), a) for a, b in noncommuting]),
                  np.stack([wrong(photo, b @ a) for a, b in noncommuting]), "exact",
@@ -396,7 +402,10 @@ def action_on_group_functions():
                          elements=", ".join(groups.name(elements[i], group) for i in few), why="copies of values")
         f = RNG.normal(size=(nH, 9, 9))
         pairs = [(a, b) for a in H for b in H]
-        Lg = lambda f, g: action.transform_group_function(f, g, group, boundary="wrap")  # noqa: E731
+        def Lg(f, g):
+            """L_g f for f on the group, on the wrap-around frame."""
+            return action.transform_group_function(f, g, group, boundary="wrap")
+
         checks.check("A4", f"{group}: L_u L_w f = L_uw f for every pair of the point group",
                      np.stack([Lg(Lg(f, b), a) for a, b in pairs]), np.stack([Lg(f, a @ b) for a, b in pairs]), "exact",
                      elements=f"all {len(pairs)} pairs", why="copies of values")
