@@ -280,8 +280,12 @@ def figure_two_perspectives(f, g):
 # the order of the product is reversed. For turns and mirrors, which do not commute,
 # L'_{hg} and L'_{gh} are different images - the counterexample is printed below.
 #
-# Translations that push content out of the frame lose it, and then even L_g L_h = L_{gh}
-# fails (tutorial 05). Here we use a frame where that cannot happen: the wrap-around frame
+# On a finite frame with zero boundary, translations that push content out of the frame
+# lose it, and then even L_g L_h = L_{gh} fails: shift three columns right, then three
+# back, and the three columns that left are gone, while the product g h is the identity
+# (checked below; tutorial 05 meets the same loss as the border band of a correlation).
+# Turns and mirrors about the centre map a square frame onto itself and lose nothing.
+# For the other checks we use a frame where nothing can be lost: the wrap-around frame
 # (a torus), on which every element of p4m moves the pixels without losing any.
 
 # %%
@@ -301,6 +305,17 @@ def homomorphism():
                  pull_back(f, h @ g), "exact", elements="g = R(1), h = M", why="integers, copies")
     checks.check("A3", "counterexample: L'_g L'_h f != L'_gh f", pull_back(pull_back(f, h), g), pull_back(f, g @ h),
                  "nonzero", elements="g = R(1), h = M", why="R(1) M != M R(1)")
+
+    f5 = np.arange(1, 26).reshape(5, 5)
+    g, h = groups.translation(0, -3), groups.translation(0, 3)
+    show("zero boundary: L_g L_h f with h = t(0,3), g = t(0,-3) (g h = identity):", move(move(f5, h), g))
+    checks.check("A3", "zero-boundary frame: L_g L_h f != L_gh f = f when h pushes columns out and g brings them back",
+                 move(move(f5, h), g), move(f5, g @ h), "nonzero", elements="h = t(0,3), g = t(0,-3)",
+                 why="the 3 columns that left the 5x5 frame are lost (zeros), although g h = e")
+    checks.check("A3", "the same pair on the wrap-around frame: L_g L_h f = L_gh f = f",
+                 action.transform_image(action.transform_image(f5, h, "wrap"), g, "wrap"),
+                 action.transform_image(f5, g @ h, "wrap"), "exact", elements="h = t(0,3), g = t(0,-3)",
+                 why="on the torus nothing leaves; integers, copies")
 
     D4 = groups.point_group("p4m")
     pairs = [(a, b) for a in D4 for b in D4]
