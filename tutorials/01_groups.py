@@ -114,9 +114,10 @@ def symmetry_of_a_property():
 # %% [markdown]
 # ### Symmetries of a single picture
 #
-# S1 also applies with a different X: let x be a **pixel** and y = f the image itself.
-# Then g (now a motion of the pixel grid) is a symmetry of f when f(g(x)) = f(x) at every
-# pixel x - the picture looks the same after the motion. We find the symmetries of a
+# The definition S1 works for any kind of thing x. Let the things be **pixels** x, and
+# the property be the image itself, y = f. Then g (now a motion of the pixel grid) is a
+# symmetry of f when f(g(x)) = f(x) at every pixel x - the picture looks the same after
+# the motion. We find the symmetries of a
 # small pinwheel among the 8 turns and mirrors of D4 by testing that definition literally:
 # move every pixel coordinate with the 3x3 matrix of g and read f there.
 
