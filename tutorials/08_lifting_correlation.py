@@ -55,15 +55,22 @@ from mpl_toolkits.axes_grid1.inset_locator import inset_axes  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)  # run from a fresh clone without installing the package
+sys.path.insert(0, os.path.join(REPO, "tutorials"))
 from groupconv import action, checks, correlate, groups, images  # noqa: E402
+from _lookup import frame, frame_elements, value_at  # noqa: E402
 
 FIGURES = os.path.join(REPO, "figures")
-INT_WHY = "integer-valued data: every product and sum is an exact integer in float64"
+INT_WHY = "int64 data: every product and sum is an exact integer (integers never take the FFT path)"
 FLOAT_WHY = "random float data: the same products added in a different order"
 PERM_WHY = "both sides are the same numbers moved around (turns, flips, shifts, plane permutation): no rounding"
 
 
-def plane_label(s_index, group):
+def integer_data(shape, rng):
+    """Random integers in -3..3, dtype int64: sums of their products are computed exactly."""
+    return rng.integers(-3, 4, size=shape)
+
+
+def plane_label(s_index):
     """Name of point-group element number s_index: 'R(r)' or 'M·R(r)'."""
     m, r = divmod(s_index, 4)
     return ("M·" if m else "") + f"R({r})"
@@ -72,39 +79,19 @@ def plane_label(s_index, group):
 # %% [markdown]
 # ## Tools written from the definitions
 #
-# `frame(n)` lists the pixel coordinates (u, v) of a centred n x n frame (n odd);
-# `value_at(f, x)` reads an image at integer pixels, 0 off the frame or, with
-# `period=n`, on a torus (the "circular" boundary mode); `output_elements(group, n)` lists
-# every g = t(x) . s of an n x n output, in the array order (|H|, n, n).
-
-# %%
-def frame(n):
-    """Coordinates (u, v) of every pixel of a centred n x n frame, shape (n, n, 2), n odd."""
-    c = (n - 1) // 2
-    u, v = np.meshgrid(np.arange(n) - c, np.arange(n) - c, indexing="ij")
-    return np.stack([u, v], axis=-1)
-
-
-def value_at(f, x, period=None):
-    """f(x) for an image f (..., n, n) at integer pixels x (..., 2); 0 off the frame, or periodic."""
-    n = f.shape[-1]
-    c = (n - 1) // 2
-    u, v = x[..., 0], x[..., 1]
-    if period is not None:  # the torus: bring (u, v) back to the centred range
-        u = (u + period // 2) % period - period // 2
-        v = (v + period // 2) % period - period // 2
-    i, j = u + c, v + c
-    inside = (i >= 0) & (i < n) & (j >= 0) & (j < n)
-    return np.where(inside, f[..., np.clip(i, 0, n - 1), np.clip(j, 0, n - 1)], 0)
-
-
-def output_elements(group, n):
-    """Every g = t(x) . s with x on the centred n x n frame: shape (|H|, n, n, 3, 3)."""
-    x = frame(n)
-    t = groups.translation(x[..., 0], x[..., 1])  # (n, n, 3, 3)
-    return t[None] @ groups.point_group(group)[:, None, None]
-
-
+# Two lookups, shared by tutorials 08-12 and written once in `tutorials/_lookup.py`
+# (read it: 90 lines, most of them comments):
+#
+# * `frame(n)` lists the points x = (u, v) of a centred n x n frame (n odd), u the row
+#   offset and v the column offset from the centre pixel, as an array (n, n, 2);
+# * `value_at(f, x)` reads an image at integer points: pixel (u + c, v + c) of the array,
+#   c = (n - 1) / 2, and 0 when that pixel is off the frame (f is zero outside it). With
+#   `period=n` the frame is a torus - the "circular" boundary mode - and (u, v) is first
+#   brought back into the frame by adding multiples of n.
+#
+# A third tool lists the group elements of an output: `frame_elements(group, n)` is every
+# g = t(x) . s with x on an n x n frame, as 3 x 3 integer matrices in the array order
+# (|H|, n, n) of a function on G.
 # %% [markdown]
 # ## A tiny example to check by hand
 #
@@ -122,33 +109,32 @@ def output_elements(group, n):
 def tiny_example():
     f = np.array([[1, 2, 0],
                   [0, 1, 3],
-                  [1, 0, 0]], dtype=np.float64)
+                  [1, 0, 0]])  # integers (int64): every sum below is exact
     psi = np.array([[1, 0, 0],
                     [2, 0, 0],
-                    [0, -1, 0]], dtype=np.float64)
-    print("image f:\n", f.astype(int))
+                    [0, -1, 0]])
+    print("image f:\n", f)
     ys = frame(3).reshape(-1, 2)
-    by_hand = []
+    by_hand, turned_filters = [], []
     for r in range(4):
         g_inv = groups.inverse(groups.rotation(r))
         turned = value_at(psi, groups.act(g_inv, ys)).reshape(3, 3)  # psi(R(r)^-1 y) on the grid of y
         value = np.sum(f * turned)
         by_hand.append(value)
-        print(f"g = R({r}):  psi(R({r})^-1 y) =", turned.astype(int).tolist(), f"  sum f * that = {value:g}")
+        turned_filters.append(turned)
+        print(f"g = R({r}):  psi(R({r})^-1 y) =", turned.tolist(), f"  sum f * that = {value}")
     by_hand = np.array(by_hand)
     lifted = correlate.lifting_correlation(f[None, None], psi[None, None], "p4", "valid")[0, 0, :, 0, 0]
     checks.check("L1", "tiny example: the four sums by hand vs lifting_correlation (vectorised)",
                  by_hand, lifted, "exact", elements="R(0), R(1), R(2), R(3)", why=INT_WHY)
     checks.check("L1", "tiny example: L_R(r) psi (psi read at R(r)^-1 y) is np.rot90(psi, r)",
-                 np.stack([value_at(psi, groups.act(groups.inverse(groups.rotation(r)), ys)).reshape(3, 3)
-                           for r in range(4)]),
-                 np.stack([np.rot90(psi, r) for r in range(4)]), "exact", elements="r = 0..3", why=PERM_WHY)
+                 np.stack(turned_filters), np.stack([np.rot90(psi, r) for r in range(4)]), "exact", elements="r = 0..3", why=PERM_WHY)
     turned_f = np.rot90(f, 1)
     lifted_turned = correlate.lifting_correlation(turned_f[None, None], psi[None, None], "p4", "valid")[0, 0, :, 0, 0]
-    print("outputs for f          at R(0..3):", lifted.astype(int).tolist())
-    print("outputs for f turned 90 at R(0..3):", lifted_turned.astype(int).tolist(), " <- the same numbers, cycled")
+    print("outputs for f          at R(0..3):", lifted.tolist())
+    print("outputs for f turned 90 at R(0..3):", lifted_turned.tolist(), " <- the same numbers, cycled")
     checks.check("L2", "tiny example: turning f by R(1) cycles the 4 outputs by one slot",
-                 lifted_turned, np.roll(lifted, 1), "exact", elements="u = R(1)", why=PERM_WHY)
+                 lifted_turned, np.roll(lifted, 1), "exact", elements="u = R(1)", why=INT_WHY)
 
 
 # %% [markdown]
@@ -166,7 +152,7 @@ def tiny_example():
 # %%
 def lifting_paper(f, psi, group, n_out, period=None):
     """(f * psi)(g) = sum_y sum_k f_k(y) psi_k(g^-1 y): y over the whole image frame (or torus)."""
-    g = output_elements(group, n_out).reshape(-1, 3, 3)  # every output element
+    g = frame_elements(group, n_out).reshape(-1, 3, 3)  # every output element
     y = frame(f.shape[-1]).reshape(-1, 2)  # every pixel where f can be non-zero
     g_inv_y = groups.act(groups.inverse(g)[:, None], y[None])  # (N_g, N_y, 2)
     psi_at = value_at(psi, g_inv_y, period)  # (O, K, N_g, N_y), psi is 0 off its support
@@ -177,7 +163,7 @@ def lifting_paper(f, psi, group, n_out, period=None):
 
 def lifting_substituted(f, psi, group, n_out, period=None):
     """(f * psi)(g) = sum_y sum_k f_k(g y) psi_k(y): y over the filter's support only."""
-    g = output_elements(group, n_out).reshape(-1, 3, 3)
+    g = frame_elements(group, n_out).reshape(-1, 3, 3)
     y = frame(psi.shape[-1]).reshape(-1, 2)  # the support of psi
     g_y = groups.act(g[:, None], y[None])  # (N_g, N_y, 2)
     f_at = value_at(f, g_y, period)  # (K, N_g, N_y)
@@ -190,7 +176,7 @@ def check_L1(rng):
     n, k = 7, 3
     for kind in ("exact", "float"):
         if kind == "exact":
-            f, psi = images.integer_image((2, n, n), rng), images.integer_image((2, 2, k, k), rng)
+            f, psi = integer_data((2, n, n), rng), integer_data((2, 2, k, k), rng)
         else:
             f, psi = rng.standard_normal((2, n, n)), rng.standard_normal((2, 2, k, k))
         why = INT_WHY if kind == "exact" else FLOAT_WHY
@@ -229,7 +215,7 @@ def check_L1(rng):
 # shifts.
 
 # %%
-def test_elements(group):
+def elements_to_try(group):
     """All of the point group, a pure translation, and three elements that combine a shift with a turn."""
     H = list(groups.point_group(group))
     mixed = [groups.element(group, *p) for p in ((0, 1, -2), (1, 2, -1), (3, 0, 3), (2, -3, 1))] if group == "p4" else \
@@ -240,11 +226,11 @@ def test_elements(group):
 def check_L2(rng):
     n, k = 7, 3
     for group in ("p4", "p4m"):
-        us = test_elements(group)
+        us = elements_to_try(group)
         names = ", ".join(groups.name(u) for u in us)
         for kind in ("exact", "float"):
             if kind == "exact":
-                f, psi = images.integer_image((1, 2, n, n), rng), images.integer_image((3, 2, k, k), rng)
+                f, psi = integer_data((1, 2, n, n), rng), integer_data((3, 2, k, k), rng)
             else:
                 f, psi = rng.standard_normal((1, 2, n, n)), rng.standard_normal((3, 2, k, k))
             out = correlate.lifting_correlation(f, psi, group, "circular")
@@ -255,7 +241,7 @@ def check_L2(rng):
                          INT_WHY if kind == "exact" else
                          "float data: the moved image's products are summed in a different order")
         # an ordinary zero-bordered frame: turns and mirrors about the centre lose nothing
-        f, psi = images.integer_image((1, 2, n, n), rng), images.integer_image((3, 2, k, k), rng)
+        f, psi = integer_data((1, 2, n, n), rng), integer_data((3, 2, k, k), rng)
         H = groups.point_group(group)
         out = correlate.lifting_correlation(f, psi, group, "valid")
         lhs = np.stack([correlate.lifting_correlation(action.transform_image(f, s), psi, group, "valid") for s in H])
@@ -310,7 +296,7 @@ def _show(ax, img, title, vmax, cmap="RdBu_r", with_bar=False, fig=None):
 def _inset_filter(ax, filt):
     """The transformed filter that made this plane, drawn in the plane's upper-left corner."""
     inner = inset_axes(ax, width="22%", height="22%", loc="upper left", borderpad=0.3)
-    inner.imshow(filt, cmap="gray", vmin=-2, vmax=2)  # dark = negative weight, light = positive
+    inner.imshow(filt, cmap="gray", vmin=-2, vmax=2, interpolation="nearest")  # dark = negative, light = positive
     inner.set_xticks([])
     inner.set_yticks([])
     for spine in inner.spines.values():
@@ -355,8 +341,8 @@ def figure_failure_and_repair():
             ax.axis("on")
             extra = ""
             if i == 3:
-                extra = f"\n= plane {plane_label((s - 1) % 4, 'p4')} of row 2, turned"
-            _show(ax, planes[s], f"{name}\nplane s = {plane_label(s, 'p4')}{extra}", vmax,
+                extra = f"\n= plane {plane_label((s - 1) % 4)} of row 2, turned"
+            _show(ax, planes[s], f"{name}\nplane s = {plane_label(s)}{extra}", vmax,
                   with_bar=(s == 3), fig=fig)
             if i < 3:
                 _inset_filter(ax, filters[s])
@@ -403,7 +389,7 @@ def figure_lifted_outputs():
                              gridspec_kw=dict(width_ratios=[1, 1, 1, 1, 1]))
     _show(axes[0, 0], f, "input: photograph f", 1, "gray")
     ax = axes[1, 0]
-    ax.imshow(PSI, cmap="gray", vmin=-2, vmax=2)
+    ax.imshow(PSI, cmap="gray", vmin=-2, vmax=2, interpolation="nearest")
     ax.set_title("filter psi (5 x 5; dark = negative,\nlight = positive weight, grey = 0):\n"
                  "dark above light, left half only", fontsize=10)
     ax.set_xticks([])
@@ -413,11 +399,11 @@ def figure_lifted_outputs():
                     "gold inset: L_s psi\nred = positive response", fontsize=11, va="center",
                     transform=axes[2, 0].transAxes)
     for s in range(4):
-        _show(axes[0, s + 1], out4[s], f"p4, plane s = {plane_label(s, 'p4')}", vmax, with_bar=(s == 3), fig=fig)
+        _show(axes[0, s + 1], out4[s], f"p4, plane s = {plane_label(s)}", vmax, with_bar=(s == 3), fig=fig)
         _inset_filter(axes[0, s + 1], bank8[s])
     for s in range(8):
         ax = axes[1 + s // 4, 1 + s % 4]
-        _show(ax, out8[s], f"p4m, plane s = {plane_label(s, 'p4m')}", vmax, with_bar=(s % 4 == 3), fig=fig)
+        _show(ax, out8[s], f"p4m, plane s = {plane_label(s)}", vmax, with_bar=(s % 4 == 3), fig=fig)
         _inset_filter(ax, bank8[s])
     fig.suptitle("Lifting correlation of a photograph with an oriented edge filter: "
                  "one output plane per point-group element (p4: 4, p4m: 8)", fontsize=14)

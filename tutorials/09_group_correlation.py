@@ -57,60 +57,32 @@ import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)  # run from a fresh clone without installing the package
-from groupconv import action, checks, correlate, groups, images  # noqa: E402
+sys.path.insert(0, os.path.join(REPO, "tutorials"))
+from groupconv import action, checks, correlate, groups  # noqa: E402
+from _lookup import frame_elements, value_on_group  # noqa: E402
 
-INT_WHY = "integer-valued data: every product and sum is an exact integer in float64"
+INT_WHY = "int64 data: every product and sum is an exact integer (integers never take the FFT path)"
 FLOAT_WHY = "random float data: the same products added in a different order"
+
+
+def integer_data(shape, rng):
+    """Random integers in -3..3, dtype int64: sums of their products are computed exactly."""
+    return rng.integers(-3, 4, size=shape)
 
 
 # %% [markdown]
 # ## Tools written from the definitions
 #
+# Two lookups from `tutorials/_lookup.py` (shared by tutorials 08-12, written once there):
+#
 # * `frame_elements(group, n)`: every element t(x) . s with x on a centred n x n frame,
-#   as an array (|H|, n, n, 3, 3) in the storage order of a function on G.
-# * `value_on_group(F, g, group, period)`: F(g) for F stored as (..., |H|, n, n): split
-#   g = t(x) . s, read plane s at pixel x. Off the frame the value is 0; with `period=n`
-#   the pixel is first brought back onto the n x n torus.
-
-# %%
-def frame_elements(group, n):
-    """Every t(x) . s for x on a centred n x n frame (n odd): shape (|H|, n, n, 3, 3)."""
-    c = (n - 1) // 2
-    u, v = np.meshgrid(np.arange(n) - c, np.arange(n) - c, indexing="ij")
-    return groups.translation(u, v)[None] @ groups.point_group(group)[:, None, None]
-
-
-def point_group_slot(g, group):
-    """Index (canonical order of groups.py) of the point-group part s of g = t(x) . s, for elements g (S..., 3, 3).
-
-    s is the linear part of g (its upper-left 2 x 2 block, G7); find it in the list of H.
-    The four entries are -1, 0 or 1, so they are read as one base-3 number, a key into a
-    table listing where each point-group element sits.
-    """
-    def key(a):
-        return ((a[..., 0, 0] + 1) * 27 + (a[..., 0, 1] + 1) * 9 + (a[..., 1, 0] + 1) * 3 + (a[..., 1, 1] + 1))
-
-    table = np.full(81, -1)
-    table[key(groups.point_group(group))] = np.arange(groups.order(group))
-    slot = table[key(g)]
-    if np.any(slot < 0):
-        raise ValueError(f"not an element of {group}")
-    return slot
-
-
-def value_on_group(F, g, group, period=None):
-    """F(g) for F (..., |H|, n, n) at elements g (S..., 3, 3): result F.shape[:-3] + S."""
-    plane = point_group_slot(g, group)  # g = t(x) . s: which s
-    n = F.shape[-1]
-    c = (n - 1) // 2
-    u, v = g[..., 0, 2], g[..., 1, 2]
-    if period is not None:  # the torus: bring the pixel back to the centred range
-        u = (u + period // 2) % period - period // 2
-        v = (v + period // 2) % period - period // 2
-    i, j = u + c, v + c
-    inside = (i >= 0) & (i < n) & (j >= 0) & (j < n)
-    return np.where(inside, F[..., plane, np.clip(i, 0, n - 1), np.clip(j, 0, n - 1)], 0)
-
+#   as 3 x 3 integer matrices in an array (|H|, n, n, 3, 3) - the storage order of a
+#   function on G.
+# * `value_on_group(F, g, group, period)`: F(g) for F stored as (..., |H|, n, n). It
+#   splits g = t(x) . s (G7): s is the upper-left 2 x 2 block of the matrix g, looked up
+#   in the list of the point group to find its plane; x = (u, v) is the last column.
+#   Then it reads that plane at pixel x, and returns 0 when x is off the frame. With
+#   `period=n` the pixel is first brought back onto the n x n torus.
 
 # %% [markdown]
 # ## A tiny example to check by hand: a 1 x 1 filter only mixes the planes
@@ -125,23 +97,23 @@ def value_on_group(F, g, group, period=None):
 
 # %%
 def tiny_example():
-    f = np.array([1, 2, 0, -1], dtype=np.float64)  # f(R(0)), ..., f(R(3))
-    psi = np.array([3, 0, 1, 0], dtype=np.float64)  # psi(R(0)), ..., psi(R(3))
-    print("f   at R(0..3):", f.astype(int).tolist())
-    print("psi at R(0..3):", psi.astype(int).tolist())
-    by_hand = np.zeros(4)
+    f = np.array([1, 2, 0, -1])  # f(R(0)), ..., f(R(3)); integers, so every sum is exact
+    psi = np.array([3, 0, 1, 0])  # psi(R(0)), ..., psi(R(3))
+    print("f   at R(0..3):", f.tolist())
+    print("psi at R(0..3):", psi.tolist())
+    by_hand = np.zeros(4, dtype=np.int64)
     for r in range(4):
         terms = [f[(r + rp) % 4] * psi[rp] for rp in range(4)]
         by_hand[r] = sum(terms)
         print(f"  (f*psi)(R({r})) = " + " + ".join(f"f(R({(r + rp) % 4}))psi(R({rp}))" for rp in range(4))
-              + f" = {' + '.join(f'{t + 0.0:g}' for t in terms)} = {by_hand[r]:g}")
+              + f" = {' + '.join(f'({t})' if t < 0 else str(t) for t in terms)} = {by_hand[r]}")
     F, P = f.reshape(1, 1, 4, 1, 1), psi.reshape(1, 1, 4, 1, 1)
     out = correlate.group_correlation(F, P, "p4", "valid").ravel()
     checks.check("L3", "tiny example: the four sums by hand vs group_correlation (vectorised)", by_hand, out,
                  "exact", "R(0), R(1), R(2), R(3)", INT_WHY)
     turned = action.transform_group_function(F, groups.rotation(1), "p4")
     out_turned = correlate.group_correlation(turned, P, "p4", "valid").ravel()
-    print("L_R(1) f at R(0..3):", turned.ravel().astype(int).tolist(), "-> output", out_turned.astype(int).tolist())
+    print("L_R(1) f at R(0..3):", turned.ravel().tolist(), "-> output", out_turned.tolist())
     checks.check("L4", "tiny example: turning the input by R(1) moves the output one slot along",
                  out_turned, np.roll(by_hand, 1), "exact", "u = R(1)", INT_WHY)
 
@@ -184,7 +156,7 @@ def check_L3(rng):
         for group in ("p4", "p4m"):
             nH = groups.order(group)
             if kind == "exact":
-                f, psi = images.integer_image((2, nH, n, n), rng), images.integer_image((2, 2, nH, k, k), rng)
+                f, psi = integer_data((2, nH, n, n), rng), integer_data((2, 2, nH, k, k), rng)
             else:
                 f, psi = rng.standard_normal((2, nH, n, n)), rng.standard_normal((2, 2, nH, k, k))
             why = INT_WHY if kind == "exact" else FLOAT_WHY
@@ -196,7 +168,7 @@ def check_L3(rng):
                 checks.check("L3", f"{group} {mode}: sum_h f(g h) psi(h) (blog, literal) vs vectorised",
                              group_correlation_blog(f, psi, group, n_out, period), vectorised, kind, elements, why)
     # the library's own literal transcriptions (a third implementation) agree as well
-    f, psi = images.integer_image((1, 2, 4, 5, 5), rng), images.integer_image((2, 2, 4, k, k), rng)
+    f, psi = integer_data((1, 2, 4, 5, 5), rng), integer_data((2, 2, 4, k, k), rng)
     for form in ("paper", "substituted"):
         checks.check("L3", f"p4 valid: correlate.group_correlation_literal(form={form!r}) vs vectorised",
                      correlate.group_correlation_literal(f, psi, "p4", "valid", form=form),
@@ -211,7 +183,7 @@ def check_L3(rng):
 # three elements that combine a shift with a turn or a mirror.
 
 # %%
-def test_elements(group):
+def elements_to_try(group):
     H = list(groups.point_group(group))
     params = ((0, 1, -2), (1, 2, -1), (3, 0, 2), (2, -2, 1)) if group == "p4" else \
         ((0, 0, 1, -2), (1, 1, 2, -1), (0, 3, 0, 2), (1, 2, -2, 1))
@@ -243,10 +215,10 @@ def check_L4(rng, kind="exact"):
     for group in ("p4", "p4m"):
         nH = groups.order(group)
         if kind == "exact":
-            f, psi = images.integer_image((2, nH, n, n), rng), images.integer_image((1, 2, nH, k, k), rng)
+            f, psi = integer_data((2, nH, n, n), rng), integer_data((1, 2, nH, k, k), rng)
         else:
             f, psi = rng.standard_normal((2, nH, n, n)), rng.standard_normal((1, 2, nH, k, k))
-        us = test_elements(group)
+        us = elements_to_try(group)
         g = frame_elements(group, n).reshape(-1, 3, 3)  # every output element
         h = frame_elements(group, k).reshape(-1, 3, 3)  # the support of psi
         all_h = frame_elements(group, n)  # every element of the torus group, in storage order
@@ -297,10 +269,10 @@ def check_L5(rng, kind="exact"):
     for group in ("p4", "p4m"):
         nH = groups.order(group)
         if kind == "exact":
-            f, psi = images.integer_image((2, nH, n, n), rng), images.integer_image((1, 2, nH, k, k), rng)
+            f, psi = integer_data((2, nH, n, n), rng), integer_data((1, 2, nH, k, k), rng)
         else:
             f, psi = rng.standard_normal((2, nH, n, n)), rng.standard_normal((1, 2, nH, k, k))
-        us = test_elements(group)
+        us = elements_to_try(group)
         g = frame_elements(group, n).reshape(-1, 3, 3)
         h = frame_elements(group, n).reshape(-1, 3, 3)  # every element of the torus group
         g_inv = groups.inverse(g)
@@ -349,7 +321,7 @@ def check_L5(rng, kind="exact"):
 # %%
 def check_border(rng):
     n, k = 7, 3
-    f, psi = images.integer_image((1, 2, 4, n, n), rng), images.integer_image((1, 2, 4, k, k), rng)
+    f, psi = integer_data((1, 2, 4, n, n), rng), integer_data((1, 2, 4, k, k), rng)
     out = correlate.group_correlation(f, psi, "p4", "valid")
     for u, kind, why in ((groups.rotation(3), "exact", "a turn maps the square frame onto itself; " + INT_WHY),
                          (groups.p4_element(1, 2, 0), "nonzero", "the shift pushes content out of the frame: "

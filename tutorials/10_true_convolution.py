@@ -43,54 +43,27 @@ import scipy.signal
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)  # run from a fresh clone without installing the package
-from groupconv import action, checks, correlate, groups, images  # noqa: E402
+sys.path.insert(0, os.path.join(REPO, "tutorials"))
+from groupconv import action, checks, correlate, groups  # noqa: E402
+from _lookup import frame_elements, value_on_group  # noqa: E402
 
-INT_WHY = "integer-valued data: every product and sum is an exact integer in float64"
+INT_WHY = "int64 data: every product and sum is an exact integer (integers never take the FFT path)"
 FLOAT_WHY = "random float data: the same products added in a different order"
+PERM_WHY = "a permutation of the values: no arithmetic"
+
+
+def integer_data(shape, rng):
+    """Random integers in -3..3, dtype int64: sums of their products are computed exactly."""
+    return rng.integers(-3, 4, size=shape)
 
 
 # %% [markdown]
-# ## Tools written from the definitions (as in tutorial 09)
-
-# %%
-def frame_elements(group, n):
-    """Every t(x) . s for x on a centred n x n frame (n odd): shape (|H|, n, n, 3, 3)."""
-    c = (n - 1) // 2
-    u, v = np.meshgrid(np.arange(n) - c, np.arange(n) - c, indexing="ij")
-    return groups.translation(u, v)[None] @ groups.point_group(group)[:, None, None]
-
-
-def point_group_slot(g, group):
-    """Index (canonical order of groups.py) of the point-group part s of g = t(x) . s, for elements g (S..., 3, 3).
-
-    s is the linear part of g (its upper-left 2 x 2 block, G7); find it in the list of H.
-    The four entries are -1, 0 or 1, so they are read as one base-3 number, a key into a
-    table listing where each point-group element sits.
-    """
-    def key(a):
-        return ((a[..., 0, 0] + 1) * 27 + (a[..., 0, 1] + 1) * 9 + (a[..., 1, 0] + 1) * 3 + (a[..., 1, 1] + 1))
-
-    table = np.full(81, -1)
-    table[key(groups.point_group(group))] = np.arange(groups.order(group))
-    slot = table[key(g)]
-    if np.any(slot < 0):
-        raise ValueError(f"not an element of {group}")
-    return slot
-
-
-def value_on_group(F, g, group, period=None):
-    """F(g) for F (..., |H|, n, n) at elements g (S..., 3, 3): 0 off the frame, or periodic with `period`."""
-    plane = point_group_slot(g, group)  # g = t(x) . s: which s
-    n = F.shape[-1]
-    c = (n - 1) // 2
-    u, v = g[..., 0, 2], g[..., 1, 2]
-    if period is not None:
-        u = (u + period // 2) % period - period // 2
-        v = (v + period // 2) % period - period // 2
-    i, j = u + c, v + c
-    inside = (i >= 0) & (i < n) & (j >= 0) & (j < n)
-    return np.where(inside, F[..., plane, np.clip(i, 0, n - 1), np.clip(j, 0, n - 1)], 0)
-
+# ## Tools written from the definitions
+#
+# As in tutorial 09 (both live in `tutorials/_lookup.py`): `frame_elements(group, n)`
+# lists every element t(x) . s of an n x n frame as 3 x 3 integer matrices, and
+# `value_on_group(F, g, group, period)` reads a function on G at the elements g - split
+# g = t(x) . s, read plane s at pixel x, 0 off the frame (or periodic on an n x n torus).
 
 # %% [markdown]
 # ## Warm-up on Z^2 (the group T): the reference every textbook uses
@@ -101,12 +74,12 @@ def value_on_group(F, g, group, period=None):
 
 # %%
 def warm_up():
-    f = np.array([[1, 2, 0], [0, 1, 3], [1, 0, 0]], dtype=np.float64)
-    psi = np.array([[1, 0, 0], [2, 0, 0], [0, -1, 0]], dtype=np.float64)
+    f = np.array([[1, 2, 0], [0, 1, 3], [1, 0, 0]])  # integers (int64): every sum is exact
+    psi = np.array([[1, 0, 0], [2, 0, 0], [0, -1, 0]])
     ours = correlate.planar_convolution(f[None, None], psi[None, None], "full")[0, 0]
     scipys = scipy.signal.convolve2d(f, psi, mode="full")
-    print("f =", f.astype(int).tolist(), "  psi =", psi.astype(int).tolist())
-    print("f conv psi (full, 5 x 5):\n", ours.astype(int))
+    print("f =", f.tolist(), "  psi =", psi.tolist())
+    print("f conv psi (full, 5 x 5):\n", ours)
     checks.check("L6", "G = T: planar_convolution vs scipy.signal.convolve2d (full)", ours, scipys, "exact",
                  "all 25 translations of the full output", INT_WHY)
     corr = correlate.planar_correlation(f[None, None], psi[None, None], "full")[0, 0]
@@ -126,20 +99,20 @@ def warm_up():
 
 # %%
 def tiny_example():
-    f = np.array([1, 2, 0, -1], dtype=np.float64)
-    psi = np.array([3, 1, 0, 2], dtype=np.float64)
+    f = np.array([1, 2, 0, -1])  # integers (int64): every sum is exact
+    psi = np.array([3, 1, 0, 2])
     by_hand = np.array([sum(f[rp] * psi[(r - rp) % 4] for rp in range(4)) for r in range(4)])
-    print("f at R(0..3):", f.astype(int).tolist(), "  psi:", psi.astype(int).tolist())
-    print("sum_r' f(R(r')) psi(R(r - r')) for r = 0..3:", by_hand.astype(int).tolist())
+    print("f at R(0..3):", f.tolist(), "  psi:", psi.tolist())
+    print("sum_r' f(R(r')) psi(R(r - r')) for r = 0..3:", by_hand.tolist())
     F, P = f.reshape(1, 1, 4, 1, 1), psi.reshape(1, 1, 4, 1, 1)
     checks.check("L6", "tiny example: the circular convolution by hand vs group_convolution",
                  by_hand, correlate.group_convolution(F, P, "p4", "valid").ravel(), "exact", "R(0..3)", INT_WHY)
     fft_way = np.real(np.fft.ifft(np.fft.fft(f) * np.fft.fft(psi)))
     checks.check("L6", "tiny example: the same numbers by the FFT (an independent reference)",
                  by_hand, fft_way, "float", "R(0..3)", "the FFT works in complex floating point")
-    print("psi_check at R(0..3):", correlate.reverse_filter(P, "p4").ravel().astype(int).tolist())
+    print("psi_check at R(0..3):", correlate.reverse_filter(P, "p4").ravel().tolist())
     checks.check("L6", "tiny example: psi_check(R(r)) = psi(R(-r))", correlate.reverse_filter(P, "p4").ravel(),
-                 psi[[0, 3, 2, 1]], "exact", "R(0..3)", "a permutation of the values")
+                 psi[[0, 3, 2, 1]], "exact", "R(0..3)", PERM_WHY)
 
 
 # %% [markdown]
@@ -166,21 +139,21 @@ def check_reversed(rng):
     k = 3
     for group in ("p4", "p4m"):
         nH = groups.order(group)
-        psi = images.integer_image((2, 2, nH, k, k), rng)
+        psi = integer_data((2, 2, nH, k, k), rng)
         literal = reversed_literal(psi, group)
         checks.check("L6", f"{group}: psi_check read at h^-1 (literal) vs correlate.reverse_filter",
                      literal, correlate.reverse_filter(psi, group), "exact", f"every h of the {k} x {k} support",
-                     "a permutation of the values")
+                     PERM_WHY)
         H = groups.point_group(group)
         s_inv = groups.point_group_index(groups.inverse(H), group)
         formula = np.stack([action.transform_image(psi[:, :, s_inv[i]], H[i] @ groups.rotation(2))
                             for i in range(nH)], axis=2)
         checks.check("L6", f"{group}: psi_check vs the closed formula (plane s^-1 moved by s.R(2))",
-                     literal, formula, "exact", f"all {nH} planes", "a permutation of the values")
-    psi = images.integer_image((1, 1, 4, k, k), rng)
+                     literal, formula, "exact", f"all {nH} planes", PERM_WHY)
+    psi = integer_data((1, 1, 4, k, k), rng)
     numpy_only = np.stack([np.rot90(psi[:, :, (-r) % 4], r + 2, axes=(-2, -1)) for r in range(4)], axis=2)
     checks.check("L6", "p4: psi_check vs np.rot90(plane -r, r + 2) (NumPy only)", reversed_literal(psi, "p4"),
-                 numpy_only, "exact", "R(0..3)", "a permutation of the values")
+                 numpy_only, "exact", "R(0..3)", PERM_WHY)
 
 
 # %% [markdown]
@@ -220,7 +193,7 @@ def check_forms(rng):
         for group in ("p4", "p4m"):
             nH = groups.order(group)
             if kind == "exact":
-                f, psi = images.integer_image((2, nH, n, n), rng), images.integer_image((2, 2, nH, k, k), rng)
+                f, psi = integer_data((2, nH, n, n), rng), integer_data((2, 2, nH, k, k), rng)
             else:
                 f, psi = rng.standard_normal((2, nH, n, n)), rng.standard_normal((2, 2, nH, k, k))
             for mode, n_out, period in (("valid", n - k + 1, None), ("circular", n, n)):
@@ -235,7 +208,7 @@ def check_forms(rng):
                              definition,
                              correlate.group_correlation(f[None], reversed_literal(psi, group), group, mode)[0],
                              kind, elements, why)
-    f, psi = images.integer_image((1, 2, 4, 5, 5), rng), images.integer_image((1, 2, 4, k, k), rng)
+    f, psi = integer_data((1, 2, 4, 5, 5), rng), integer_data((1, 2, 4, k, k), rng)
     for form in ("paper", "substituted"):
         checks.check("L6", f"p4 valid: correlate.group_convolution_literal(form={form!r}) vs vectorised",
                      correlate.group_convolution_literal(f, psi, "p4", "valid", form=form),
@@ -254,7 +227,7 @@ def check_forms(rng):
 
 # %%
 def check_lifting(rng):
-    f, psi = images.integer_image((1, 2, 7, 7), rng), images.integer_image((2, 2, 3, 3), rng)
+    f, psi = integer_data((1, 2, 7, 7), rng), integer_data((2, 2, 3, 3), rng)
     for group in ("p4", "p4m"):
         vectorised = correlate.lifting_convolution(f, psi, group, "valid")
         for form in ("paper", "substituted"):
@@ -279,7 +252,8 @@ def check_lifting(rng):
 #     line 3   sum_h f(h) psi((u h)^-1 g)        substitute h -> u h (a bijection of G);
 #                                                the matrix (u h)^-1 is formed by inverting u h
 #     line 4   sum_h f(h) psi(h^-1 (u^-1 g))     G2: (u h)^-1 = h^-1 u^-1
-#     line 5   sum_h f(u^-1 g h) psi(h^-1)       the substituted form, evaluated at u^-1 g
+#     line 5   sum_h f(u^-1 g h) psi(h^-1)       substitute h -> (u^-1 g) h (again a bijection): the
+#                                                substituted form of L6, evaluated at u^-1 g
 #     line 6   (f conv psi)(u^-1 g)              the convolution of f (literal), read at u^-1 g
 #     line 7   (L_u (f conv psi))(g)             the output moved by u (library, vectorised)
 #
@@ -287,7 +261,7 @@ def check_lifting(rng):
 # group, a pure translation and three elements that combine a shift with a turn.
 
 # %%
-def test_elements(group):
+def elements_to_try(group):
     H = list(groups.point_group(group))
     params = ((0, 1, -2), (1, 2, -1), (3, 0, 2), (2, -2, 1)) if group == "p4" else \
         ((0, 0, 1, -2), (1, 1, 2, -1), (0, 3, 0, 2), (1, 2, -2, 1))
@@ -299,10 +273,10 @@ def check_equivariance(rng, kind):
     for group in ("p4", "p4m"):
         nH = groups.order(group)
         if kind == "exact":
-            f, psi = images.integer_image((2, nH, n, n), rng), images.integer_image((1, 2, nH, k, k), rng)
+            f, psi = integer_data((2, nH, n, n), rng), integer_data((1, 2, nH, k, k), rng)
         else:
             f, psi = rng.standard_normal((2, nH, n, n)), rng.standard_normal((1, 2, nH, k, k))
-        us = test_elements(group)
+        us = elements_to_try(group)
         g = frame_elements(group, n).reshape(-1, 3, 3)
         h = frame_elements(group, n).reshape(-1, 3, 3)  # every element of the torus group
         h_inv = groups.inverse(h)

@@ -53,12 +53,19 @@ import scipy.signal  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)  # run from a fresh clone without installing the package
-from groupconv import checks, correlate, groups, images  # noqa: E402
+sys.path.insert(0, os.path.join(REPO, "tutorials"))
+from groupconv import checks, correlate, groups  # noqa: E402
+from _lookup import frame, frame_elements, value_at, value_on_group  # noqa: E402
 
 FIGURES = os.path.join(REPO, "figures")
-INT_WHY = "integer-valued data: every product and sum is an exact integer in float64"
+INT_WHY = "int64 data: every product and sum is an exact integer (integers never take the FFT path)"
 FLOAT_WHY = "random float data: the same products added in a different order"
 PERM_WHY = "transforming a filter only moves its values: no arithmetic"
+
+
+def integer_data(shape, rng):
+    """Random integers in -3..3, dtype int64: sums of their products are computed exactly."""
+    return rng.integers(-3, 4, size=shape)
 
 
 def plane_label(s_index):
@@ -67,52 +74,13 @@ def plane_label(s_index):
 
 
 # %% [markdown]
-# ## Tools written from the definitions (as in tutorials 08 and 09)
-
-# %%
-def frame_elements(group, n):
-    """Every t(x) . s for x on a centred n x n frame (n odd): shape (|H|, n, n, 3, 3)."""
-    c = (n - 1) // 2
-    u, v = np.meshgrid(np.arange(n) - c, np.arange(n) - c, indexing="ij")
-    return groups.translation(u, v)[None] @ groups.point_group(group)[:, None, None]
-
-
-def point_group_slot(g, group):
-    """Index (canonical order of groups.py) of the point-group part s of g = t(x) . s, for elements g (S..., 3, 3).
-
-    s is the linear part of g (its upper-left 2 x 2 block, G7); find it in the list of H.
-    The four entries are -1, 0 or 1, so they are read as one base-3 number, a key into a
-    table listing where each point-group element sits.
-    """
-    def key(a):
-        return ((a[..., 0, 0] + 1) * 27 + (a[..., 0, 1] + 1) * 9 + (a[..., 1, 0] + 1) * 3 + (a[..., 1, 1] + 1))
-
-    table = np.full(81, -1)
-    table[key(groups.point_group(group))] = np.arange(groups.order(group))
-    slot = table[key(g)]
-    if np.any(slot < 0):
-        raise ValueError(f"not an element of {group}")
-    return slot
-
-
-def value_on_group(F, g, group):
-    """F(g) for F (..., |H|, n, n) at elements g (S..., 3, 3); 0 off the frame."""
-    plane = point_group_slot(g, group)  # g = t(x) . s: which s
-    n = F.shape[-1]
-    c = (n - 1) // 2
-    i, j = g[..., 0, 2] + c, g[..., 1, 2] + c
-    inside = (i >= 0) & (i < n) & (j >= 0) & (j < n)
-    return np.where(inside, F[..., plane, np.clip(i, 0, n - 1), np.clip(j, 0, n - 1)], 0)
-
-
-def value_at(f, x):
-    """f(x) for an image f (..., n, n) at integer pixels x (S..., 2); 0 off the frame."""
-    n = f.shape[-1]
-    c = (n - 1) // 2
-    i, j = x[..., 0] + c, x[..., 1] + c
-    inside = (i >= 0) & (i < n) & (j >= 0) & (j < n)
-    return np.where(inside, f[..., np.clip(i, 0, n - 1), np.clip(j, 0, n - 1)], 0)
-
+# ## Tools written from the definitions
+#
+# The lookups of tutorials 08 and 09, from `tutorials/_lookup.py`: `frame(k)` lists the
+# points y of a k x k frame, `value_at(psi, y)` reads an image filter there (0 off its
+# support); `frame_elements(group, k)` lists the elements h = t(y) . s of a filter on G,
+# and `value_on_group(psi, h, group)` reads it at any elements h (split h = t(y) . s,
+# read plane s at pixel y).
 
 # %% [markdown]
 # ## The filter banks, literally
@@ -132,9 +100,7 @@ def group_bank_literal(psi, group):
 
 def lifting_bank_literal(psi, group):
     """bank[o, s, c] = L_s psi[o, c] for psi (O, C, k, k): shape (O, |H|, C, k, k)."""
-    k = psi.shape[-1]
-    c = (k - 1) // 2
-    y = np.stack(np.meshgrid(np.arange(k) - c, np.arange(k) - c, indexing="ij"), axis=-1)  # (k, k, 2)
+    y = frame(psi.shape[-1])  # (k, k, 2), the support of psi
     S_inv = groups.inverse(groups.point_group(group))
     return np.stack([value_at(psi, groups.act(s_inv, y)) for s_inv in S_inv], axis=1)
 
@@ -148,15 +114,15 @@ def lifting_bank_literal(psi, group):
 
 # %%
 def tiny_example():
-    psi = np.zeros((1, 1, 4, 3, 3))
+    psi = np.zeros((1, 1, 4, 3, 3), dtype=np.int64)
     psi[0, 0, 0] = [[1, 2, 0], [0, 0, 0], [0, 0, 0]]
     psi[0, 0, 1] = [[0, 0, 0], [0, 3, 0], [0, 0, 4]]
     psi[0, 0, 2] = [[0, 0, 5], [0, 0, 0], [0, 0, 0]]
     psi[0, 0, 3] = [[0, 0, 0], [6, 0, 0], [0, 0, 0]]
     bank = group_bank_literal(psi, "p4")
     for r in range(4):
-        print(f"  psi plane R({r}): {psi[0, 0, r].astype(int).tolist()}    "
-              f"L_R(1) psi plane R({r}): {bank[0, 1, 0, r].astype(int).tolist()}")
+        print(f"  psi plane R({r}): {psi[0, 0, r].tolist()}    "
+              f"L_R(1) psi plane R({r}): {bank[0, 1, 0, r].tolist()}")
     expected = np.stack([np.rot90(psi[0, 0, (r - 1) % 4]) for r in range(4)])
     checks.check("L7", "tiny example: L_R(1) psi plane r = np.rot90(psi plane r - 1)", bank[0, 1, 0], expected,
                  "exact", "s = R(1)", PERM_WHY)
@@ -186,7 +152,7 @@ def check_L7(rng):
     n, k = 5, 3  # small: the literal sums loop in Python over every output element
     for kind in ("exact", "float"):
         why = INT_WHY if kind == "exact" else FLOAT_WHY
-        make = (lambda shape: images.integer_image(shape, rng)) if kind == "exact" else rng.standard_normal
+        make = (lambda shape: integer_data(shape, rng)) if kind == "exact" else rng.standard_normal
         for group in ("p4", "p4m"):
             nH = groups.order(group)
             # lifting layer: C = 2 input channels, O = 2 output channels
@@ -231,7 +197,7 @@ def check_L7(rng):
 
 # %%
 def timing(rng):
-    f, psi = images.integer_image((1, 4, 8, 7, 7), rng), images.integer_image((4, 4, 8, 3, 3), rng)
+    f, psi = integer_data((1, 4, 8, 7, 7), rng), integer_data((4, 4, 8, 3, 3), rng)
     t0 = time.perf_counter()
     literal = correlate.group_correlation_literal(f, psi, "p4m", "valid")
     t1 = time.perf_counter()

@@ -50,9 +50,14 @@ sys.path.insert(0, REPO)  # run from a fresh clone without installing the packag
 from groupconv import action, checks, correlate, engine, groups, images  # noqa: E402
 
 FIGURES = os.path.join(REPO, "figures")
-INT_WHY = ("integer-valued data: sums of products of integers and ReLU keep every value an exact integer "
-           "in float64")
+INT_WHY = ("int64 data: sums of products of integers, and ReLU, keep every value an exact integer "
+           "(integers never take the FFT path)")
 FLOAT_WHY = "float data: the moved input's products are summed in a different order"
+
+
+def integer_data(shape, rng):
+    """Random integers in -3..3, dtype int64: sums of their products are computed exactly."""
+    return rng.integers(-3, 4, size=shape)
 
 
 def relu(F):
@@ -79,7 +84,7 @@ def random_filters(make, group, channels, k):
     return filters
 
 
-def test_elements(group):
+def elements_to_try(group):
     H = list(groups.point_group(group))
     params = ((0, 1, -2), (1, 2, -1), (3, 0, 2), (2, -3, 1)) if group == "p4" else \
         ((0, 0, 1, -2), (1, 1, 2, -1), (0, 3, 0, 2), (1, 2, -3, 1))
@@ -97,15 +102,15 @@ def test_elements(group):
 
 # %%
 def tiny_example():
-    f = np.array([[1, 2, 0], [0, 1, 3], [1, 0, 0]], dtype=np.float64)[None, None]
-    psi1 = np.array([[1, 0, 0], [2, 0, 0], [0, -1, 0]], dtype=np.float64)[None, None]
-    psi2 = np.array([1, 0, 2, 0], dtype=np.float64).reshape(1, 1, 4, 1, 1)
+    f = np.array([[1, 2, 0], [0, 1, 3], [1, 0, 0]])[None, None]  # integers (int64): every sum is exact
+    psi1 = np.array([[1, 0, 0], [2, 0, 0], [0, -1, 0]])[None, None]
+    psi2 = np.array([1, 0, 2, 0]).reshape(1, 1, 4, 1, 1)
     F1, F2 = network(f, [psi1, psi2], "p4", "valid")
     G1, G2 = network(np.rot90(f, 1, axes=(-2, -1)), [psi1, psi2], "p4", "valid")
-    print("layer 1 for f          :", F1.ravel().astype(int).tolist(), " ReLU ->", relu(F1).ravel().astype(int).tolist())
-    print("layer 2 for f          :", F2.ravel().astype(int).tolist())
-    print("layer 1 for f turned 90:", G1.ravel().astype(int).tolist())
-    print("layer 2 for f turned 90:", G2.ravel().astype(int).tolist(), " <- layer 2 for f, cycled by one slot")
+    print("layer 1 for f          :", F1.ravel().tolist(), " ReLU ->", relu(F1).ravel().tolist())
+    print("layer 2 for f          :", F2.ravel().tolist())
+    print("layer 1 for f turned 90:", G1.ravel().tolist())
+    print("layer 2 for f turned 90:", G2.ravel().tolist(), " <- layer 2 for f, cycled by one slot")
     checks.check("L8", "tiny example: two layers, turning the 3 x 3 input by R(1) cycles the 4 outputs",
                  G2.ravel(), np.roll(F2.ravel(), 1), "exact", "u = R(1)", INT_WHY)
 
@@ -127,10 +132,10 @@ def tiny_example():
 def check_depths(rng):
     n, k = 7, 3
     for group in ("p4", "p4m"):
-        us = test_elements(group)
+        us = elements_to_try(group)
         names = ", ".join(groups.name(u) for u in us)
         for kind in ("exact", "float"):
-            make = (lambda shape: images.integer_image(shape, rng)) if kind == "exact" else rng.standard_normal
+            make = (lambda shape: integer_data(shape, rng)) if kind == "exact" else rng.standard_normal
             f = make((1, 1, n, n))
             filters = random_filters(make, group, (1, 3, 3, 2), k)
             outputs = network(f, filters, group, "circular")
@@ -138,7 +143,7 @@ def check_depths(rng):
             print(f"  {group}, {kind} data: max |Phi(L_u f) - L_u Phi(f)| after each layer")
             print("    " + "u".ljust(16) + "".join(f"layer {d + 1}".rjust(12) for d in range(3)))
             for u, moved in zip(us, moved_outputs):
-                row = [np.max(np.abs(moved[d] - action.transform_group_function(outputs[d], u, group, "wrap")))
+                row = [checks.residual(moved[d], action.transform_group_function(outputs[d], u, group, "wrap")).value
                        for d in range(3)]
                 print("    " + groups.name(u).ljust(16) + "".join(f"{r:12.3g}" for r in row))
             for depth in (2, 3):
@@ -147,8 +152,8 @@ def check_depths(rng):
                 checks.check("L8", f"{group} circular, {depth} layers: Phi(L_u f) vs L_u Phi(f)", lhs, rhs, kind,
                              names, INT_WHY if kind == "exact" else FLOAT_WHY)
         # an ordinary zero-bordered frame ("valid" mode): turns and mirrors about the centre
-        f = images.integer_image((1, 1, 11, 11), rng)
-        filters = random_filters(lambda shape: images.integer_image(shape, rng), group, (1, 3, 3, 2), k)
+        f = integer_data((1, 1, 11, 11), rng)
+        filters = random_filters(lambda shape: integer_data(shape, rng), group, (1, 3, 3, 2), k)
         final = network(f, filters, group, "valid")[-1]
         H = groups.point_group(group)
         lhs = np.stack([network(action.transform_image(f, s), filters, group, "valid")[-1] for s in H])
@@ -160,22 +165,24 @@ def check_depths(rng):
 # %% [markdown]
 # ## The argument, line by line
 #
-# For two layers Phi = layer_2 o layer_1, each line computed as its own array:
+# For three layers Phi = layer_3 o layer_2 o layer_1 (layer_1 and layer_2 end with a
+# ReLU), each line computed as its own array, for every u tried:
 #
-#     line 1   layer_2(layer_1(L_u f))       run the network on the moved input
-#     line 2   layer_2(L_u layer_1(f))       layer 1 is equivariant (L2 and N1): feed layer 2
-#                                            with the moved output of layer 1
-#     line 3   L_u layer_2(layer_1(f))       layer 2 is equivariant (L4/L5): move its output
+#     line 1   layer_3(layer_2(layer_1(L_u f)))   run the network on the moved input
+#     line 2   layer_3(layer_2(L_u layer_1(f)))   layer 1 is equivariant (L2, and N1 for its
+#                                                 ReLU): feed layer 2 the moved output of layer 1
+#     line 3   layer_3(L_u layer_2(layer_1(f)))   layer 2 is equivariant (L4/L5 and N1)
+#     line 4   L_u layer_3(layer_2(layer_1(f)))   layer 3 is equivariant: move the final output
 #
-# and for three layers one more line, pushing L_u through the third layer.
+# Each step uses the equivariance of one layer only; lines 1 and 4 are the two sides of L8.
 
 # %%
 def check_chain(rng):
     n, k = 7, 3
     for group in ("p4", "p4m"):
-        us = test_elements(group)
-        f = images.integer_image((1, 1, n, n), rng)
-        psi1, psi2, psi3 = random_filters(lambda shape: images.integer_image(shape, rng), group, (1, 3, 3, 2), k)
+        us = elements_to_try(group)
+        f = integer_data((1, 1, n, n), rng)
+        psi1, psi2, psi3 = random_filters(lambda shape: integer_data(shape, rng), group, (1, 3, 3, 2), k)
 
         def layer1(x):
             return relu(correlate.lifting_correlation(x, psi1, group, "circular"))
@@ -215,9 +222,9 @@ def check_chain(rng):
 def check_broken(rng):
     n, k = 7, 3
     group = "p4"
-    f = images.integer_image((1, 1, n, n), rng)
-    psi1, _, psi3 = random_filters(lambda shape: images.integer_image(shape, rng), group, (1, 3, 3, 2), k)
-    planar = images.integer_image((3 * 4, 3 * 4, k, k), rng)  # maps 12 channels to 12 channels
+    f = integer_data((1, 1, n, n), rng)
+    psi1, _, psi3 = random_filters(lambda shape: integer_data(shape, rng), group, (1, 3, 3, 2), k)
+    planar = integer_data((3 * 4, 3 * 4, k, k), rng)  # maps 12 channels to 12 channels
 
     def stack(x):
         F = relu(correlate.lifting_correlation(x, psi1, group, "circular"))  # (1, 3, 4, n, n)

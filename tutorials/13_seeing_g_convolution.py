@@ -10,12 +10,14 @@ Claim: a function on p4 can be drawn so that turning the input turns the picture
         one orientation per patch (checked on synthetic edges, shown on a photograph).
     V3  the interactive widget: dragging / clicking the input recomputes the output from
         the displayed input, and its picture follows (driven here by synthetic events).
-    V4  a filter on p4 and its transforms L_s psi (each plane turned, the planes moved to
-        the next slots), as in figure 1 of the paper: exactly the filters the efficient
-        group correlation uses (L7).
+    V4  a filter on p4 and its transforms L_s psi (each plane turned by s, and moved from
+        slot s' to slot s s'), as in figure 1 of the paper: exactly the filters the
+        efficient group correlation uses (L7).
 
-All data are integers (grey levels 0..255, integer filters), so every residual is
-exactly 0.0. The script also writes the widget's animation and stills to figures/.
+All data are integers (grey levels 0..255, integer filters), computed with dtype int64
+here, so every residual is exactly 0.0; the widget computes in float64, and the checks
+require its integer-valued results to be exact too. The script also writes the widget's
+animation and stills to figures/.
 
 Run:  python3 tutorials/13_seeing_g_convolution.py
 """
@@ -60,8 +62,12 @@ sys.path.insert(0, REPO)  # run from a fresh clone without installing the packag
 from groupconv import action, checks, correlate, groups, plot, widget  # noqa: E402
 
 FIGURES = os.path.join(REPO, "figures")
-EXACT_WHY = "pictures only move pixels; integer data make every correlation sum exact"
+EXACT_WHY = "pictures only move pixels; int64 data make every correlation sum exact"
+MOVE_WHY = "a translation only moves pixels: no arithmetic"
+WIDGET_WHY = ("the widget's float64 sums of integer grey levels times integer Sobel taps are exact integers "
+              "(a 3 x 3 filter takes the direct path, never the FFT); recomputed here in int64")
 FILL = -1e6  # pixels outside every slot, in the compared canvases (NaN would not compare equal)
+PSI = widget.EDGE.astype(np.int64)  # the widget's Sobel filter, as integers
 
 
 def canvas(F, group, **kwargs):
@@ -104,7 +110,10 @@ def tiny_example():
 
 # %%
 def lift(f, group, mode="circular"):
-    return correlate.lifting_correlation(f[None, None], widget.EDGE[None, None], group, mode)[0, 0]
+    """The lifted feature map (|H|, n, n) of an integer-valued image f (n, n) with the Sobel filter, in int64."""
+    if not np.array_equal(f, np.round(f)):
+        raise ValueError("lift expects integer grey levels (it computes in int64)")
+    return correlate.lifting_correlation(f.astype(np.int64)[None, None], PSI[None, None], group, mode)[0, 0]
 
 
 def check_pictures(f):
@@ -135,7 +144,7 @@ def check_pictures(f):
 def figure_turns(f):
     fig, axes = plt.subplots(2, 4, figsize=(13, 7), layout="constrained", height_ratios=(1, 1.25))
     F = lift(f, "p4")
-    top = float(np.percentile(np.abs(F), 99.5))
+    top = float(np.percentile(np.abs(F), 98))  # strong contrast; the colour bar shows the clipping
     for r in range(4):
         fr = np.rot90(f, r)
         plot.plot_image(axes[0, r], fr, title=f"input L_R({r}) f" if r else "input f")
@@ -144,11 +153,11 @@ def figure_turns(f):
     fig.suptitle("V1: turning the input by 90 degrees turns the p4 picture by 90 degrees "
                  "(each patch turns and moves one slot on)", fontsize=12)
     path = os.path.join(FIGURES, "13_v1_p4_turns.png")
-    fig.savefig(path, dpi=80)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
-    fig, axes = plt.subplots(2, 3, figsize=(14, 9.5), layout="constrained", height_ratios=(1, 1.5))
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8.4), layout="constrained", height_ratios=(1, 1.7))
     F = lift(f, "p4m")
-    top = float(np.percentile(np.abs(F), 99.5))
+    top = float(np.percentile(np.abs(F), 98))  # strong contrast; the colour bar shows the clipping
     for j, (g, label) in enumerate(((groups.identity(), "f"), (groups.rotation(1), "L_R(1) f"),
                                     (groups.mirror(1), "L_M f"))):
         fg = action.transform_image(f, g)
@@ -157,7 +166,7 @@ def figure_turns(f):
                                  title=f"{label} * psi on p4m" if j == 0 else f"({label}) * psi on p4m")
     fig.suptitle("V1 for p4m: a quarter turn turns the picture, the mirror M flips it upside down", fontsize=12)
     path2 = os.path.join(FIGURES, "13_v1_p4m_turn_and_mirror.png")
-    fig.savefig(path2, dpi=80)
+    fig.savefig(path2, dpi=100)
     plt.close(fig)
     return [path, path2]
 
@@ -207,12 +216,12 @@ def figure_edges(edges, f):
                                  vmin=-4, vmax=4, title=f"valid-mode lift: patch R({q}) lights up")
     plot.plot_image(axes[0, 4], f, title="photograph f")
     F = lift(f, "p4")
-    top = float(np.percentile(np.abs(F), 99.5))
+    top = float(np.percentile(np.abs(F), 98))  # strong contrast; the colour bar shows the clipping
     plot.plot_group_function(axes[1, 4], F, "p4", vmin=-top, vmax=top, title="f * psi: each patch one orientation")
     fig.suptitle("V2: the Sobel filter psi lifted to p4 - each patch responds to dark-to-light edges of one "
                  "orientation (red: strong)", fontsize=12)
     path = os.path.join(FIGURES, "13_v2_edge_orientations.png")
-    fig.savefig(path, dpi=80)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
     return [path]
 
@@ -227,7 +236,8 @@ def figure_edges(edges, f):
 # presses. After each, the displayed output must equal a lifting correlation computed
 # here from the displayed input, and after the click the picture must be the previous
 # one turned by 90 degrees. The drag wraps around (the frame is a torus, mode
-# "circular"), so translations are exact too.
+# "circular"), so translations are exact too. The widget updates the way it does in a
+# window: by blitting (restore the saved background, redraw only the two pictures).
 
 # %%
 def send_mouse(w, name, row, col, button=1):
@@ -244,35 +254,35 @@ def displayed(im):
 
 
 def check_widget_output(w, group, what):
-    f = displayed(w.im_in)
-    fresh = correlate.lifting_correlation(f[None, None], widget.EDGE[None, None], group, "circular")[0]
+    fresh = lift(displayed(w.im_in), group)  # int64, computed here from the displayed input
     checks.check("V3", f"{group}, after {what}: displayed picture = picture of a fresh lifting correlation "
                  "of the displayed input", displayed(w.im_out), canvas(fresh, group), "exact",
-                 f"input = L_g f with g = {groups.name(w.g, 'p4m')}", EXACT_WHY)
+                 f"input = L_g f with g = {groups.name(w.g, 'p4m')}", WIDGET_WHY)
 
 
 def check_widget(f):
     for group in ("p4", "p4m"):
-        w = widget.Widget(f, group=group)
+        w = widget.Widget(f, group=group, blit=True)  # update as in a window: redraw only what changes
+        w.fig.canvas.draw()  # the first full draw saves the background that every update restores
         send_mouse(w, "button_press_event", 30, 30)
         send_mouse(w, "motion_notify_event", 31, 32)
         send_mouse(w, "motion_notify_event", 33, 35)
         send_mouse(w, "button_release_event", 33, 35)
         checks.check("V3", f"{group}: a drag by (3, 5) shows the input rolled by (3, 5) (wrap boundary)",
-                     displayed(w.im_in), np.roll(f, (3, 5), axis=(0, 1)), "exact", "t(3,5)", EXACT_WHY)
+                     displayed(w.im_in), np.roll(f, (3, 5), axis=(0, 1)), "exact", "t(3,5)", MOVE_WHY)
         check_widget_output(w, group, "the drag")
         before = displayed(w.im_out)
         send_mouse(w, "button_press_event", 10, 10)
         send_mouse(w, "button_release_event", 10, 10)
         checks.check("V3", f"{group}: after a click the picture is the previous picture turned by 90 degrees",
-                     displayed(w.im_out), np.rot90(before), "exact", "R(1)", EXACT_WHY)
+                     displayed(w.im_out), np.rot90(before), "exact", "R(1)", WIDGET_WHY)
         check_widget_output(w, group, "the click")
         if group == "p4m":
             before = displayed(w.im_out)
             send_mouse(w, "button_press_event", 10, 10, button=3)
             send_mouse(w, "button_release_event", 10, 10, button=3)
             checks.check("V3", "p4m: after a right click (mirror M) the picture is the previous one flipped",
-                         displayed(w.im_out), np.flip(before, axis=0), "exact", "M", EXACT_WHY)
+                         displayed(w.im_out), np.flip(before, axis=0), "exact", "M", WIDGET_WHY)
         for key in ("left", "up", "r"):
             send_key(w, key)
         check_widget_output(w, group, "keys left, up, r")
@@ -293,8 +303,9 @@ def report_speed():
 # ## V4: a filter on p4 and its transforms (figure 1 of the paper)
 #
 # A filter on p4 is itself a function on p4: 4 planes, drawn as 4 patches. L_s psi turns
-# every plane by s and moves it to the next slot - so, drawn with plot.py, the picture of
-# L_s psi is the picture of psi turned by s. The efficient group correlation (tutorial
+# every plane by s and moves it from slot s' to slot s s' (for s = R(1): the next slot
+# counter-clockwise) - so, drawn with plot.py, the picture of L_s psi is the picture of
+# psi turned by s (for p4m: turned or flipped by s). The efficient group correlation (tutorial
 # 11, L7) correlates the input planes with exactly these |H| transformed filters. The
 # check reads the data back from the figure's images and compares them with the bank of
 # correlate.expand_group_filter and with L_s psi computed pixel by pixel
@@ -308,8 +319,10 @@ def check_filters():
         psi = rng.integers(-3, 4, size=(groups.order(group), 3, 3)).astype(np.float64)
         psi[0] = widget.EDGE  # the identity plane: the Sobel filter, so the turns are easy to follow
         fig, images_ = plot.plot_filter_transforms(psi, group)
-        fig.suptitle(f"V4: a 3 x 3 filter psi on {group} and its transforms L_s psi "
-                     f"(each plane turned by s, the planes moved to the slots s . slot)", fontsize=11)
+        fig.set_size_inches(14, 4.4 if group == "p4" else 7.6)  # larger patches than plot.py's compact default
+        moved = "turned" if group == "p4" else "turned (or flipped)"
+        fig.suptitle(f"V4: a 3 x 3 filter psi on {group} and its transforms L_s psi: every plane {moved} by s "
+                     f"and moved from slot s' to slot s·s' - the whole picture moved by s", fontsize=12)
         shown = np.stack([plot.split_canvas(displayed(im), group, 3) for im in images_])
         bank = correlate.expand_group_filter(psi[None, None], group)[0, :, 0]
         checks.check("V4", f"{group}: the filter-transform figure shows the bank of expand_group_filter", shown,
@@ -319,7 +332,7 @@ def check_filters():
         checks.check("V4", f"{group}: ... which is L_s psi by the pixel-by-pixel definition", shown, literal,
                      "exact", f"every s in the point group of {group}", "pixels are copied, never computed")
         paths.append(os.path.join(FIGURES, f"13_v4_filter_transforms_{group}.png"))
-        fig.savefig(paths[-1], dpi=80)
+        fig.savefig(paths[-1], dpi=100)
         plt.close(fig)
     return paths
 
