@@ -80,7 +80,7 @@ def plane_label(s_index):
 # ## Tools written from the definitions
 #
 # Two lookups, shared by tutorials 08-12 and written once in `tutorials/_lookup.py`
-# (read it: 90 lines, most of them comments):
+# (about 100 lines, half of them comments: worth reading once):
 #
 # * `frame(n)` lists the points x = (u, v) of a centred n x n frame (n odd), u the row
 #   offset and v the column offset from the centre pixel, as an array (n, n, 2);
@@ -92,6 +92,7 @@ def plane_label(s_index):
 # A third tool lists the group elements of an output: `frame_elements(group, n)` is every
 # g = t(x) . s with x on an n x n frame, as 3 x 3 integer matrices in the array order
 # (|H|, n, n) of a function on G.
+
 # %% [markdown]
 # ## A tiny example to check by hand
 #
@@ -174,12 +175,9 @@ def lifting_substituted(f, psi, group, n_out, period=None):
 
 def check_L1(rng):
     n, k = 7, 3
-    for kind in ("exact", "float"):
-        if kind == "exact":
-            f, psi = integer_data((2, n, n), rng), integer_data((2, 2, k, k), rng)
-        else:
-            f, psi = rng.standard_normal((2, n, n)), rng.standard_normal((2, 2, k, k))
-        why = INT_WHY if kind == "exact" else FLOAT_WHY
+    integers = integer_data((2, n, n), rng), integer_data((2, 2, k, k), rng)  # (f, psi), 2 channels in and out
+    floats = rng.standard_normal((2, n, n)), rng.standard_normal((2, 2, k, k))
+    for (f, psi), kind, why in ((integers, "exact", INT_WHY), (floats, "float", FLOAT_WHY)):
         for group in ("p4", "p4m"):
             for mode, n_out, period in (("valid", n - k + 1, None), ("circular", n, n)):
                 vectorised = correlate.lifting_correlation(f[None], psi, group, mode)[0]
@@ -188,12 +186,14 @@ def check_L1(rng):
                              lifting_paper(f, psi, group, n_out, period), vectorised, kind, elements, why)
                 checks.check("L1", f"{group} {mode}: sum_y f(g y) psi(y) (substituted, literal) vs vectorised",
                              lifting_substituted(f, psi, group, n_out, period), vectorised, kind, elements, why)
-            # the library's own literal transcriptions agree too (a third, independent implementation)
-            for form in (("paper", "substituted") if kind == "exact" else ()):
-                checks.check("L1", f"{group} valid: correlate.lifting_correlation_literal(form={form!r}) vs vectorised",
-                             correlate.lifting_correlation_literal(f[None], psi, group, "valid", form=form),
-                             correlate.lifting_correlation(f[None], psi, group, "valid"), kind,
-                             f"all output elements of {group}", why)
+    # the library's own literal transcriptions (a loop over g and y) agree too: a third implementation
+    f, psi = integers
+    for group in ("p4", "p4m"):
+        for form in ("paper", "substituted"):
+            checks.check("L1", f"{group} valid: correlate.lifting_correlation_literal(form={form!r}) vs vectorised",
+                         correlate.lifting_correlation_literal(f[None], psi, group, "valid", form=form),
+                         correlate.lifting_correlation(f[None], psi, group, "valid"), "exact",
+                         f"all output elements of {group}", INT_WHY)
 
 
 # %% [markdown]
@@ -216,7 +216,7 @@ def check_L1(rng):
 
 # %%
 def elements_to_try(group):
-    """All of the point group, a pure translation, and three elements that combine a shift with a turn."""
+    """All of the point group, a pure translation, and three elements that combine a shift with a turn or mirror."""
     H = list(groups.point_group(group))
     mixed = [groups.element(group, *p) for p in ((0, 1, -2), (1, 2, -1), (3, 0, 3), (2, -3, 1))] if group == "p4" else \
             [groups.element(group, *p) for p in ((0, 0, 1, -2), (1, 1, 2, -1), (0, 3, 0, 3), (1, 2, -3, 1))]
@@ -269,8 +269,8 @@ def check_L2(rng):
 # the right (plane s goes to slot R(1)·s). Rows 3 and 4 are equal up to float round-off
 # (the photograph is float data; the integer-data checks above are exactly 0.0).
 #
-# The filter: a dark-above / light-below edge detector cut off on its right half, so
-# that no turn and no mirror maps it to itself - each of the 8 transformed copies is a
+# The filter: an edge detector (dark above, light below) whose two right-hand columns are
+# zero, so that no turn and no mirror maps it to itself - each of the 8 transformed copies is a
 # different filter, and each plane of a p4m output means something different.
 
 # %%
@@ -421,6 +421,11 @@ def figure_lifted_outputs():
     checks.check("L1", "photograph: the p4 output vs the first 4 planes (m = 0) of that independent p4m stack",
                  out4, by_numpy[:4], "float", "R(0), R(1), R(2), R(3)",
                  "float photograph; the same products, possibly summed in another order")
+    # the claim made for this filter: its 8 transforms are 8 different filters (no symmetry in D4)
+    closest = min(np.max(np.abs(bank8[s] - bank8[t])) for s in range(8) for t in range(s))
+    checks.check("L1", "the 8 filters L_s psi of the figure are pairwise different: min over s != s' of "
+                 "max |L_s psi - L_s' psi| is not 0", np.array(closest), np.array(0.0), "nonzero",
+                 "all 28 pairs of D4", "psi has no symmetry in D4, so every plane of the output is a different filter")
 
 
 # %% [markdown]

@@ -47,7 +47,7 @@ IDS = ("L3", "L4", "L5")
 # we let every function live on an n x n torus ("circular" mode; a shift that leaves one
 # side comes back on the other) so that every sum runs over a whole (finite) group,
 # |H| * n * n elements. Turns about the centre also map an ordinary square frame to
-# itself, which we use in the "valid" checks of L3.
+# itself; the last section shows what happens on such a frame when u contains a shift.
 
 # %%
 import os
