@@ -393,10 +393,11 @@ def _correlate_fft(f, psi, p, mode, dtype):
     cbytes = psi_hat.itemsize
     per_image = np.dtype(dtype).itemsize * C * Hp * Wp + cbytes * Q * (2 * C + 2 * O)
     n = _chunk(B, per_image)
-    fp_buf = _pad_buffer(n, C, Hp, Wp, p, dtype, mode)
+    padded = p > 0 or f.dtype != dtype
+    fp_buf = _pad_buffer(n, C, Hp, Wp, p, dtype, mode) if padded else None
     for b0 in range(0, B, n):
         b1 = min(B, b0 + n)
-        fp = _pad_into(fp_buf, f[b0:b1], p, mode)
+        fp = _pad_into(fp_buf, f[b0:b1], p, mode) if padded else f[b0:b1]
         f_hat = scipy.fft.rfft2(fp, s=(Hf, Wf), workers=FFT_WORKERS).reshape(b1 - b0, C, Q)
         g_hat = np.matmul(f_hat.transpose(2, 0, 1), psi_hat)  # (Q, b, O)
         g_hat = g_hat.transpose(1, 2, 0).reshape(b1 - b0, O, Hf, Wf // 2 + 1)
@@ -415,7 +416,8 @@ def planar_correlation_grad_input(dout, psi, input_shape, mode="valid", method="
     swapped (a transposed convolution), folded back through the padding (unpad_adjoint).
     When the input has fewer channels than the output (C < O, e.g. a lifting layer) the
     GEMM path computes the same sum the other way round ("col2im"): dcols = psi^T @ dout,
-    then every filter tap adds its shifted block into the padded input gradient.
+    then every filter tap adds its shifted block into the padded input gradient. The
+    FFT path multiplies the transforms of dout and psi (the convolution theorem).
     Returns an array of shape input_shape.
     """
     dout, psi = np.asarray(dout), np.asarray(psi)
@@ -429,12 +431,45 @@ def planar_correlation_grad_input(dout, psi, input_shape, mode="valid", method="
                          f"got {dout.shape}")
     if method == "auto":
         method = choose_method(dout.shape, k, np.result_type(dout, psi), "full")
-    if method == "gemm" and C < O:
+    result = np.result_type(dout, psi)
+    if method == "fft" and result not in (np.float32, np.float64):
+        raise ValueError(f"the FFT path is for real float32/float64 data only, not {result} (it would not be exact)")
+    if method == "fft":
+        return _grad_input_fft(dout, psi, (B, C, H, W), p, mode, result)
+    if C < O:
         compute, result = _compute_dtype(dout, psi, O * k * k)
         return _to_result(_grad_input_col2im(dout, psi, (B, C, H, W), p, mode, compute), result)
     flipped = np.ascontiguousarray(np.swapaxes(psi[..., ::-1, ::-1], 0, 1))  # (C, O, k, k)
     d_padded = planar_correlation(dout, flipped, "full", method)
     return np.ascontiguousarray(unpad_adjoint(d_padded, k, mode, input_shape))
+
+
+def _grad_input_fft(dout, psi, input_shape, p, mode, dtype):
+    """df_pad[b, c] = sum_o (dout[b, o] convolved with psi[o, c]) by the convolution theorem.
+
+    The full convolution has Ho + k - 1 = Hp rows, so a DFT of size (Hf, Wf) >= (Hp, Wp)
+    holds it without wrapping round; DFT(df_pad)[q, b, c] = sum_o DFT(dout)[q, b, o] DFT(psi)[q, o, c].
+    """
+    B, C, H, W = input_shape
+    O, _, k, _ = psi.shape
+    Hp, Wp = H + 2 * p, W + 2 * p
+    Hf, Wf = _fft_shape(Hp, Wp)
+    Q = Hf * (Wf // 2 + 1)
+    df = np.empty((B, C, H, W), dtype)
+    if B == 0:
+        return df
+    psi_hat = _rfft2_small(psi.astype(dtype, copy=False), Hf, Wf)  # (O, C, Hf, Wf // 2 + 1)
+    psi_hat = np.ascontiguousarray(psi_hat.reshape(O, C, Q).transpose(2, 0, 1))  # (Q, O, C)
+    per_image = np.dtype(dtype).itemsize * C * Hp * Wp + psi_hat.itemsize * Q * (2 * C + 2 * O)
+    n = _chunk(B, per_image)
+    for b0 in range(0, B, n):
+        b1 = min(B, b0 + n)
+        d_hat = scipy.fft.rfft2(dout[b0:b1].astype(dtype, copy=False), s=(Hf, Wf), workers=FFT_WORKERS)
+        g_hat = np.matmul(d_hat.reshape(b1 - b0, O, Q).transpose(2, 0, 1), psi_hat)  # (Q, b, C)
+        g_hat = g_hat.transpose(1, 2, 0).reshape(b1 - b0, C, Hf, Wf // 2 + 1)
+        dfp = scipy.fft.irfft2(g_hat, s=(Hf, Wf), workers=FFT_WORKERS)[..., :Hp, :Wp]
+        df[b0:b1] = unpad_adjoint(dfp, k, mode, (H, W))
+    return df
 
 
 def _grad_input_col2im(dout, psi, input_shape, p, mode, dtype):
