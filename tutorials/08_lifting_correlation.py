@@ -129,7 +129,8 @@ def tiny_example():
     checks.check("L1", "tiny example: the four sums by hand vs lifting_correlation (vectorised)",
                  by_hand, lifted, "exact", elements="R(0), R(1), R(2), R(3)", why=INT_WHY)
     checks.check("L1", "tiny example: L_R(r) psi (psi read at R(r)^-1 y) is np.rot90(psi, r)",
-                 np.stack(turned_filters), np.stack([np.rot90(psi, r) for r in range(4)]), "exact", elements="r = 0..3", why=PERM_WHY)
+                 np.stack(turned_filters), np.stack([np.rot90(psi, r) for r in range(4)]), "exact",
+                 elements="r = 0..3", why=PERM_WHY)
     turned_f = np.rot90(f, 1)
     lifted_turned = correlate.lifting_correlation(turned_f[None, None], psi[None, None], "p4", "valid")[0, 0, :, 0, 0]
     print("outputs for f          at R(0..3):", lifted.tolist())
@@ -329,7 +330,8 @@ def figure_failure_and_repair():
     _show(row[3], planar_of_turned, "(L_R(1) f) * psi", vmax)
     _show(row[4], turned_planar, "L_R(1) (f * psi)", vmax, with_bar=True, fig=fig)
     diff = planar_of_turned - turned_planar
-    _show(row[5], diff, f"difference: NOT zero\nmax |diff| = {np.max(np.abs(diff)):.2f}", vmax,
+    gap = checks.residual(planar_of_turned, turned_planar).value
+    _show(row[5], diff, f"difference: NOT zero\nmax |diff| = {gap:.2f}", vmax,
           with_bar=True, fig=fig)
     bank = correlate.expand_lifting_filter(PSI[None, None], "p4")[0, :, 0]  # L_s psi for every s
     rows = [(lifted, "f * psi (lifted)", bank),
@@ -349,8 +351,10 @@ def figure_failure_and_repair():
     d = lifted_of_turned - turned_lifted
     ax = axes[3, 4]
     ax.axis("on")
-    _show(ax, d.reshape(2, 2, *d.shape[-2:]).transpose(0, 2, 1, 3).reshape(2 * d.shape[-2], 2 * d.shape[-1]),
-          f"row 3 - row 4, all 4 planes\nmax |diff| = {np.max(np.abs(d)):.1e} (round-off only)", vmax, with_bar=True, fig=fig)
+    mosaic = d.reshape(2, 2, *d.shape[-2:]).transpose(0, 2, 1, 3).reshape(2 * d.shape[-2], 2 * d.shape[-1])
+    gap = checks.residual(lifted_of_turned, turned_lifted).value
+    _show(ax, mosaic, f"row 3 - row 4, all 4 planes\nmax |diff| = {gap:.1e} (round-off only)", vmax,
+          with_bar=True, fig=fig)
     axes[1, 4].text(0.0, 0.5, "each plane: the photograph\ncorrelated with one turned\ncopy of the filter "
                     "(gold inset:\nL_s psi, the filter of plane s)", fontsize=11, va="center",
                     transform=axes[1, 4].transAxes)
@@ -422,7 +426,7 @@ def figure_lifted_outputs():
                  out4, by_numpy[:4], "float", "R(0), R(1), R(2), R(3)",
                  "float photograph; the same products, possibly summed in another order")
     # the claim made for this filter: its 8 transforms are 8 different filters (no symmetry in D4)
-    closest = min(np.max(np.abs(bank8[s] - bank8[t])) for s in range(8) for t in range(s))
+    closest = min(checks.residual(bank8[s], bank8[t]).value for s in range(8) for t in range(s))
     checks.check("L1", "the 8 filters L_s psi of the figure are pairwise different: min over s != s' of "
                  "max |L_s psi - L_s' psi| is not 0", np.array(closest), np.array(0.0), "nonzero",
                  "all 28 pairs of D4", "psi has no symmetry in D4, so every plane of the output is a different filter")

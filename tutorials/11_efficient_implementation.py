@@ -144,7 +144,8 @@ def tiny_example():
 # %%
 def scipy_multichannel_correlation(f, bank):
     """out[o, x] = sum_c (f_c correlated with bank[o, c])(x), 'valid', with scipy.signal.correlate."""
-    return np.stack([sum(scipy.signal.correlate(f[c], bank[o, c], mode="valid", method="direct") for c in range(f.shape[0]))
+    return np.stack([sum(scipy.signal.correlate(f[c], bank[o, c], mode="valid", method="direct")
+                         for c in range(f.shape[0]))
                      for o in range(bank.shape[0])])
 
 

@@ -101,10 +101,10 @@ def tiny_example():
 # ## V1 on a photograph
 #
 # The input is the photograph matplotlib ships, in grey levels 0..255 (65 x 65, odd, so
-# the turns are about the centre pixel), lifted with the Sobel edge detector
-# widget.EDGE. For every turn (and, for p4m, every element of D4) the lifting
-# correlation of the moved input is computed afresh, drawn, and compared with the
-# moved picture of the original output. The "rings" layout is checked too: turns act on
+# the turns are about the centre pixel), lifted with the widget's Sobel edge detector
+# widget.EDGE (as int64 integers: PSI). For every turn (and, for p4m, every element of
+# D4) the lifting correlation of the moved input is computed afresh, drawn, and
+# compared with the moved picture of the original output. The "rings" layout is checked too: turns act on
 # its picture, the mirror flips it and then exchanges the two rings (plot.swap_rings).
 # A translation moves every patch the same way without turning it.
 
