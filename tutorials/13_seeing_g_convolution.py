@@ -106,7 +106,10 @@ def tiny_example():
 # D4) the lifting correlation of the moved input is computed afresh, drawn, and
 # compared with the moved picture of the original output. The "rings" layout is checked too: turns act on
 # its picture, the mirror flips it and then exchanges the two rings (plot.swap_rings).
-# A translation moves every patch the same way without turning it.
+# A translation moves every patch the same way without turning it. (The lifts use the
+# "circular" mode, as the widget does: the frame is a torus, so the filter also sees the
+# photograph's left edge next to its right edge - the strong lines along some patch
+# borders in the figures are those seams, not a drawing error.)
 
 # %%
 def lift(f, group, mode="circular"):
