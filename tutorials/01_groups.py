@@ -19,8 +19,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tutorials"))
 
 from groupconv import action, checks, groups, images  # noqa: E402
+from _lookup import frame, value_at  # noqa: E402
 
 RNG = np.random.default_rng(checks.SEED)
 
@@ -117,22 +119,13 @@ def symmetry_of_a_property():
 # The definition S1 works for any kind of thing x. Let the things be **pixels** x, and
 # the property be the image itself, y = f. Then g (now a motion of the pixel grid) is a
 # symmetry of f when f(g(x)) = f(x) at every pixel x - the picture looks the same after
-# the motion. We find the symmetries of a
-# small pinwheel among the 8 turns and mirrors of D4 by testing that definition literally:
-# move every pixel coordinate with the 3x3 matrix of g and read f there.
+# the motion. We find the symmetries of a small pinwheel among the 8 turns and mirrors
+# of D4 by testing that definition literally: move every pixel coordinate with the 3x3
+# matrix of g and read f there. Two small helpers, shared by the tutorials
+# (tutorials/_lookup.py): frame(n) lists the pixel coordinates (u, v) of an odd n x n
+# frame, measured from the centre pixel, and value_at(f, x) reads f at the points x.
 
 # %%
-def read_at(f, points):
-    """f at integer pixel coordinates (u, v) measured from the centre of the odd-sized array f."""
-    n = f.shape[0]
-    c = (n - 1) // 2
-    return f[points[..., 0] + c, points[..., 1] + c]
-
-
-def pixel_grid(n):
-    """All pixel coordinates (u, v) of an odd n x n frame, shape (n, n, 2)."""
-    c = np.arange(n) - (n - 1) // 2
-    return np.stack(np.meshgrid(c, c, indexing="ij"), axis=-1)
 
 
 def pinwheel():
@@ -149,26 +142,26 @@ def symmetries_of_one_image():
     print("\n== S1, S2: the symmetries of one picture ==")
     f = pinwheel()
     show("a pinwheel f:", f)
-    x = pixel_grid(5)
+    x = frame(5)
     D4 = groups.point_group("p4m")
-    is_symmetry = [np.array_equal(read_at(f, groups.act(s, x)), f) for s in D4]
+    is_symmetry = [np.array_equal(value_at(f, groups.act(s, x)), f) for s in D4]
     sym = [s for s, ok in zip(D4, is_symmetry) if ok]
     print("    f(g(x)) == f(x) at every pixel for: " + ", ".join(groups.name(s) for s in sym))
     print("    and fails for:                     "
           + ", ".join(groups.name(s) for s, ok in zip(D4, is_symmetry) if not ok))
-    lhs = np.stack([read_at(f, groups.act(s, x)) for s in sym])
+    lhs = np.stack([value_at(f, groups.act(s, x)) for s in sym])
     checks.check("S1", "f(g x) = f(x) at all 25 pixels of the pinwheel", lhs, np.stack([f] * len(sym)), "exact",
                  elements=", ".join(groups.name(s) for s in sym), why="integer values looked up, no arithmetic")
-    checks.check("S1", "NOT a symmetry of the pinwheel: the mirror M", read_at(f, groups.act(groups.mirror(1), x)),
+    checks.check("S1", "NOT a symmetry of the pinwheel: the mirror M", value_at(f, groups.act(groups.mirror(1), x)),
                  f, "nonzero", elements="M", why="the arms bend the other way after mirroring")
 
     # S2: products and inverses of symmetries are symmetries (exhaustively over the pairs found).
     pairs = list(product(sym, repeat=2))
-    composed = np.stack([read_at(f, groups.act(a @ b, x)) for a, b in pairs])
+    composed = np.stack([value_at(f, groups.act(a @ b, x)) for a, b in pairs])
     checks.check("S2", "f((a b)(x)) = f(x) for every pair a, b of symmetries of the pinwheel", composed,
                  np.stack([f] * len(pairs)), "exact", elements=f"all {len(pairs)} pairs of " + ", ".join(groups.name(s) for s in sym),
                  why="integer lookups")
-    undone = np.stack([read_at(f, groups.act(groups.inverse(a), x)) for a in sym])
+    undone = np.stack([value_at(f, groups.act(groups.inverse(a), x)) for a in sym])
     checks.check("S2", "f(a^-1(x)) = f(x) for every symmetry a of the pinwheel", undone,
                  np.stack([f] * len(sym)), "exact", elements="inverses of " + ", ".join(groups.name(s) for s in sym),
                  why="integer lookups")

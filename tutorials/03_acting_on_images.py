@@ -23,8 +23,10 @@ import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tutorials"))
 
 from groupconv import action, checks, groups, images  # noqa: E402
+from _lookup import frame  # noqa: E402  (frame(n): the points (u, v) of an odd n x n frame)
 
 FIGURES = ROOT / "figures"
 RNG = np.random.default_rng(checks.SEED)
@@ -55,11 +57,6 @@ def show(title, a):
 # implementations and with NumPy's own np.rot90 / np.flip / np.roll.
 
 # %%
-def centred(n):
-    """Pixel offsets from the centre of an odd-length axis: -(n-1)/2 .. (n-1)/2."""
-    return np.arange(n) - (n - 1) // 2
-
-
 def pull_back(f, g):
     """x -> f(g x) on an odd square frame, zero where g x falls outside: f o g.
 
@@ -67,7 +64,7 @@ def pull_back(f, g):
     """
     n = f.shape[-1]
     c = (n - 1) // 2
-    x = np.stack(np.meshgrid(centred(n), centred(n), indexing="ij"), axis=-1)  # (n, n, 2): (u, v)
+    x = frame(n)  # (n, n, 2): the pixel coordinates (u, v), from the centre
     y = groups.act(g, x) + c  # array indices of g x
     inside = np.all((y >= 0) & (y < n), axis=-1)
     out = np.zeros_like(f)
@@ -145,7 +142,7 @@ def push_forward(f, g):
     """Perspective 1: out[g y] = f[y] for every pixel y (a scatter; lost if g y leaves the frame)."""
     n = f.shape[-1]
     c = (n - 1) // 2
-    y = np.stack(np.meshgrid(centred(n), centred(n), indexing="ij"), axis=-1)
+    y = frame(n)
     target = groups.act(g, y) + c
     inside = np.all((target >= 0) & (target < n), axis=-1)
     out = np.zeros_like(f)
@@ -194,7 +191,7 @@ def figure_two_perspectives(f, g):
     y = np.array([-3, 2])  # the tip of the F's top bar
     gy = groups.act(g, y)
     g_inv = groups.inverse(g)
-    grid = np.stack(np.meshgrid(centred(n), centred(n), indexing="ij"), axis=-1).reshape(-1, 2)
+    grid = frame(n).reshape(-1, 2)
     moved_grid = groups.act(g_inv, grid)
     corners = np.array([[-c, -c], [-c, c], [c, c], [c, -c], [-c, -c]])
     moved_frame = groups.act(g_inv, corners)
@@ -374,8 +371,8 @@ def move_on_group(f, u, group):
     n = f.shape[-1]
     c = (n - 1) // 2
     H = groups.point_group(group)
-    uu, vv = np.meshgrid(centred(n), centred(n), indexing="ij")
-    h = groups.translation(uu, vv)[None] @ H[:, None, None]  # (|H|, n, n, 3, 3): h = t(x) . s
+    x = frame(n)
+    h = groups.translation(x[..., 0], x[..., 1])[None] @ H[:, None, None]  # (|H|, n, n, 3, 3): h = t(x) . s
     k = groups.inverse(u) @ h  # u^-1 h
     t, s = groups.split(k)
     plane = groups.point_group_index(s, group)

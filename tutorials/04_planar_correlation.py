@@ -20,8 +20,10 @@ import scipy.signal
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tutorials"))
 
 from groupconv import action, checks, correlate, groups, images  # noqa: E402
+from _lookup import frame, value_at  # noqa: E402
 
 RNG = np.random.default_rng(checks.SEED)
 
@@ -39,7 +41,9 @@ def show(title, a):
 # and a filter psi the same way (zero outside its k x k support). The helper `on_Z2`
 # below turns an odd-sized array into such a function: it takes integer points (u, v),
 # measured from the array centre as everywhere in groupconv, and returns the value
-# there, or 0 off the array. With it each formula can be typed the way it is written.
+# there, or 0 off the array (the reading itself is `value_at` of tutorials/_lookup.py,
+# the one lookup all tutorials share). With it each formula can be typed the way it is
+# written.
 #
 # The layer of a CNN computes, at every output position x,
 #
@@ -59,25 +63,17 @@ def show(title, a):
 
 # %%
 def on_Z2(a):
-    """The odd-sized array a (..., n, n) as a function on Z^2: points (..., 2) -> values, zero off the array."""
-    a = np.asarray(a)
-    n = a.shape[-1]
-    c = (n - 1) // 2
+    """The odd-sized array a (..., n, n) as a function on Z^2: integer points (..., 2) -> values, 0 off the array.
 
-    def value(points):
-        i, j = points[..., 0] + c, points[..., 1] + c
-        inside = (i >= 0) & (i < n) & (j >= 0) & (j < n)
-        out = np.zeros(a.shape[:-2] + points.shape[:-1], dtype=a.dtype)
-        out[..., inside] = a[..., i[inside], j[inside]]
-        return out
-
-    return value
+    A thin wrapper of value_at (tutorials/_lookup.py), so that a formula can be typed as written:
+    F, Psi = on_Z2(f), on_Z2(psi);  F(y - t) * Psi(y - x).
+    """
+    return lambda points: value_at(a, points)
 
 
 def window(radius):
     """All integer points (u, v) with |u|, |v| <= radius, shape (N, 2), in row-major order."""
-    r = np.arange(-radius, radius + 1)
-    return np.stack(np.meshgrid(r, r, indexing="ij"), axis=-1).reshape(-1, 2)
+    return frame(2 * radius + 1).reshape(-1, 2)
 
 
 def as_image(values, radius):

@@ -23,8 +23,10 @@ import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tutorials"))
 
 from groupconv import action, checks, correlate, groups, images  # noqa: E402
+from _lookup import frame, value_at  # noqa: E402
 
 FIGURES = ROOT / "figures"
 RNG = np.random.default_rng(checks.SEED)
@@ -103,23 +105,17 @@ def tiny_example():
 
 # %%
 def on_Z2(a):
-    """Odd-sized array a (..., n, n) as a function on Z^2: integer points (..., 2) -> values, zero off the array."""
-    n = a.shape[-1]
-    c = (n - 1) // 2
+    """The odd-sized array a (..., n, n) as a function on Z^2: integer points (..., 2) -> values, 0 off the array.
 
-    def value(points):
-        i, j = points[..., 0] + c, points[..., 1] + c
-        inside = (i >= 0) & (i < n) & (j >= 0) & (j < n)
-        out = np.zeros(a.shape[:-2] + points.shape[:-1], dtype=a.dtype)
-        out[..., inside] = a[..., i[inside], j[inside]]
-        return out
-
-    return value
+    A thin wrapper of value_at (tutorials/_lookup.py), so that a formula can be typed as written:
+    F, Psi = on_Z2(f), on_Z2(psi);  F(y - t) * Psi(y - x).
+    """
+    return lambda points: value_at(a, points)
 
 
 def window(radius):
-    r = np.arange(-radius, radius + 1)
-    return np.stack(np.meshgrid(r, r, indexing="ij"), axis=-1).reshape(-1, 2)
+    """All integer points (u, v) with |u|, |v| <= radius, shape (N, 2), in row-major order."""
+    return frame(2 * radius + 1).reshape(-1, 2)
 
 
 def proof_chain(f, psi, kind, why, label):

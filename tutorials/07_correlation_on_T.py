@@ -51,7 +51,9 @@ import numpy as np  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)  # run from a fresh clone without installing the package
+sys.path.insert(0, os.path.join(REPO, "tutorials"))
 from groupconv import action, checks, correlate, groups, images  # noqa: E402
+from _lookup import frame, value_at  # noqa: E402
 
 FIGURES = os.path.join(REPO, "figures")
 INT_WHY = "integer arrays (int64): every product and partial sum is an exact integer"
@@ -71,37 +73,12 @@ def integer_data(shape, rng):
 
 
 # %% [markdown]
-# ## Two small tools written from the definitions
+# ## Two small tools, shared by the tutorials (tutorials/_lookup.py)
 #
-# `value_at(f, x)` reads an image at integer pixel coordinates x = (u, v), returning 0 off
-# the frame (or, with `period=n`, treating the frame as a torus: coordinates are taken
-# modulo n, which is what the "circular" boundary mode means).
-# `frame(n)` lists the coordinates (u, v) of every pixel of an n x n frame.
-
-# %%
-def frame(n):
-    """Coordinates (u, v) of every pixel of a centred n x n frame, shape (n, n, 2), n odd."""
-    c = (n - 1) // 2
-    u, v = np.meshgrid(np.arange(n) - c, np.arange(n) - c, indexing="ij")
-    return np.stack([u, v], axis=-1)
-
-
-def value_at(f, x, period=None):
-    """f(x) for an image f (..., n, n) at integer pixels x (..., 2); 0 off the frame, or periodic.
-
-    The result has shape f.shape[:-2] + x.shape[:-1].
-    """
-    n = f.shape[-1]
-    c = (n - 1) // 2
-    u, v = x[..., 0], x[..., 1]
-    if period is not None:  # the torus: bring (u, v) back to the centred range
-        u = (u + period // 2) % period - period // 2
-        v = (v + period // 2) % period - period // 2
-    i, j = u + c, v + c
-    inside = (i >= 0) & (i < n) & (j >= 0) & (j < n)
-    out = f[..., np.clip(i, 0, n - 1), np.clip(j, 0, n - 1)]
-    return np.where(inside, out, 0)
-
+# `frame(n)` lists the coordinates (u, v) of every pixel of an n x n frame, as an array
+# (n, n, 2). `value_at(f, x)` reads an image at integer pixel coordinates x = (u, v):
+# pixel (u + c, v + c) of the array, and 0 off the frame; with `period=n` the frame is a
+# torus, coordinates are taken modulo n, which is what the "circular" boundary mode means.
 
 # %% [markdown]
 # ## A tiny example to check by hand
