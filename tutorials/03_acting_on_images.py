@@ -28,7 +28,9 @@ sys.path.insert(0, str(ROOT / "tutorials"))
 from groupconv import action, checks, groups, images  # noqa: E402
 from _lookup import frame  # noqa: E402  (frame(n): the points (u, v) of an odd n x n frame)
 
-FIGURES = ROOT / "figures"
+from groupconv.figures import display_path, figures_dir  # noqa: E402
+
+FIGURES = figures_dir()
 RNG = np.random.default_rng(checks.SEED)
 
 
@@ -255,11 +257,10 @@ def figure_two_perspectives(f, g):
     fig.suptitle(f"Two perspectives on L$_g$ f = f ∘ g$^{{-1}}$, for g = {name} (g$^{{-1}}$ = {name_inv}); "
                  "green + marks the centre (0, 0)", fontsize=13)
     fig.tight_layout()
-    FIGURES.mkdir(exist_ok=True)
     path = FIGURES / "03_two_perspectives.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)
-    print(f"    figure written: {path.relative_to(ROOT)}")
+    print(f"    figure written: {display_path(path)}")
 
 
 # %% [markdown]

@@ -27,7 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 from groupconv import action, checks, correlate, groups, images  # noqa: E402
 
-FIGURES = ROOT / "figures"
+from groupconv.figures import display_path, figures_dir  # noqa: E402
+
+FIGURES = figures_dir()
 RNG = np.random.default_rng(checks.SEED)
 
 
@@ -312,11 +314,10 @@ def figure(photo, t, maps, measured, predicted):
     fig.suptitle("Where translation equivariance fails: the border band (C5).   "
                  f"LHS = (L$_t$ f) ⋆ ψ,  RHS = L$_t$ (f ⋆ ψ),  t = t{t},  9x9 filter of positive integers", fontsize=13)
     fig.tight_layout()
-    FIGURES.mkdir(exist_ok=True)
     path = FIGURES / "05_boundary_band.png"
     fig.savefig(path, dpi=105)
     plt.close(fig)
-    print(f"    figure written: {path.relative_to(ROOT)}")
+    print(f"    figure written: {display_path(path)}")
 
 
 # %% [markdown]

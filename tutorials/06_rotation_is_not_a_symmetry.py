@@ -28,7 +28,9 @@ sys.path.insert(0, str(ROOT / "tutorials"))
 from groupconv import action, checks, correlate, groups, images  # noqa: E402
 from _lookup import frame, value_at  # noqa: E402
 
-FIGURES = ROOT / "figures"
+from groupconv.figures import display_path, figures_dir  # noqa: E402
+
+FIGURES = figures_dir()
 RNG = np.random.default_rng(checks.SEED)
 
 
@@ -260,11 +262,10 @@ def figure(f, psi, r):
     fig.suptitle("Rotation is not a symmetry of planar correlation (C6): turning the input is the same as "
                  "counter-turning the filter, not turning the output", fontsize=13)
     fig.tight_layout()
-    FIGURES.mkdir(exist_ok=True)
     path = FIGURES / "06_rotation_not_a_symmetry.png"
     fig.savefig(path, dpi=100)
     plt.close(fig)
-    print(f"    figure written: {path.relative_to(ROOT)}")
+    print(f"    figure written: {display_path(path)}")
 
 
 # %%

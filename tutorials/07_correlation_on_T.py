@@ -55,7 +55,9 @@ sys.path.insert(0, os.path.join(REPO, "tutorials"))
 from groupconv import action, checks, correlate, groups, images  # noqa: E402
 from _lookup import frame, value_at  # noqa: E402
 
-FIGURES = os.path.join(REPO, "figures")
+from groupconv.figures import display_path, figures_dir  # noqa: E402
+
+FIGURES = str(figures_dir())
 INT_WHY = "integer arrays (int64): every product and partial sum is an exact integer"
 FLOAT_WHY = "random float data: the two sides add the same products in a different order"
 
@@ -305,7 +307,7 @@ def figure_U3():
     checks.check("U3", "photograph: (f * psi)(t) vs [(L_tau f) * psi](0), the two values in the figure",
                  np.array([F[u + c, v + c]]), np.array([G[c, c]]), "float", elements=f"t = t({u},{v})",
                  why="photograph is float data; the same products are summed, so the residual is at most round-off")
-    print(f"  wrote {os.path.relpath(path, REPO)}")
+    print(f"  wrote {display_path(path)}")
 
 
 # %% [markdown]

@@ -59,7 +59,9 @@ sys.path.insert(0, os.path.join(REPO, "tutorials"))
 from groupconv import action, checks, correlate, groups, images  # noqa: E402
 from _lookup import frame, frame_elements, value_at  # noqa: E402
 
-FIGURES = os.path.join(REPO, "figures")
+from groupconv.figures import display_path, figures_dir  # noqa: E402
+
+FIGURES = str(figures_dir())
 INT_WHY = "int64 data: every product and sum is an exact integer (integers never take the FFT path)"
 FLOAT_WHY = "random float data: the same products added in a different order"
 PERM_WHY = "both sides are the same numbers moved around (turns, flips, shifts, plane permutation): no rounding"
@@ -366,7 +368,7 @@ def figure_failure_and_repair():
     os.makedirs(FIGURES, exist_ok=True)
     fig.savefig(path, dpi=90)
     plt.close(fig)
-    print(f"  wrote {os.path.relpath(path, REPO)}")
+    print(f"  wrote {display_path(path)}")
     checks.check("L2", "photograph (the figure's arrays): (L_R(1) f) * psi vs L_R(1)(f * psi), lifted p4, same mode",
                  lifted_of_turned, turned_lifted, "float", "u = R(1)",
                  "float photograph; a turn only moves values, at most the summation order changes")
@@ -414,7 +416,7 @@ def figure_lifted_outputs():
     path = os.path.join(FIGURES, "08_lifted_p4_p4m_photograph.png")
     fig.savefig(path, dpi=90)
     plt.close(fig)
-    print(f"  wrote {os.path.relpath(path, REPO)}")
+    print(f"  wrote {display_path(path)}")
     # each plane is an ordinary planar correlation with a filter turned by np.rot90 and flipped by np.flip
     by_numpy = np.stack([correlate.planar_correlation(
         f[None, None], np.flip(np.rot90(PSI, r), axis=0)[None, None] if m else np.rot90(PSI, r)[None, None],

@@ -57,7 +57,9 @@ sys.path.insert(0, os.path.join(REPO, "tutorials"))
 from groupconv import checks, correlate, groups  # noqa: E402
 from _lookup import frame, frame_elements, value_at, value_on_group  # noqa: E402
 
-FIGURES = os.path.join(REPO, "figures")
+from groupconv.figures import display_path, figures_dir  # noqa: E402
+
+FIGURES = str(figures_dir())
 INT_WHY = "int64 data: every product and sum is an exact integer (integers never take the FFT path)"
 FLOAT_WHY = "random float data: the same products added in a different order"
 PERM_WHY = "transforming a filter only moves its values: no arithmetic"
@@ -263,7 +265,7 @@ def figure_group_filter(rng):
     path = os.path.join(FIGURES, "11_filter_transforms_p4.png")
     fig.savefig(path, dpi=100)
     plt.close(fig)
-    print(f"  wrote {os.path.relpath(path, REPO)}")
+    print(f"  wrote {display_path(path)}")
     shown = np.array([[np.asarray(drawn[(s, r)].get_array()) for r in range(4)] for s in range(4)])
     used = correlate.expand_group_filter(psi, "p4")[0, :, 0]  # (s, r, k, k): the bank the fast path uses
     checks.check("V4", "the 16 panels of the p4 figure (image data read back) vs correlate.expand_group_filter",
@@ -301,7 +303,7 @@ def figure_lifting_bank():
     path = os.path.join(FIGURES, "11_filter_transforms_lifting.png")
     fig.savefig(path, dpi=100)
     plt.close(fig)
-    print(f"  wrote {os.path.relpath(path, REPO)}")
+    print(f"  wrote {display_path(path)}")
     shown = np.array([np.asarray(im.get_array()) for im in images_drawn])
     checks.check("L7", "the 8 panels of the lifting figure (image data read back) vs correlate.expand_lifting_filter",
                  shown, correlate.expand_lifting_filter(psi, "p4m")[0, :, 0], "exact", "all 8 elements of D4", PERM_WHY)

@@ -49,7 +49,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)  # run from a fresh clone without installing the package
 from groupconv import action, checks, correlate, engine, groups, images  # noqa: E402
 
-FIGURES = os.path.join(REPO, "figures")
+from groupconv.figures import display_path, figures_dir  # noqa: E402
+
+FIGURES = str(figures_dir())
 INT_WHY = ("int64 data: sums of products of integers, and ReLU, keep every value an exact integer "
            "(integers never take the FFT path)")
 FLOAT_WHY = "float data: the moved input's products are summed in a different order"
@@ -289,7 +291,7 @@ def figure_photograph(rng):
     path = os.path.join(FIGURES, "12_stacked_layers_photograph.png")
     fig.savefig(path, dpi=90)
     plt.close(fig)
-    print(f"  wrote {os.path.relpath(path, REPO)}")
+    print(f"  wrote {display_path(path)}")
     checks.check("L8", "photograph (the figure's arrays), 3 p4 layers: Phi(L_R(1) f) vs L_R(1) Phi(f)",
                  out_turned, moved, "float", "u = R(1)", "float photograph and filters: round-off only")
 

@@ -61,7 +61,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)  # run from a fresh clone without installing the package
 from groupconv import action, checks, correlate, groups, plot, widget  # noqa: E402
 
-FIGURES = os.path.join(REPO, "figures")
+from groupconv.figures import display_path, figures_dir  # noqa: E402
+
+FIGURES = str(figures_dir())
 EXACT_WHY = "pictures only move pixels; int64 data make every correlation sum exact"
 MOVE_WHY = "a translation only moves pixels: no arithmetic"
 WIDGET_WHY = ("the widget's float64 sums of integer grey levels times integer Sobel taps are exact integers "
@@ -371,7 +373,7 @@ def main():
     print("\nV4: filters on p4/p4m and their transforms")
     written += check_filters()
     written += write_animation()
-    print("\nwrote " + "\n      ".join(os.path.relpath(p, REPO) for p in written))
+    print("\nwrote " + "\n      ".join(display_path(p) for p in written))
     print(f"({time.perf_counter() - t0:.1f} s)")
     checks.finish()
 

@@ -54,7 +54,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)  # run from a fresh clone without installing the package
 from groupconv import action, checks, correlate, digits, groups, nn  # noqa: E402
 
-FIGURES = os.path.join(REPO, "figures")
+from groupconv.figures import display_path, figures_dir  # noqa: E402
+
+FIGURES = str(figures_dir())
 INT_WHY = "integer-valued data and weights: every sum is an exact integer (or dyadic) in float64"
 SAME_OPS_WHY = "both sides apply the same float operations to the same numbers, only at other places"
 FLOAT_WHY = "float weights: the two sides add the same products in a different order"
@@ -403,7 +405,7 @@ def figure(rng):
                  logits[1], logits[0], "float", "R(1)", FLOAT_WHY)
     checks.check("P1", "figure: max over planes of the turned digit's map vs plain rotation of the upright one",
                  maps[1].max(axis=0), np.rot90(maps[0].max(axis=0)), "float", "R(1)", FLOAT_WHY)
-    print(f"  wrote {os.path.relpath(path, REPO)}")
+    print(f"  wrote {display_path(path)}")
 
 
 # %% [markdown]
