@@ -22,7 +22,7 @@ How the sum is computed (all three give the same numbers; tests check it):
             gives every output plane. Float32 and float64 only.
     "auto"  (default) the rule of `choose_method`: integer, complex and small-filter
             cases use "gemm", real floating-point cases with large filters (k >= 5 and
-            C*k*k >= 384) use "fft".
+            C*k*k >= 1000) use "fft".
 
 Integer inputs give exact integer results: they never go through the FFT; the product
 runs in float64 when every partial sum is an integer below 2**53 (so it is exact), and
@@ -61,7 +61,7 @@ every multi-threaded BLAS call synchronises its threads, which costs a lot on a 
 
 # "auto" takes the FFT path when k >= FFT_MIN_K and C * k * k >= FFT_MIN_TAPS (measured, see choose_method).
 FFT_MIN_K = 5
-FFT_MIN_TAPS = 384
+FFT_MIN_TAPS = 1000
 
 
 FFT_WORKERS = -1
@@ -248,12 +248,13 @@ def choose_method(f_shape, k, dtype, mode="valid"):
     Large means k >= FFT_MIN_K and C * k * k >= FFT_MIN_TAPS (C = f_shape[1]). The im2col
     product costs about C * k * k multiply-adds per output value; the FFT path about
     4 * C per output value for the product over channels, whatever k is, plus the
-    transforms (which dominate when C is small). benchmarks/bench_correlate.py (the
-    GEMM/FFT sweep) measured on 2 cores: at k = 3 the GEMM always won (1.3-1.5x at
-    40 channels); at k = 5 and 7 the FFT won by 1.4-2x with 32-40 channels, while with
-    1-8 channels (C * k * k below ~400) the GEMM was still as fast or faster. Integer
-    data is never sent through the FFT (it would lose exactness), nor complex data
-    (rfft2 is for real signals).
+    transforms (which dominate when C is small). The GEMM/FFT sweep of
+    benchmarks/bench_correlate.py measured, on 1 and on 2 threads: at k = 3 the GEMM
+    always won (2-3x); at k = 5 with 32-40 channels (C k k = 800-1000) the two were
+    within 10 % of each other; at k = 7 and 9 with 32-40 channels the FFT won by 2-3x;
+    with 3-8 channels (C k k <= 392) the GEMM won or tied even at k = 7. Integer data is
+    never sent through the FFT (it would lose exactness), nor complex data (rfft2 is
+    for real signals).
     """
     dtype = np.dtype(dtype)
     if dtype in (np.float32, np.float64) and k >= FFT_MIN_K and f_shape[1] * k * k >= FFT_MIN_TAPS:

@@ -132,8 +132,8 @@ def test_large_integers_exact_through_int64(rng):
 
 
 def test_integers_never_go_through_fft(rng, monkeypatch):
-    f = rng.integers(-3, 4, size=(1, 8, 12, 12))
-    psi = rng.integers(-3, 4, size=(1, 8, 9, 9))
+    f = rng.integers(-3, 4, size=(1, 13, 12, 12))  # 13 * 9 * 9 >= FFT_MIN_TAPS
+    psi = rng.integers(-3, 4, size=(1, 13, 9, 9))
     assert engine.choose_method(f.shape, 9, np.float64) == "fft"  # the same shape in floats would
     assert engine.choose_method(f.shape, 9, f.dtype) == "gemm"
 
