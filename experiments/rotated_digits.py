@@ -20,7 +20,10 @@ Data: the 1,797 8 x 8 UCI digits vendored in groupconv/data (groupconv/digits.py
 Every network has the same shape (groupconv/nn.py): 4 conv layers of 3 x 3, batch norm,
 ReLU, one max pool (window 3, stride 2: 11 -> 5, a grid symmetric about the centre),
 global average pooling (over space and the group axis), a linear classifier. Training:
-Adam, mini-batches of 32, cosine learning-rate decay, cross-entropy.
+Adam, mini-batches of 32, cosine learning-rate decay, cross-entropy. Evaluation: after every
+epoch the batch-norm statistics are recomputed for the current weights by one pass over the
+training set ("precise BN", recompute_batch_norm) before the test set is classified; the test
+error with the running averages kept during training is recorded next to it.
 
 Usage (from the repository root):
     python3 experiments/rotated_digits.py            # both experiments, 3 seeds: writes
@@ -85,17 +88,56 @@ def load_data(fast, data_seed=0):
 
 
 def predict(net, x, batch=256):
-    """Logits for x in test mode (running batch-norm statistics), in batches."""
+    """Logits for x in test mode (batch norm uses its stored statistics), in batches."""
     return np.concatenate([net.forward(x[i:i + batch], train=False) for i in range(0, len(x), batch)])
 
 
+def batch_norm_layers(net):
+    return [layer for layer in net.layers if isinstance(layer, nn.BatchNorm)]
+
+
+def recompute_batch_norm(net, x, batch=256):
+    """Set every BatchNorm's stored mean and variance to the exact statistics of its input over x; return net(x).
+
+    During training each BatchNorm keeps a running average (momentum 0.1: mostly the last
+    ~10-20 mini-batches) of mini-batch statistics, each taken with the weights of its own
+    step. While the weights still move fast, that average describes none of them, and the
+    network is tested with statistics that do not belong to its current weights. Passing
+    the training set once more through the final weights and storing the exact statistics
+    is standard practice ("precise BN", Wu & Johnson 2021; PyTorch's
+    torch.optim.swa_utils.update_bn does the same with a cumulative average). Layer by
+    layer: the input of each BatchNorm is computed in test mode with the recomputed
+    statistics of the BatchNorms before it, i.e. exactly what it receives at test time.
+    Same definition as in training (BatchNorm._axes; biased variance, as x.var). Only
+    the stored statistics change, not a weight. Returns the test-mode logits of x.
+    """
+    chunks = [x[i:i + batch] for i in range(0, len(x), batch)]
+    for layer in net.layers:
+        if isinstance(layer, nn.BatchNorm):
+            axes = layer._axes(chunks[0])
+            n = sum(math.prod(c.shape[a] for a in axes) for c in chunks)
+            mean = sum(c.sum(axis=axes, keepdims=True) for c in chunks) / n
+            var = sum(((c - mean) ** 2).sum(axis=axes, keepdims=True) for c in chunks) / n
+            layer.buffers["mean"], layer.buffers["var"] = mean, var
+        chunks = [layer.forward(c, train=False) for c in chunks]
+    return np.concatenate(chunks)
+
+
 def train(name, net, data, epochs, seed, lr=0.01, batch=32, log=print):
-    """Train with Adam and cosine decay; return the per-epoch history."""
+    """Train with Adam and cosine decay; return the per-epoch history.
+
+    After every epoch the test set is classified twice: with the batch-norm running
+    averages kept during training ("test_error_running") and with statistics recomputed
+    for the current weights on the training set ("test_error", see recompute_batch_norm).
+    The running averages are put back before training goes on, so that curve is the plain
+    running-average one; after the last epoch the network keeps the recomputed statistics.
+    """
     x_train, y_train, x_test, y_test = data
     rng = np.random.default_rng(1000 + seed)
     opt = nn.Adam(net, lr=lr)
     steps_per_epoch = math.ceil(len(x_train) / batch)
-    history = {"train_loss": [], "train_error": [], "test_error": [], "seconds": [], "confusion": None}
+    history = {"train_loss": [], "train_error": [], "train_error_eval": [], "test_error": [],
+               "test_error_running": [], "seconds": [], "confusion": None}
     start = time.time()
     step = 0
     for epoch in range(epochs):
@@ -111,17 +153,26 @@ def train(name, net, data, epochs, seed, lr=0.01, batch=32, log=print):
             step += 1
             losses.append(loss * len(idx))
             wrong += int(np.sum(np.argmax(logits, axis=1) != y_train[idx]))
+        running = [(layer.buffers["mean"], layer.buffers["var"]) for layer in batch_norm_layers(net)]
+        test_error_running = float(np.mean(np.argmax(predict(net, x_test), axis=1) != y_test))
+        train_logits = recompute_batch_norm(net, x_train)
         predicted = np.argmax(predict(net, x_test), axis=1)
         test_error = float(np.mean(predicted != y_test))
+        if epoch < epochs - 1:  # keep training with the running averages untouched
+            for layer, (mean, var) in zip(batch_norm_layers(net), running):
+                layer.buffers["mean"], layer.buffers["var"] = mean, var
         history["train_loss"].append(float(np.sum(losses) / len(x_train)))
         history["train_error"].append(wrong / len(x_train))
+        history["train_error_eval"].append(float(np.mean(np.argmax(train_logits, axis=1) != y_train)))
         history["test_error"].append(test_error)
+        history["test_error_running"].append(test_error_running)
         history["seconds"].append(time.time() - start)
         confusion = np.zeros((10, 10), dtype=np.int64)  # confusion[true, predicted] after this epoch
         np.add.at(confusion, (y_test, predicted), 1)
         history["confusion"] = confusion.tolist()
         log(f"  [{name}, seed {seed}] epoch {epoch + 1:>2}/{epochs}  loss {history['train_loss'][-1]:.3f}  "
-            f"train err {100 * history['train_error'][-1]:5.1f}%  test err {100 * test_error:5.2f}%  "
+            f"train err {100 * history['train_error'][-1]:5.1f}% (final weights {100 * history['train_error_eval'][-1]:5.1f}%)  "
+            f"test err {100 * test_error:5.2f}% (running BN stats {100 * test_error_running:5.2f}%)  "
             f"({history['seconds'][-1]:.0f} s)", flush=True)
     return history
 
@@ -197,18 +248,27 @@ def markdown(inv, table, args, n_train, n_test, seconds):
         lines += ["## Train and test on randomly rotated digits (the paper's Table 1 in miniature)",
                   "",
                   "| network | filters on | channels | parameters | test error (%), mean ± std | "
-                  "paper, rotated MNIST (%) |",
-                  "| --- | --- | --- | --- | --- | --- |"]
+                  "same, batch norm with running averages (%) | paper, rotated MNIST (%) |",
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
         for name, r in table.items():
-            errs = 100 * np.array([h["test_error"][-1] for h in r["runs"]])
-            std = errs.std(ddof=1) if len(errs) > 1 else 0.0
+            cells = []
+            for key in ("test_error", "test_error_running"):
+                errs = 100 * np.array([h[key][-1] for h in r["runs"]])
+                cells.append(f"{errs.mean():.2f} ± {errs.std(ddof=1) if len(errs) > 1 else 0.0:.2f}")
             lines.append(f"| {name} | {r['group']} | {r['channels']} | {r['parameters']:,} | "
-                         f"{errs.mean():.2f} ± {std:.2f} | {PAPER.get(name, '')} |")
+                         f"{cells[0]} | {cells[1]} | {PAPER.get(name, '')} |")
         lines += ["",
-                  "Per seed (test error %, time per run):",
+                  "Test error after the last epoch. Before every evaluation the batch-norm statistics "
+                  "are recomputed for the final weights by one pass over the training set (\"precise BN\"; "
+                  "`recompute_batch_norm`); the next column uses the running averages kept during training "
+                  "instead (momentum 0.1).",
+                  "",
+                  "Per seed (test error %, in brackets with running averages; final training error "
+                  "in test mode; time per run):",
                   ""]
         for name, r in table.items():
-            per = ", ".join(f"{100 * h['test_error'][-1]:.2f} ({h['seconds'][-1]:.0f} s)" for h in r["runs"])
+            per = ", ".join(f"{100 * h['test_error'][-1]:.2f} ({100 * h['test_error_running'][-1]:.2f}; "
+                            f"train {100 * h['train_error_eval'][-1]:.1f}; {h['seconds'][-1]:.0f} s)" for h in r["runs"])
             lines.append(f"- {name}: {per}")
         lines += ["",
                   "Most frequent confusions on the test set (true → predicted, summed over seeds; "
@@ -262,20 +322,25 @@ def figures(inv, table, outdir, tag):
 
     paths = []
     if table:
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+        fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
         colours = dict(zip(table, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+        panels = (("train_loss", 1), ("test_error", 100), ("test_error_running", 100))
         for name, r in table.items():
-            for key, ax in zip(("train_loss", "test_error"), axes):
-                curves = np.array([h[key] for h in r["runs"]]) * (100 if key == "test_error" else 1)
+            for (key, scale), ax in zip(panels, axes):
+                curves = np.array([h[key] for h in r["runs"]]) * scale
                 epochs = np.arange(1, curves.shape[1] + 1)
-                mean = curves.mean(axis=0)
-                ax.plot(epochs, mean, color=colours[name], label=f"{name} ({r['parameters']:,} params)")
+                ax.plot(epochs, curves.mean(axis=0), color=colours[name], label=f"{name} ({r['parameters']:,} params)")
                 if len(curves) > 1:
                     ax.fill_between(epochs, curves.min(axis=0), curves.max(axis=0), color=colours[name], alpha=0.2)
         axes[0].set(title="training loss (mean over seeds; band: min-max)", xlabel="epoch", ylabel="cross-entropy")
-        axes[1].set(title="test error on randomly rotated digits", xlabel="epoch", ylabel="test error (%)")
+        axes[1].set(title="test error, batch-norm statistics\nrecomputed for the current weights",
+                    xlabel="epoch", ylabel="test error (%)")
+        axes[2].set(title="test error, batch-norm running averages\n(momentum 0.1, kept during training)",
+                    xlabel="epoch", ylabel="test error (%)")
         axes[0].set_yscale("log")
-        axes[1].set_ylim(0, None)
+        top = 5 * math.ceil(max(ax.get_ylim()[1] for ax in axes[1:]) / 5)
+        for ax in axes[1:]:
+            ax.set_ylim(0, top)
         axes[1].legend(fontsize=8)
         for ax in axes:
             ax.grid(alpha=0.3)

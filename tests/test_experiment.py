@@ -1,4 +1,5 @@
 """experiments/rotated_digits.py end to end in --fast mode (a subset of the digits, 2 epochs, 1 seed)."""
+import copy
 import importlib.util
 import json
 import os
@@ -62,11 +63,54 @@ def test_table_is_written_with_parameter_counts_and_paper_numbers(fast_run):
     assert "2.28" in text and "5.03" in text
 
 
-def test_parameter_counts_comparable():
-    """Channels scaled by 1 / sqrt(|H|): every network within 15% of the planar CNN's parameter count."""
+def _load_script():
     spec = importlib.util.spec_from_file_location("rotated_digits", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("builder", ["planar", "p4m"])
+def test_recompute_batch_norm_stores_the_exact_statistics(builder):
+    """recompute_batch_norm (chunked, test mode) == one training-mode pass over all of x with momentum 1.
+
+    With momentum 1 the running statistics become the statistics of the one batch, and a
+    training-mode pass over the whole set normalises every layer with the statistics of the
+    whole set: an independent computation of the same numbers. Data whose mean and scale
+    are far from the stored statistics make a stale value fail.
+    """
+    import numpy as np
+    from groupconv import nn
+    from groupconv.checks import SEED, residual
+
+    module = _load_script()
+    rng = np.random.default_rng(SEED)
+    net = nn.planar_cnn(3, rng=rng) if builder == "planar" else nn.gcnn("p4m", 2, rng=rng)
+    net.forward(rng.normal(size=(4, 1, 11, 11)), train=True)  # some running statistics
+    x = 3.0 * rng.normal(size=(20, 1, 11, 11)) + 2.0
+    logits = module.recompute_batch_norm(net, x, batch=7)  # 3 chunks
+    reference = copy.deepcopy(net)
+    for layer in module.batch_norm_layers(reference):
+        layer.momentum = 1.0
+    expected_logits = reference.forward(x, train=True)
+    for got, want in zip(module.batch_norm_layers(net), module.batch_norm_layers(reference)):
+        assert residual(got.buffers["mean"], want.buffers["mean"]).within_float_tolerance()
+        assert residual(got.buffers["var"], want.buffers["var"]).within_float_tolerance()
+    assert residual(logits, expected_logits).within_float_tolerance()
+    assert residual(module.predict(net, x), logits).within_float_tolerance()
+
+
+def test_epoch_history_has_both_evaluations(fast_run):
+    _, _, summary = fast_run
+    for row in summary["table"].values():
+        for h in row["runs"]:
+            n = summary["epochs"]
+            assert all(len(h[key]) == n for key in ("test_error", "test_error_running", "train_error_eval"))
+
+
+def test_parameter_counts_comparable():
+    """Channels scaled by 1 / sqrt(|H|): every network within 15% of the planar CNN's parameter count."""
+    module = _load_script()
     import numpy as np
     counts = {name: build(c, np.random.default_rng(0)).n_parameters()
               for name, (_, _, c, build) in module.MODELS.items()}

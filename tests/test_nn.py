@@ -396,6 +396,36 @@ def test_batch_norm_shared_statistics_equivariant_per_plane_not(group):
         assert res.within_float_tolerance()
 
 
+@pytest.mark.parametrize("per_plane", [False, True])
+def test_batch_norm_running_statistics(per_plane):
+    """The running statistics are the momentum average of the batch statistics, over the right axes.
+
+    Expected values are taken with np.mean / np.var (biased, as in training) directly on the
+    two batches, over batch, space and the group axis (shared) or batch and space (per
+    plane): after batch A then batch B, running = (1 - m) stat(A) + m stat(B) with m = 0.1.
+    A test-mode pass uses them (checked against the formula) and does not change them.
+    """
+    rng = _rng()
+    scale = rng.uniform(0.5, 3.0, size=(1, 2, 4, 1, 1))  # planes with different statistics
+    a = rng.normal(size=(3, 2, 4, 5, 5)) * scale + 1.0
+    b = rng.normal(size=(5, 2, 4, 5, 5)) * scale - 2.0
+    layer = nn.BatchNorm(2, per_plane=per_plane)
+    layer.params["gamma"], layer.params["beta"] = np.array([2.0, 0.5]), np.array([-1.0, 3.0])
+    layer.forward(a, train=True)
+    layer.forward(b, train=True)
+    axes = (0, 3, 4) if per_plane else (0, 2, 3, 4)
+    mean = 0.9 * a.mean(axis=axes, keepdims=True) + 0.1 * b.mean(axis=axes, keepdims=True)
+    var = 0.9 * a.var(axis=axes, keepdims=True) + 0.1 * b.var(axis=axes, keepdims=True)
+    assert residual(layer.buffers["mean"], mean).within_float_tolerance()
+    assert residual(layer.buffers["var"], var).within_float_tolerance()
+    stored = layer.buffers["mean"].copy(), layer.buffers["var"].copy()
+    x = rng.normal(size=(2, 2, 4, 5, 5))
+    expected = np.array([2.0, 0.5])[None, :, None, None, None] * (x - mean) / np.sqrt(var + 1e-5) \
+        + np.array([-1.0, 3.0])[None, :, None, None, None]
+    assert residual(layer.forward(x, train=False), expected).within_float_tolerance()
+    assert residual(layer.buffers["mean"], stored[0]).exact and residual(layer.buffers["var"], stored[1]).exact
+
+
 # ---------------------------------------------------------------- whole networks
 
 def _integer_gcnn(group, rng):
