@@ -324,7 +324,7 @@ def markdown(rows, literal_rows, sweep_rows, chunk_rows, peaks, repeats, loads):
             lines.append(f"| {r['shape']} | {r['k']} | {r['dtype']} | {r['gemm']:.4f} | {r['fft']:.4f} | "
                          f"{r['gemm'] / r['fft']:.2f} | {r['auto']} |")
     lines += ["", f"## Peak extra memory vs batch size (W1 forward, float32, workspace bound "
-              f"{engine.WORKSPACE_BYTES / 2**20:.0f} MiB)", "",
+              f"{engine.WORKSPACE_BYTES / 2**20:.0f} MiB, im2col chunks of {engine.IM2COL_CHUNK_BYTES / 2**20:.0f} MiB)", "",
               "| B | extra peak MiB (tracemalloc, beyond the output) | im2col matrix unchunked MiB |", "| --- | --- | --- |"]
     for r in chunk_rows:
         lines.append(f"| {r['B']} | {r['extra_mib']:.0f} | {r['unchunked_mib']:.0f} |")

@@ -652,4 +652,14 @@ def group_convolution(f, psi, group, mode="valid"):
     """True group convolution, vectorised: f conv psi = f * psi_check with psi_check(h) = psi(h^-1) (L6)."""
     _check_rotation_group(group)
     f, psi = _check_pair(f, psi, group, True, True, mode)
-    return group_correlation(f, reverse_filter(psi, group), group, mode)
+    O, C, nH, k, _ = psi.shape
+    psi_check = psi.reshape(O, C, -1)[..., _reverse_gather(group, k)].reshape(psi.shape)  # = reverse_filter(psi)
+    return group_correlation(f, psi_check, group, mode)
+
+
+@functools.lru_cache(maxsize=None)
+def _reverse_gather(group, k):
+    """psi_check = psi.flat[index] for a (|H|, k, k) filter: reverse_filter applied to the cell numbers, cached."""
+    nH = groups.order(group)
+    index = reverse_filter(np.arange(nH * k * k).reshape(nH, k, k), group).reshape(1, -1)
+    return _frozen_permutations(index)[0]

@@ -60,6 +60,9 @@ def test_expanded_banks_equal_the_actions(rng, group, k):
     psi = rng.integers(-9, 10, size=(3, 2, nH, k, k))
     expected = np.stack([action.transform_group_function(psi, s, group) for s in groups.point_group(group)], axis=1)
     assert residual(correlate.expand_group_filter(psi, group), expected).exact
+    # the cached gather of group_convolution is reverse_filter (psi_check(h) = psi(h^-1))
+    gathered = psi.reshape(3, 2, -1)[..., correlate._reverse_gather(group, k)].reshape(psi.shape)
+    assert residual(gathered, correlate.reverse_filter(psi, group)).exact
 
 
 def test_bank_dtype_preserved_and_gather_cached():
