@@ -118,3 +118,5 @@ def test_parameter_counts_comparable():
     assert all(abs(n - planar) <= 0.15 * planar for n in counts.values()), counts
     with pytest.raises(SystemExit):
         module.parse_args(["--models", "no such net"])
+    with pytest.raises(SystemExit):
+        module.parse_args(["--lr", "0"])
