@@ -30,7 +30,7 @@ chunked GEMM path itself: its workers then fall asleep between the chunks of one
 --threads N sets OpenBLAS, scipy.fft and PyTorch to N threads alike; on a machine shared
 with other jobs, --threads 1 gives the steadiest numbers.
 OPENBLAS_CORETYPE forces OpenBLAS's kernel choice; the script records it (see
-docs/readme_performance.md for running with and without it).
+the README section "Performance" for running with and without it).
 """
 import argparse
 import os
