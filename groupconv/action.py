@@ -134,6 +134,8 @@ def _shift(f, u, v, boundary):
         f = np.pad(f, pad)
         H, W = f.shape[-2:]
     out = np.zeros_like(f)
+    if abs(u) >= H or abs(v) >= W:  # everything leaves the frame
+        return out
     src_r, dst_r = slice(max(-u, 0), H - max(u, 0)), slice(max(u, 0), H - max(-u, 0))
     src_c, dst_c = slice(max(-v, 0), W - max(v, 0)), slice(max(v, 0), W - max(-v, 0))
     out[..., dst_r, dst_c] = f[..., src_r, src_c]

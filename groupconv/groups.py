@@ -19,7 +19,8 @@ The point group H (the elements fixing the origin) is enumerated in one canonica
 order, the order of GrouPy (the paper authors' code): index r for R(r) in C4 (p4),
 index 4*m + r for M^m . R(r) in D4 (p4m). Every array axis "over H" uses this order.
 
-All functions accept arrays of elements of shape (..., 3, 3) and work elementwise.
+Functions that take elements accept arrays of them, shape (..., 3, 3), and work
+elementwise (name() alone describes a single element).
 """
 import numpy as np
 
@@ -36,31 +37,43 @@ def _check_group(group):
     return group
 
 
+def _as_int64(a, what):
+    """a as an int64 array: integer dtypes as they are, real floats only if they hold whole numbers.
+
+    Booleans, complex numbers, strings and objects raise TypeError; NaN, infinities,
+    fractions and values outside int64's range raise ValueError (a cast would silently
+    wrap them to some other integer).
+    """
+    a = np.asarray(a)
+    if a.dtype == bool or a.dtype.kind not in "iuf":
+        raise TypeError(f"{what} must be numeric with integer values (int, or float holding whole numbers), "
+                        f"got dtype {a.dtype}")
+    if a.dtype.kind == "f":
+        if not np.all(np.isfinite(a)) or np.any(a != np.round(a)):
+            raise ValueError(f"{what} must hold whole numbers, got {a!r}")
+        if np.any(np.abs(a) >= 2.0**63):
+            raise ValueError(f"{what} must fit in int64, got {a!r}")
+    elif a.dtype.kind == "u" and a.size and a.max() > np.iinfo(np.int64).max:
+        raise ValueError(f"{what} must fit in int64, got {a!r}")
+    return a.astype(np.int64)
+
+
 def _as_int_params(*params, names):
     """Integer arrays broadcast together; floats with integer values are accepted."""
-    out = []
-    for p, name in zip(params, names):
-        a = np.asarray(p)
-        if a.dtype == bool or not np.issubdtype(a.dtype, np.number):
-            raise TypeError(f"{name} must be an integer or integer array, got dtype {a.dtype}")
-        if not np.issubdtype(a.dtype, np.integer):
-            if not np.all(np.isfinite(a)) or np.any(a != np.round(a)):
-                raise ValueError(f"{name} must hold whole numbers, got {a!r}")
-        out.append(a.astype(np.int64))
-    return np.broadcast_arrays(*out)
+    return np.broadcast_arrays(*(_as_int64(p, name) for p, name in zip(params, names)))
 
 
 def as_element(g):
-    """Return g as an int64 array of shape (..., 3, 3), checking shape and dtype."""
+    """Return g as an int64 array of shape (..., 3, 3), checking shape and dtype (not membership).
+
+    Integer matrices pass as they are; real float matrices only if every entry is a whole
+    number (ValueError otherwise, e.g. for NaN); booleans, complex numbers and
+    non-numeric arrays raise TypeError.
+    """
     a = np.asarray(g)
     if a.ndim < 2 or a.shape[-2:] != (3, 3):
         raise ValueError(f"a group element is a 3x3 matrix (array of shape (..., 3, 3)), got shape {a.shape}")
-    if a.dtype == bool or not np.issubdtype(a.dtype, np.number):
-        raise TypeError(f"a group element must be a numeric (integer) matrix, got dtype {a.dtype}")
-    if not np.issubdtype(a.dtype, np.integer):
-        if not np.all(np.isfinite(a)) or np.any(a != np.round(a)):
-            raise ValueError("a group element of T, p4 or p4m has integer entries; got non-integer values")
-    return a.astype(np.int64)
+    return _as_int64(a, "a group element (a 3x3 matrix)")
 
 
 # ---------------------------------------------------------------- building elements
@@ -164,7 +177,11 @@ def parameters(g, group):
 
 
 def is_member(g, group):
-    """Boolean array: which matrices of g belong to `group` (no exception)."""
+    """Boolean array: which matrices of g belong to `group`.
+
+    A non-member gives False, not an exception; a malformed array (not (..., 3, 3), not
+    integer-valued) still raises as in as_element.
+    """
     _check_group(group)
     return _read_parameters(as_element(g), group)[1]
 

@@ -98,6 +98,20 @@ def test_zero_boundary_loses_content_grow_keeps_it(rng):
     assert np.abs(grow).sum() == np.abs(f).sum()
 
 
+def test_translations_past_the_frame_edge(rng):
+    """Shifts by up to twice the frame: with zero fill everything that leaves is lost, literal == fast."""
+    f = _image(rng, (2, 5, 6))
+    for u, v in [(4, -5), (-4, 5), (5, 0), (0, -6), (7, 1), (-9, 2), (3, 11), (-6, -13)]:
+        g = groups.translation(u, v)
+        for boundary in action.BOUNDARIES:
+            fast = action.transform_image(f, g, boundary)
+            assert residual(fast, action.transform_image_literal(f, g, boundary)).exact, (u, v, boundary)
+        assert residual(action.transform_image(f, g), np.zeros_like(f)).exact == (abs(u) >= 5 or abs(v) >= 6)
+        F = _image(rng, (4, 5, 5))
+        assert residual(action.transform_group_function(F, g, "p4"),
+                        action.transform_group_function_literal(F, g, "p4")).exact
+
+
 # ------------------------------------------------------------------ A3: homomorphism and the counterexample
 
 @pytest.mark.parametrize("n", [5, 6])
@@ -152,6 +166,18 @@ def test_group_function_homomorphism(rng, group):
     for u, w in zip(groups.random_elements(group, 20, rng, 3), groups.random_elements(group, 20, rng, 3)):
         lhs = action.transform_group_function(action.transform_group_function(f, w, group, "wrap"), u, group, "wrap")
         assert residual(lhs, action.transform_group_function(f, u @ w, group, "wrap")).exact
+
+
+@pytest.mark.parametrize("group", ["p4", "p4m"])
+def test_group_axis_permutation_is_its_definition(group):
+    """perm[s] is the index of s_g^-1 . s, found here by comparing matrices (not through the Cayley table)."""
+    H = groups.point_group(group)
+    for s_g in H:
+        g = groups.translation(2, -1) @ s_g  # the translation part must not matter
+        perm = action.group_axis_permutation(g, group)
+        for s in range(len(H)):
+            target = groups.inverse(s_g) @ H[s]
+            assert [i for i in range(len(H)) if np.array_equal(H[i], target)] == [perm[s]]
 
 
 def test_rotation_cycles_the_p4_axis(rng):

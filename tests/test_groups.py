@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from groupconv import groups
-from groupconv.checks import SEED
+from groupconv.checks import SEED, passes, residual
 
 N_RANDOM = 1000
 
@@ -103,6 +103,31 @@ def test_bad_inputs_raise_clear_errors():
         groups.element("p4", 1, 2)
 
 
+@pytest.mark.parametrize("bad, error, message", [
+    (np.eye(3) + 1j * np.eye(3), TypeError, "numeric with integer values"),  # the imaginary part would be dropped
+    (np.eye(3, dtype=bool), TypeError, "numeric with integer values"),
+    (np.full((3, 3), np.nan), ValueError, "whole numbers"),
+    (np.array([[1, 0, 1e30], [0, 1, 0], [0, 0, 1]]), ValueError, "fit in int64"),  # a cast would wrap it
+    (np.array([[1, 0, 2**63], [0, 1, 0], [0, 0, 1]], dtype=np.uint64), ValueError, "fit in int64"),
+])
+def test_malformed_elements_raise_instead_of_being_cast(bad, error, message):
+    for fn in (groups.as_element, lambda g: groups.is_member(g, "p4m"), groups.inverse):
+        with pytest.raises(error, match=message):
+            fn(bad)
+
+
+def test_malformed_parameters_raise_instead_of_being_cast():
+    with pytest.raises(TypeError, match="u must be numeric"):
+        groups.translation(1 + 2j, 0)
+    with pytest.raises(TypeError, match="r must be numeric"):
+        groups.rotation(True)
+    with pytest.raises(ValueError, match="v must fit in int64"):
+        groups.translation(0, 1e30)
+    with pytest.raises(ValueError, match="m must hold whole numbers"):
+        groups.mirror(np.nan)
+    assert np.array_equal(groups.p4_element(1.0, -2.0, 3.0), groups.p4_element(1, -2, 3))  # whole floats are fine
+
+
 # ------------------------------------------------------------------ G1, G2: axioms
 
 @pytest.mark.parametrize("group", ["p4", "p4m"])
@@ -160,12 +185,22 @@ def test_sampled_axioms(group, rng):
 
 @pytest.mark.parametrize("group", ["p4", "p4m"])
 def test_closure_in_parameter_form(group, rng):
-    """The product's parameters, recovered exactly, follow the group law t1 + s1 t2, s1 s2."""
+    """The product's parameters, recovered exactly, follow the group law t1 + s1 t2, s1 s2.
+
+    For the point-group part: R(r1) R(r2) = R(r1 + r2) and R(r) M = M R(-r), so
+    M^m1 R(r1) M^m2 R(r2) = M^(m1 + m2) R((-1)^m2 r1 + r2), all mod their orders.
+    """
     a, b = (groups.random_elements(group, 200, rng, max_shift=30) for _ in range(2))
     for g, h in zip(a, b):
-        prod = groups.parameters(g @ h, group)
+        prod = [int(p) for p in groups.parameters(g @ h, group)]
         t_expected = g[:2, 2] + g[:2, :2] @ h[:2, 2]
-        assert (int(prod[-2]), int(prod[-1])) == tuple(int(x) for x in t_expected)
+        assert tuple(prod[-2:]) == tuple(int(x) for x in t_expected)
+        if group == "p4":
+            (r1, _, _), (r2, _, _) = groups.parameters(g, group), groups.parameters(h, group)
+            assert prod[0] == (r1 + r2) % 4
+        else:
+            (m1, r1, _, _), (m2, r2, _, _) = groups.parameters(g, group), groups.parameters(h, group)
+            assert prod[:2] == [(m1 + m2) % 2, ((-1) ** int(m2) * r1 + r2) % 4]
 
 
 def test_inverse_of_real_invertible_matrices_G3(rng):
@@ -174,7 +209,7 @@ def test_inverse_of_real_invertible_matrices_G3(rng):
     B = rng.normal(size=(50, 4, 4)) + 4 * np.eye(4)
     AB = A @ B
     assert np.all(np.abs(np.linalg.det(AB)) > 0)
-    assert np.allclose(np.linalg.inv(AB), np.linalg.inv(B) @ np.linalg.inv(A), atol=1e-10)
+    assert passes(residual(np.linalg.inv(AB), np.linalg.inv(B) @ np.linalg.inv(A)), "float")
 
 
 # ------------------------------------------------------------------ G7: g = t . s
