@@ -49,3 +49,34 @@ def test_chain_fails_on_a_broken_step(monkeypatch):
     lines = [("a", np.arange(3)), ("b", np.arange(3)), ("c", np.arange(3) + 1)]
     assert checks.chain("C3", "demo", lines) is False
     assert [r["passed"] for r in checks.RESULTS] == [True, False]
+
+
+def test_residual_counts_every_part_of_every_entry():
+    # imaginary parts count (a complex array against its real part is not a match)
+    r = checks.residual(np.array([1 + 2j, 3 + 0j]), np.array([1.0, 3.0]))
+    assert r.value == 2.0 and not r.exact
+    # integers are compared exactly, without wrap-around in small or large dtypes
+    assert checks.residual(np.array([0], np.uint8), np.array([1], np.uint8)).value == 1.0
+    big = checks.residual(np.array([2**62], np.int64), np.array([-2**62], np.int64))
+    assert big.value == 2.0**63 and not checks.passes(big, "float")
+    assert checks.residual(np.array([2**60 + 1]), np.array([2**60])).value == 1.0
+    # booleans are numbers 0/1
+    assert checks.residual(np.array([True, False]), np.array([True, True])).value == 1.0
+    with pytest.raises(TypeError, match="numeric"):
+        checks.residual(np.array(["a"]), np.array(["a"]))
+
+
+def test_nan_and_infinity_pass_no_check_they_should_not():
+    nan = checks.residual(np.array([np.nan, 0.0]), np.array([1.0, 0.0]))
+    assert [checks.passes(nan, kind) for kind in checks.KINDS] == [False, False, False]  # NaN is no counterexample
+    same_inf = checks.residual(np.array([np.inf, -np.inf]), np.array([np.inf, -np.inf]))
+    assert same_inf.exact
+    inf_vs_zero = checks.residual(np.array([np.inf]), np.array([0.0]))
+    assert not checks.passes(inf_vs_zero, "float") and checks.passes(inf_vs_zero, "nonzero")
+
+
+def test_check_prints_nan_as_nan(monkeypatch, capsys):
+    monkeypatch.setattr(checks, "RESULTS", [])
+    monkeypatch.delenv("GROUPCONV_RESULTS", raising=False)
+    assert checks.check("L8", "a NaN side", np.array([np.nan]), np.array([0.0]), "nonzero") is False
+    assert "NaN" in capsys.readouterr().out
