@@ -6,8 +6,9 @@
     true convolution  (f ∗ ψ)(g) = Σ_h f(h) ψ(h⁻¹g) = (f ⋆ ψ̌)(g),  ψ̌(h) = ψ(h⁻¹);
                       on Z² this is ψ̌(y) = ψ(−y)                               (L6)
 ⋆ is the correlation of the paper (what deep learning calls convolution), ∗ the true
-convolution. Each has a second, "substituted" form obtained by y ↦ x + y, y ↦ g y or
-h ↦ g h, e.g. Σ_y f(g y) ψ(y); both forms are implemented literally.
+convolution (written "conv" in the docstrings below). Each has a second, "substituted"
+form obtained by y ↦ x + y, y ↦ g y or h ↦ g h, e.g. Σ_y f(g y) ψ(y); both forms are
+implemented literally.
 
 Arrays and coordinates (README "Conventions"; action.py):
     f on Z^2   (B, C_in, H, W)              psi on Z^2  (C_out, C_in, k, k)
@@ -50,7 +51,7 @@ FORMS = ("paper", "substituted")
 def _numeric(a, what):
     a = np.asarray(a)
     if a.dtype == bool or not np.issubdtype(a.dtype, np.number):
-        raise TypeError(f"{what} must be a numeric array (int or float), got dtype {a.dtype}")
+        raise TypeError(f"{what} must be a numeric array (int, float or complex), got dtype {a.dtype}")
     return a
 
 
@@ -76,8 +77,8 @@ def _check_pair(f, psi, group, f_on_group, psi_on_group, mode):
         raise ValueError(f"the input f must have shape {f_axes}, got shape {f.shape}")
     if psi.ndim != (5 if psi_on_group else 4):
         raise ValueError(f"the filter psi must have shape {psi_axes}, got shape {psi.shape}")
-    if psi.shape[-1] != psi.shape[-2]:
-        raise ValueError(f"the filter must be square (k x k), got {psi.shape[-2]} x {psi.shape[-1]}")
+    if psi.shape[-1] != psi.shape[-2] or psi.shape[-1] < 1:
+        raise ValueError(f"the filter must be square (k x k, k >= 1), got {psi.shape[-2]} x {psi.shape[-1]}")
     if f.shape[1] != psi.shape[1]:
         raise ValueError(f"channel mismatch: f has C_in = {f.shape[1]} channels (axis 1) "
                          f"but psi expects C_in = {psi.shape[1]} (axis 1)")
@@ -91,6 +92,18 @@ def _check_pair(f, psi, group, f_on_group, psi_on_group, mode):
     if mode == "valid" and (H < k or W < k):
         raise ValueError(f"in 'valid' mode the filter ({k} x {k}) must fit inside the input ({H} x {W})")
     return f, psi
+
+
+def _check_size(k, mode, H, W):
+    """The filter size k of a backward product: a positive integer that fits the input in 'valid' mode."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"the filter size k must be an integer, got {k!r}")
+    if k < 1:
+        raise ValueError(f"the filter size k must be at least 1, got {k}")
+    _check_mode(mode, k)
+    if mode == "valid" and (H < k or W < k):
+        raise ValueError(f"in 'valid' mode the filter ({k} x {k}) must fit inside the input ({H} x {W})")
+    return int(k)
 
 
 def _check_rotation_group(group):
@@ -184,19 +197,24 @@ def _literal_setup(f, psi, mode, nH):
 # ---------------------------------------------------------------- planar correlation (C1, C2)
 
 def planar_correlation_literal(f, psi, mode="valid", form="paper"):
-    """Planar multi-channel correlation by the literal double sum (naive O(H'W' * N) loop) (C1, C2).
+    """Planar multi-channel correlation by the literal double sum: a naive loop over the H' x W' outputs (C1, C2).
 
     Parameters
     ----------
     f : array (B, C_in, H, W)
     psi : array (C_out, C_in, k, k)
     mode : "valid", "same", "full" or "circular" (see the module header)
-    form : "paper"        (f * psi)(x) = sum_y sum_k f_k(y) psi_k(y - x), y over Z^2
-           "substituted"  (f * psi)(x) = sum_y sum_k f_k(x + y) psi_k(y), y over psi's support
+    form : "paper"        (f ⋆ psi)(x) = sum_y sum_k f_k(y) psi_k(y - x), y over Z^2
+           "substituted"  (f ⋆ psi)(x) = sum_y sum_k f_k(x + y) psi_k(y), y over psi's support
 
     Returns
     -------
     array (B, C_out, H', W')
+
+    Notes
+    -----
+    Cost: every output x sums over a window of (H + 2k) x (W + 2k) pixels y in the
+    paper form, over the k x k pixels of psi's support in the substituted form.
     """
     f, psi = _check_pair(f, psi, None, False, False, mode)
     _check_form(form)
@@ -224,7 +242,7 @@ def planar_correlation(f, psi, mode="valid"):
 
 
 def planar_convolution(f, psi, mode="valid"):
-    """True planar convolution (f conv psi)(x) = sum_y f(y) psi(x - y) = (f * psi_check)(x), psi_check(y) = psi(-y)."""
+    """True planar convolution (f conv psi)(x) = sum_y f(y) psi(x - y) = (f ⋆ psi_check)(x), psi_check(y) = psi(-y)."""
     f, psi = _check_pair(f, psi, None, False, False, mode)
     return engine.planar_correlation(f, np.ascontiguousarray(psi[..., ::-1, ::-1]), mode)
 
@@ -240,8 +258,8 @@ def lifting_correlation_literal(f, psi, group, mode="valid", form="paper"):
     psi : array (C_out, C_in, k, k), a filter on Z^2
     group : "p4" or "p4m"
     mode : see the module header
-    form : "paper"        (f * psi)(g) = sum_y sum_k f_k(y) psi_k(g^-1 y)
-           "substituted"  (f * psi)(g) = sum_y sum_k f_k(g y) psi_k(y)
+    form : "paper"        (f ⋆ psi)(g) = sum_y sum_k f_k(y) psi_k(g^-1 y)
+           "substituted"  (f ⋆ psi)(g) = sum_y sum_k f_k(g y) psi_k(y)
 
     Returns
     -------
@@ -329,7 +347,8 @@ def expand_lifting_filter(psi, group):
     Computed by one gather with indices cached per (group, k) (see _lifting_gather).
     """
     psi = _numeric(psi, "the filter psi")
-    if psi.ndim != 4 or psi.shape[-1] != psi.shape[-2]:
+    groups.order(group)  # raises for an unknown group
+    if psi.ndim != 4 or psi.shape[-1] != psi.shape[-2] or psi.shape[-1] < 1:
         raise ValueError(f"the filter psi must have shape (C_out, C_in, k, k), got shape {psi.shape}")
     O, C, k, _ = psi.shape
     return _expand(psi, _lifting_gather(group, k)).reshape(O, -1, C, k, k)
@@ -338,7 +357,7 @@ def expand_lifting_filter(psi, group):
 def lifting_correlation(f, psi, group, mode="valid"):
     """Lifting correlation Z^2 -> G, vectorised (L1, L7): one planar correlation with the expanded bank.
 
-    (f * psi)(t(x) . s) = sum_y f(y) psi(s^-1 (y - x)) = (f * L_s psi)(x), so the |H| planes
+    (f ⋆ psi)(t(x) . s) = sum_y f(y) psi(s^-1 (y - x)) = (f ⋆ L_s psi)(x), so the |H| planes
     of the output are the planar correlations of f with the |H| transformed filters.
     Shapes as lifting_correlation_literal.
     """
@@ -355,8 +374,9 @@ def _check_dout(dout, B, O, nH, H, W, k, mode):
     dout = _numeric(dout, "the output gradient dout")
     expected = (B, O, nH, output_size(H, k, mode), output_size(W, k, mode))
     if dout.shape != expected:
+        shown = str(expected) if O >= 0 else f"({B}, C_out, {', '.join(str(n) for n in expected[2:])})"
         raise ValueError(f"the output gradient dout must have the forward output's shape (B, C_out, |H|, H', W') "
-                         f"= {expected}, got shape {dout.shape}")
+                         f"= {shown}, got shape {dout.shape}")
     return dout
 
 
@@ -395,7 +415,7 @@ def lifting_correlation_grad_input(dout, psi, group, input_shape, mode="valid"):
         raise ValueError(f"the filter psi must have shape (C_out, {C}, k, k), got shape {psi.shape}")
     bank = expand_lifting_filter(psi, group)  # (O, |H|, C, k, k)
     O, nH, _, k, _ = bank.shape
-    _check_mode(mode, k)
+    _check_size(k, mode, H, W)
     dout = _check_dout(dout, B, O, nH, H, W, k, mode)
     return engine.planar_correlation_grad_input(dout.reshape(B, O * nH, *dout.shape[-2:]),
                                                 bank.reshape(O * nH, C, k, k), (B, C, H, W), mode)
@@ -427,7 +447,7 @@ def lifting_correlation_grad_filter(f, dout, group, k, mode="valid"):
     if f.ndim != 4:
         raise ValueError(f"the input f must have shape (B, C_in, H, W), got shape {f.shape}")
     B, C, H, W = f.shape
-    _check_mode(mode, k)
+    k = _check_size(k, mode, H, W)
     nH = groups.order(group)
     dout = _numeric(dout, "the output gradient dout")
     O = dout.shape[1] if dout.ndim == 5 else -1
@@ -479,8 +499,8 @@ def group_correlation_literal(f, psi, group, mode="valid", form="paper"):
     psi : array (C_out, C_in, |H|, k, k), a filter on G
     group : "p4" or "p4m"
     mode : see the module header
-    form : "paper"        (f * psi)(g) = sum_h sum_k f_k(h) psi_k(g^-1 h)
-           "substituted"  (f * psi)(g) = sum_h sum_k f_k(g h) psi_k(h)
+    form : "paper"        (f ⋆ psi)(g) = sum_h sum_k f_k(h) psi_k(g^-1 h)
+           "substituted"  (f ⋆ psi)(g) = sum_h sum_k f_k(g h) psi_k(h)
 
     Returns
     -------
@@ -514,7 +534,7 @@ def expand_group_filter(psi, group):
     """
     psi = _numeric(psi, "the filter psi")
     nH = groups.order(group)
-    if psi.ndim != 5 or psi.shape[2] != nH or psi.shape[-1] != psi.shape[-2]:
+    if psi.ndim != 5 or psi.shape[2] != nH or psi.shape[-1] != psi.shape[-2] or psi.shape[-1] < 1:
         raise ValueError(f"a filter on {group} must have shape (C_out, C_in, {nH}, k, k), got shape {psi.shape}")
     O, C, _, k, _ = psi.shape
     return _expand(psi, _group_gather(group, k)).reshape(O, nH, C, nH, k, k)
@@ -523,7 +543,7 @@ def expand_group_filter(psi, group):
 def group_correlation(f, psi, group, mode="valid"):
     """Group correlation G -> G, vectorised (L3, L7).
 
-    (f * psi)(t(x) . s) = sum_h f(h) (L_s psi)(t(x)^-1 h): a planar correlation over the
+    (f ⋆ psi)(t(x) . s) = sum_h f(h) (L_s psi)(t(x)^-1 h): a planar correlation over the
     C_in * |H| input planes with the |H| transformed filters. Shapes as the literal form.
     """
     _check_rotation_group(group)
@@ -565,7 +585,7 @@ def group_correlation_grad_input(dout, psi, group, input_shape, mode="valid"):
         raise ValueError(f"the filter psi must have shape (C_out, {C}, {nH}, k, k), got shape {psi.shape}")
     bank = expand_group_filter(psi, group)  # (O, |H|, C, |H|, k, k)
     O, _, _, _, k, _ = bank.shape
-    _check_mode(mode, k)
+    _check_size(k, mode, H, W)
     dout = _check_dout(dout, B, O, nH, H, W, k, mode)
     df = engine.planar_correlation_grad_input(dout.reshape(B, O * nH, *dout.shape[-2:]),
                                               bank.reshape(O * nH, C * nH, k, k), (B, C * nH, H, W), mode)
@@ -598,7 +618,7 @@ def group_correlation_grad_filter(f, dout, group, k, mode="valid"):
     if f.ndim != 5 or f.shape[2] != nH:
         raise ValueError(f"the input f must have shape (B, C_in, {nH}, H, W), got shape {f.shape}")
     B, C, _, H, W = f.shape
-    _check_mode(mode, k)
+    k = _check_size(k, mode, H, W)
     dout = _numeric(dout, "the output gradient dout")
     O = dout.shape[1] if dout.ndim == 5 else -1
     dout = _check_dout(dout, B, O, nH, H, W, k, mode)
@@ -615,6 +635,9 @@ def reverse_filter(psi, group):
     and psi is read there.
     """
     psi = _numeric(psi, "the filter psi")
+    nH = groups.order(group)
+    if psi.ndim < 3 or psi.shape[-3] != nH or psi.shape[-1] != psi.shape[-2] or psi.shape[-1] < 1:
+        raise ValueError(f"a filter on {group} must have shape (..., {nH}, k, k), got shape {psi.shape}")
     k = psi.shape[-1]
     support = _group_frame(k, k, group)
     values = _read_on_group(psi, groups.inverse(support), group, "zero")
@@ -649,7 +672,7 @@ def group_convolution_literal(f, psi, group, mode="valid", form="paper"):
 
 
 def group_convolution(f, psi, group, mode="valid"):
-    """True group convolution, vectorised: f conv psi = f * psi_check with psi_check(h) = psi(h^-1) (L6)."""
+    """True group convolution, vectorised: f conv psi = f ⋆ psi_check with psi_check(h) = psi(h^-1) (L6)."""
     _check_rotation_group(group)
     f, psi = _check_pair(f, psi, group, True, True, mode)
     O, C, nH, k, _ = psi.shape

@@ -110,7 +110,11 @@ def pad(f, k, mode):
 
 
 def unpad_adjoint(g, k, mode, shape):
-    """Adjoint of pad: the gradient on the padded input folded back onto the input of `shape`."""
+    """Adjoint of pad: the gradient on the padded input folded back onto the input of `shape`.
+
+    For "valid" this is g itself and for "same"/"full" a view of g (the crop); for
+    "circular" a new array (the wrapped border is added back onto the frame).
+    """
     p = padding(k, mode)
     if p == 0:
         return g
@@ -268,7 +272,8 @@ def choose_method(f_shape, k, dtype, mode="valid"):
     within 10 % of each other; at k = 7 and 9 with 32-40 channels the FFT won by 2-3x;
     with 3-8 channels (C k k <= 392) the GEMM won or tied even at k = 7. Integer data is
     never sent through the FFT (it would lose exactness), nor complex data (rfft2 is
-    for real signals).
+    for real signals). `mode` does not enter the rule; it is accepted so that callers
+    can pass it along.
     """
     dtype = np.dtype(dtype)
     if dtype in (np.float32, np.float64) and k >= FFT_MIN_K and f_shape[1] * k * k >= FFT_MIN_TAPS:
@@ -279,6 +284,36 @@ def choose_method(f_shape, k, dtype, mode="valid"):
 def _check_method(method):
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+
+
+def _check_numeric(**arrays):
+    """Each array must hold numbers (int, float or complex); booleans and the rest raise TypeError."""
+    for what, a in arrays.items():
+        if a.dtype.kind not in "iufc":
+            raise TypeError(f"{what} must be a numeric array (int, float or complex), got dtype {a.dtype}")
+
+
+def _check_shape(a, what, axes):
+    if a.ndim != len(axes.split(",")):
+        raise ValueError(f"{what} must have shape ({axes}), got shape {a.shape}")
+
+
+def _check_filter(psi):
+    """psi (O, C, k, k): a square filter of at least one pixel; returns k."""
+    _check_shape(psi, "the filter psi", "O, C, k, k")
+    kh, kw = psi.shape[-2:]
+    if kh != kw or kh < 1:
+        raise ValueError(f"the filter psi must be square with k >= 1 (shape (O, C, k, k)), got shape {psi.shape}")
+    return kh
+
+
+def _check_size(k):
+    """k, the filter size, as a positive Python int."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"the filter size k must be an integer, got {k!r}")
+    if k < 1:
+        raise ValueError(f"the filter size k must be at least 1, got {k}")
+    return int(k)
 
 
 # ---------------------------------------------------------------- forward
@@ -292,16 +327,17 @@ def planar_correlation(f, psi, mode="valid", method="auto"):
     """
     f, psi = np.asarray(f), np.asarray(psi)
     _check_method(method)
-    if f.ndim != 4 or psi.ndim != 4 or f.shape[1] != psi.shape[1]:
+    _check_numeric(f=f, psi=psi)
+    _check_shape(f, "the input f", "B, C, H, W")
+    k = _check_filter(psi)
+    if f.shape[1] != psi.shape[1]:
         raise ValueError(f"expected f (B, C, H, W) and psi (O, C, k, k) with equal C, got {f.shape} and {psi.shape}")
-    k = psi.shape[-1]
     B, C, H, W = f.shape
     p = padding(k, mode)
-    kh, kw = psi.shape[-2:]
-    Ho, Wo = H + 2 * p - kh + 1, W + 2 * p - kw + 1
+    Ho, Wo = H + 2 * p - k + 1, W + 2 * p - k + 1
     if Ho < 1 or Wo < 1:
-        raise ValueError(f"the filter ({kh} x {kw}) does not fit the padded input ({H + 2 * p} x {W + 2 * p})")
-    compute, result = _compute_dtype(f, psi, C * kh * kw)
+        raise ValueError(f"the filter ({k} x {k}) does not fit the padded input ({H + 2 * p} x {W + 2 * p})")
+    compute, result = _compute_dtype(f, psi, C * k * k)
     if method == "auto":
         method = choose_method(f.shape, k, result, mode)  # the result dtype: integers stay off the FFT
     if method == "fft" and result not in (np.float32, np.float64):
@@ -439,7 +475,12 @@ def planar_correlation_grad_input(dout, psi, input_shape, mode="valid", method="
     """
     dout, psi = np.asarray(dout), np.asarray(psi)
     _check_method(method)
-    O, C, k, _ = psi.shape
+    _check_numeric(dout=dout, psi=psi)
+    k = _check_filter(psi)
+    O, C = psi.shape[:2]
+    if len(input_shape) != 4 or input_shape[1] != C:
+        raise ValueError(f"input_shape must be (B, C, H, W) with C = {C}, the filter's input channels; "
+                         f"got {tuple(input_shape)}")
     B, _, H, W = input_shape
     p = padding(k, mode)
     if dout.ndim != 4 or dout.shape != (B, O, H + 2 * p - k + 1, W + 2 * p - k + 1):
@@ -542,6 +583,10 @@ def planar_correlation_grad_filter(f, dout, k, mode="valid", method="auto"):
     """
     f, dout = np.asarray(f), np.asarray(dout)
     _check_method(method)
+    _check_numeric(f=f, dout=dout)
+    k = _check_size(k)
+    _check_shape(f, "the input f", "B, C, H, W")
+    _check_shape(dout, "dout", "B, O, H', W'")
     B, C, H, W = f.shape
     p = padding(k, mode)
     if dout.shape != (B, dout.shape[1], H + 2 * p - k + 1, W + 2 * p - k + 1):
@@ -624,7 +669,3 @@ def _grad_filter_fft(f, dout, k, p, mode, dtype):
     g = scipy.fft.irfft(rows, n=Wf, axis=-1, workers=FFT_WORKERS)
     return np.ascontiguousarray(g[..., :k])
 
-
-def correlate_valid(fp, psi):
-    """Valid correlation of fp (B, C, Hp, Wp) with psi (O, C, kh, kw): (B, O, Hp-kh+1, Wp-kw+1)."""
-    return planar_correlation(fp, psi, "valid")

@@ -9,9 +9,7 @@ import scipy.ndimage
 import scipy.signal
 
 from groupconv import action, correlate, groups
-from groupconv.checks import SEED, residual
-
-LITERAL_TOL = 1e-12
+from groupconv.checks import LITERAL_TOL, SEED, residual
 
 
 @pytest.fixture
@@ -178,7 +176,8 @@ def _equivariance_residuals(rng, group, n, k, mode, u, boundary="zero"):
 
 @pytest.mark.parametrize("group", ["p4", "p4m"])
 @pytest.mark.parametrize("n, k, mode", [(9, 3, "valid"), (9, 3, "same"), (8, 3, "valid"), (8, 2, "valid"),
-                                        (9, 2, "valid"), (7, 5, "same"), (6, 2, "full")])
+                                        (9, 2, "valid"), (7, 5, "same"), (6, 2, "full"), (8, 3, "same"),
+                                        (8, 3, "circular"), (7, 3, "full")])
 def test_point_group_equivariance_exact(rng, group, n, k, mode):
     for s in groups.point_group(group):
         assert all(r.exact for r in _equivariance_residuals(rng, group, n, k, mode, s)), groups.name(s)
@@ -222,9 +221,11 @@ def test_translation_breaks_only_in_the_border_band(rng, mode, u, v):
     rhs = action.transform_group_function(correlate.lifting_correlation(f, psi, "p4", mode), t, "p4")
     diff = np.abs(lhs - rhs)[0, 0]  # (|H|, H', W')
     n = diff.shape[-1]
-    band = _band(n, u, 2, mode)[:, None] | _band(n, v, 2, mode)[None, :]
+    rows, cols = _band(n, u, 2, mode), _band(n, v, 2, mode)
+    band = rows[:, None] | cols[None, :]
     assert np.all(diff[:, ~band] == 0)  # exactly zero away from the band
-    assert np.any(diff[:, band] != 0)  # and the band really is where it breaks
+    # and the band is no wider than needed: every predicted row and column of it breaks somewhere
+    assert np.all(diff.any(axis=(0, 2))[rows]) and np.all(diff.any(axis=(0, 1))[cols])
 
 
 def test_planar_correlation_is_not_rotation_equivariant_but_C6_holds(rng):
@@ -260,6 +261,28 @@ def test_bad_input_messages(rng):
         correlate.planar_correlation(f, np.zeros((3, 2, 3, 2)))
     with pytest.raises(ValueError, match="form must be one of"):
         correlate.planar_correlation_literal(f, psi, form="blog")
+    with pytest.raises(ValueError, match="k >= 1"):  # an empty filter
+        correlate.lifting_correlation(f, np.zeros((3, 2, 0, 0)), "p4", "full")
+    with pytest.raises(ValueError, match="must fit inside"):
+        correlate.group_correlation(np.zeros((1, 2, 4, 3, 3)), np.zeros((3, 2, 4, 5, 5)), "p4")
+    with pytest.raises(TypeError, match="numeric"):
+        correlate.lifting_correlation(f > 0, psi, "p4")
+
+
+def test_bad_filter_shapes_and_sizes_of_the_helpers():
+    with pytest.raises(ValueError, match=r"shape \(\.\.\., 4, k, k\)"):
+        correlate.reverse_filter(np.zeros((8, 3, 3)), "p4")  # a p4m filter read as a p4 filter
+    with pytest.raises(ValueError, match=r"shape \(\.\.\., 8, k, k\)"):
+        correlate.reverse_filter(np.zeros((8, 3, 2)), "p4m")
+    with pytest.raises(ValueError, match="group must be one of"):
+        correlate.expand_lifting_filter(np.zeros((1, 1, 3, 3)), ["p4"])
+    f, dout = np.zeros((1, 1, 6, 6)), np.zeros((1, 1, 4, 4, 4))
+    with pytest.raises(TypeError, match="must be an integer"):
+        correlate.lifting_correlation_grad_filter(f, dout, "p4", 3.0)
+    with pytest.raises(ValueError, match="at least 1"):
+        correlate.lifting_correlation_grad_filter(f, dout, "p4", 0)
+    with pytest.raises(ValueError, match="must fit inside"):
+        correlate.group_correlation_grad_filter(np.zeros((1, 1, 4, 2, 2)), dout, "p4", 3)
 
 
 def test_float32_stays_float32(rng):

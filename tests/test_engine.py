@@ -3,7 +3,7 @@
 References: scipy.signal.correlate plane by plane for the forward pass, and the
 textbook formulas (a scatter of dout through every filter tap; a sum of windows times
 dout) for the two backward products. float64 agrees to LITERAL_TOL (sums in another
-order, or through the FFT: round-off); float32 to F32_TOL relative; integer data
+order, or through the FFT: round-off); float32 to FLOAT32_TOL relative; integer data
 exactly (the engine multiplies integers exactly, in float64 below 2**53 or in int64).
 No timings are asserted.
 """
@@ -15,10 +15,7 @@ import scipy.signal
 from numpy.lib.stride_tricks import sliding_window_view
 
 from groupconv import engine
-from groupconv.checks import SEED, residual
-
-LITERAL_TOL = 1e-12
-F32_TOL = 1e-5
+from groupconv.checks import FLOAT32_TOL, LITERAL_TOL, SEED, residual
 
 
 @pytest.fixture
@@ -107,7 +104,7 @@ def test_forward_float32_stays_float32(rng, method):
             out = engine.planar_correlation(f, psi, mode, method)
             assert out.dtype == np.float32
             r = residual(out, _reference(f, psi, mode))
-            assert r.value <= F32_TOL * r.scale, (shape, k, mode, method, r)
+            assert r.value <= FLOAT32_TOL * r.scale, (shape, k, mode, method, r)
 
 
 @pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int16])
@@ -292,17 +289,26 @@ def test_circular_border_wrapping_more_than_once(rng, method):
     assert r.value <= LITERAL_TOL * r.scale
 
 
-def test_inputs_never_mutated(rng):
-    f = rng.normal(size=(3, 2, 8, 8))
-    psi = rng.normal(size=(2, 2, 3, 3))
-    dout = rng.normal(size=(3, 2, 8, 8))
-    copies = [a.copy() for a in (f, psi, dout)]
-    for method in ("gemm", "fft"):
-        for mode in ("same", "circular"):
-            engine.planar_correlation(f, psi, mode, method)
-            engine.planar_correlation_grad_input(dout, psi, f.shape, mode, method)
-            engine.planar_correlation_grad_filter(f, dout, 3, mode, method)
-    for a, c in zip((f, psi, dout), copies):
+@pytest.mark.parametrize("O", [2, 5])  # O > C takes the col2im path of the input gradient
+@pytest.mark.parametrize("dtype", [np.float64, np.int64])
+def test_inputs_never_mutated_and_results_never_alias_the_workspace(rng, O, dtype):
+    f = rng.integers(-3, 4, size=(3, 2, 8, 8)).astype(dtype)
+    psi = rng.integers(-3, 4, size=(O, 2, 3, 3)).astype(dtype)
+    copies = [a.copy() for a in (f, psi)]
+    for a in (f, psi):
+        a.setflags(write=False)  # a write into an input raises at once
+    for method in ("gemm", "fft") if dtype == np.float64 else ("gemm",):
+        for mode in _modes(3):
+            out = engine.planar_correlation(f, psi, mode, method)
+            dout = rng.integers(-3, 4, size=out.shape).astype(dtype)
+            dout.setflags(write=False)
+            df = engine.planar_correlation_grad_input(dout, psi, f.shape, mode, method)
+            dpsi = engine.planar_correlation_grad_filter(f, dout, 3, mode, method)
+            for result in (out, df, dpsi):
+                assert result.flags.writeable
+                assert not any(np.shares_memory(result, b) for b in engine._buffers.values())
+                assert not any(np.shares_memory(result, a) for a in (f, psi, dout))
+    for a, c in zip((f, psi), copies):
         assert residual(a, c).exact
 
 
@@ -315,3 +321,20 @@ def test_bad_input_raises():
         engine.planar_correlation_grad_filter(np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 4, 4)), 3)
     with pytest.raises(ValueError, match="positive"):
         engine.set_workspace_limit(0)
+    f = np.zeros((1, 2, 7, 7))
+    with pytest.raises(ValueError, match="square"):  # a 3 x 5 filter would be padded as if 5 x 5
+        engine.planar_correlation(f, np.zeros((1, 2, 3, 5)), "same")
+    with pytest.raises(ValueError, match="k >= 1"):
+        engine.planar_correlation(f, np.zeros((1, 2, 0, 0)), "full")
+    with pytest.raises(TypeError, match="numeric"):
+        engine.planar_correlation(f > 0, np.zeros((1, 2, 3, 3)))
+    with pytest.raises(ValueError, match=r"the input f must have shape \(B, C, H, W\)"):
+        engine.planar_correlation(f[0], np.zeros((1, 2, 3, 3)))
+    with pytest.raises(ValueError, match="input_shape must be"):  # the filter has C = 2, the input 5 channels
+        engine.planar_correlation_grad_input(np.zeros((1, 1, 5, 5)), np.zeros((1, 2, 3, 3)), (1, 5, 7, 7))
+    with pytest.raises(ValueError, match=r"the filter psi must have shape \(O, C, k, k\)"):
+        engine.planar_correlation_grad_input(np.zeros((1, 1, 5, 5)), np.zeros((2, 3, 3)), (1, 2, 7, 7))
+    with pytest.raises(TypeError, match="must be an integer"):
+        engine.planar_correlation_grad_filter(f, np.zeros((1, 1, 5, 5)), 3.0)
+    with pytest.raises(ValueError, match="dout must have shape"):
+        engine.planar_correlation_grad_filter(f, np.zeros(3), 3)

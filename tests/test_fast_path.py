@@ -1,7 +1,7 @@
 """The fast lifting and group correlations equal the literal sums, in every dtype (EQUATIONS.md L1, L3, L7).
 
 float64: literal == vectorised to LITERAL_TOL relative (the sums run in another order:
-round-off); float32: to F32_TOL relative and the result stays float32; integer data:
+round-off); float32: to FLOAT32_TOL relative and the result stays float32; integer data:
 exactly (every sum is a sum of integers, computed exactly). The backward products are
 checked against the transpose of the forward map built column by column from basis
 inputs (an independent reference) and by the adjoint identity <A x, y> = <x, A^T y>.
@@ -11,10 +11,7 @@ import numpy as np
 import pytest
 
 from groupconv import action, correlate, engine, groups
-from groupconv.checks import SEED, residual
-
-LITERAL_TOL = 1e-12
-F32_TOL = 1e-5
+from groupconv.checks import FLOAT32_TOL, LITERAL_TOL, SEED, residual
 
 
 @pytest.fixture
@@ -37,7 +34,7 @@ def _agree(a, b, dtype):
     r = residual(a, b)
     if np.dtype(dtype).kind in "iu":
         return r.exact
-    tol = F32_TOL if np.dtype(dtype) == np.float32 else LITERAL_TOL
+    tol = FLOAT32_TOL if np.dtype(dtype) == np.float32 else LITERAL_TOL
     return r.value <= tol * r.scale
 
 
@@ -201,7 +198,7 @@ def test_adjoint_identity(rng, group, k, dtype, monkeypatch):
     """<A f, y> = <f, A^T y> and <A psi, y> = <psi, dpsi> for float data; p4m with k = 7 takes the FFT path."""
     monkeypatch.setattr(engine, "FFT_MIN_TAPS", 8 * 7 * 7)  # low enough for the 8 planes of one p4m channel
     nH = groups.order(group)
-    tol = F32_TOL if dtype == np.float32 else LITERAL_TOL
+    tol = FLOAT32_TOL if dtype == np.float32 else LITERAL_TOL
     for mode in _modes(k):
         f = rng.normal(size=(2, 2, 9, 9)).astype(dtype)
         psi = rng.normal(size=(3, 2, k, k)).astype(dtype)
