@@ -26,7 +26,7 @@ How the sum is computed (all three give the same numbers; tests check it):
 
 Integer inputs give exact integer results: they never go through the FFT; the product
 runs in float64 when every partial sum is an integer below 2**53 (so it is exact), and
-in int64 otherwise. The result dtype is np.result_type(f, psi) (float32 stays float32).
+in int64 otherwise; sums that could overflow int64 raise ValueError. The result dtype is np.result_type(f, psi) (float32 stays float32).
 
 Memory: the padded input and the im2col matrix are processed in chunks over the batch,
 sized so that the workspace stays below WORKSPACE_BYTES (256 MiB by default; change it
@@ -47,6 +47,7 @@ METHODS = ("auto", "gemm", "fft")
 
 WORKSPACE_BYTES = 256 * 2**20
 """Upper bound (bytes) on the workspace this module keeps and uses per call (see set_workspace_limit)."""
+
 
 def _blas_threads():
     """The BLAS thread count as the environment sets it (OpenBLAS reads these variables at load time)."""
@@ -241,6 +242,9 @@ def _compute_dtype(f, psi, K):
         raise TypeError(f"f and psi must be numeric arrays, got dtypes {f.dtype} and {psi.dtype}")
     # Every partial sum is an integer of size at most max|f| * max|psi| * K; below 2**53 float64 is exact.
     bound = _max_abs(f) * _max_abs(psi) * max(K, 1)
+    if bound >= 2**63:
+        raise ValueError(f"integer sums of up to {K} products of entries as large as {_max_abs(f)} and "
+                         f"{_max_abs(psi)} could overflow int64; pass float arrays instead")
     return (np.dtype(np.float64) if bound < 2**53 else np.dtype(np.int64)), result
 
 

@@ -316,9 +316,6 @@ def name(g, group="p4m"):
 
 # ---------------------------------------------------------------- half-pixel units
 
-HALF_PIXEL = np.diag([2, 2, 1]).astype(np.int64)
-
-
 def in_half_pixels(g):
     """D . g . D^-1 with D = diag(2, 2, 1): the same motion with lengths measured in half pixels.
 

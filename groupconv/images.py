@@ -5,13 +5,14 @@ import numpy as np
 def photograph(size=129):
     """The grace_hopper.jpg photograph shipped with matplotlib, grey, float64 in [0, 1], size x size.
 
-    A centred square crop resized by block averaging / sampling to `size` pixels a side
-    (odd by default, so the frame has a centre pixel and quarter turns are exact).
+    The largest centred square crop, resampled to `size` pixels a side by nearest-neighbour
+    sampling (pixel i of the result is pixel floor(i * n / size) of the n-pixel crop; no
+    averaging). Odd by default, so the frame has a centre pixel.
     """
     import matplotlib.cbook as cbook
     import matplotlib.image as mpimg
 
-    if not isinstance(size, (int, np.integer)) or size < 1:
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
         raise ValueError(f"size must be a positive integer, got {size!r}")
     with cbook.get_sample_data("grace_hopper.jpg") as fh:
         rgb = mpimg.imread(fh, format="jpg").astype(np.float64) / 255.0

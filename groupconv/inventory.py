@@ -82,10 +82,10 @@ BY_ID = {s.id: s for s in INVENTORY}
 
 
 def ids(sections=None):
-    """The IDs in inventory order, optionally only those of the given section numbers."""
+    """The IDs in inventory order, optionally only those of the given section number(s) (an int or a list)."""
     if sections is None:
         return [s.id for s in INVENTORY]
-    wanted = set(sections)
+    wanted = {sections} if isinstance(sections, int) else set(sections)
     unknown = wanted - set(SECTIONS)
     if unknown:
         raise ValueError(f"sections are numbered {min(SECTIONS)}..{max(SECTIONS)}, got {sorted(unknown)}")

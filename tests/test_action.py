@@ -180,6 +180,20 @@ def test_group_axis_permutation_is_its_definition(group):
             assert [i for i in range(len(H)) if np.array_equal(H[i], target)] == [perm[s]]
 
 
+def test_centred_coordinates_in_half_pixels():
+    assert action.centred_coordinates(5).tolist() == [-4, -2, 0, 2, 4]  # u = -2 .. 2
+    assert action.centred_coordinates(4).tolist() == [-3, -1, 1, 3]  # u = -1.5 .. 1.5
+
+
+def test_on_the_translation_group_a_function_on_G_is_an_image(rng):
+    """group "T": |H| = 1, and L_g on the one plane is the image action."""
+    f = _image(rng, (2, 1, 5, 5))
+    for u, v in [(1, -2), (0, 3)]:
+        g = groups.translation(u, v)
+        for fn in (action.transform_group_function, action.transform_group_function_literal):
+            assert residual(fn(f, g, "T"), action.transform_image(f, g)).exact
+
+
 def test_rotation_cycles_the_p4_axis(rng):
     """L_R(1) on a function on p4: plane s comes from plane s - 1, turned by 90 degrees."""
     f = _image(rng, (4, 5, 5))

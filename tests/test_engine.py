@@ -120,12 +120,21 @@ def test_forward_integers_exact(rng, dtype):
 
 def test_large_integers_exact_through_int64(rng):
     """Values whose products exceed 2**53: float64 would round, so the engine must use int64."""
-    f = rng.integers(-2**30, 2**30, size=(2, 2, 6, 6), dtype=np.int64)
-    psi = rng.integers(-2**30, 2**30, size=(3, 2, 3, 3), dtype=np.int64)
+    f = rng.integers(-2**29, 2**29, size=(2, 2, 6, 6), dtype=np.int64)
+    psi = rng.integers(-2**29, 2**29, size=(3, 2, 3, 3), dtype=np.int64)
     assert engine._compute_dtype(f, psi, 2 * 9)[0] == np.int64
     windows = sliding_window_view(f, (3, 3), axis=(-2, -1))  # exact int64 reference
     expected = np.einsum("bcijxy,ocxy->boij", windows, psi)
     assert residual(engine.planar_correlation(f, psi, "valid"), expected).exact
+
+
+def test_integer_sums_that_could_overflow_raise(rng):
+    f = np.full((1, 1, 4, 4), 2**31, dtype=np.int64)
+    psi = np.full((1, 1, 3, 3), 2**31, dtype=np.int64)  # 9 products of 2**62 each: beyond int64
+    with pytest.raises(ValueError, match="overflow int64"):
+        engine.planar_correlation(f, psi)
+    with pytest.raises(ValueError, match="overflow int64"):
+        engine.planar_correlation_grad_filter(f, np.full((1, 1, 2, 2), 2**31, dtype=np.int64), 3)
 
 
 def test_integers_never_go_through_fft(rng, monkeypatch):

@@ -253,6 +253,8 @@ def test_act_vectorised_over_elements_and_points(rng):
 def test_half_pixel_conjugation_is_a_homomorphism(rng):
     a, b = (groups.random_elements("p4m", 100, rng) for _ in range(2))
     assert np.array_equal(groups.in_half_pixels(a @ b), groups.in_half_pixels(a) @ groups.in_half_pixels(b))
+    D, D_inv = np.diag([2, 2, 1]), np.diag([0.5, 0.5, 1.0])  # powers of two: the float product is exact
+    assert residual(groups.in_half_pixels(a), D @ a @ D_inv).exact  # the docstring's D . g . D^-1
 
 
 def test_inputs_not_modified(rng):
@@ -260,3 +262,18 @@ def test_inputs_not_modified(rng):
     before = g.copy()
     groups.inverse(g), groups.split(g), groups.parameters(g, "p4m"), groups.in_half_pixels(g)
     assert np.array_equal(g, before)
+
+
+def test_name_compose_and_random_elements_do_what_they_say(rng):
+    assert groups.name(groups.p4m_element(1, 3, 1, -2)) == "t(1,-2)·M·R(3)"
+    assert groups.name(groups.identity()) == "R(0)" and groups.name(groups.mirror(1)) == "M"
+    assert groups.name(groups.translation(4, 0), "T") == "t(4,0)"
+    a, b, c = groups.random_elements("p4m", 3, rng)
+    assert np.array_equal(groups.compose(a, b, c), a @ b @ c)  # the rightmost acts first
+    assert np.array_equal(groups.compose(), groups.identity())
+    g = groups.random_elements("p4m", 2000, rng, max_shift=2)
+    m, r, u, v = groups.parameters(g, "p4m")
+    assert set(u.tolist()) == set(v.tolist()) == {-2, -1, 0, 1, 2}
+    assert set(r.tolist()) == {0, 1, 2, 3} and set(m.tolist()) == {0, 1}
+    with pytest.raises(ValueError, match="zero translation part"):
+        groups.point_group_index(groups.translation(1, 0), "p4")

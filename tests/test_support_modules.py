@@ -1,0 +1,30 @@
+"""The small support modules: the test photograph (images.py) and the statement inventory (inventory.py)."""
+import numpy as np
+import pytest
+
+from groupconv import images, inventory
+from groupconv.checks import SEED, residual
+
+
+def test_photograph_is_nearest_neighbour_sampling_of_the_centred_square():
+    full = images.photograph(512)  # the crop itself: the sample photograph is 600 x 512
+    assert full.shape == (512, 512) and full.dtype == np.float64
+    assert 0.0 <= full.min() and full.max() <= 1.0
+    # 512 / 128 = 4: pixel i of the small picture is pixel 4 i of the crop, no averaging
+    assert residual(images.photograph(128), full[::4, ::4]).exact
+    with pytest.raises(ValueError, match="positive integer"):
+        images.photograph(True)
+    with pytest.raises(ValueError, match="positive integer"):
+        images.photograph(0)
+
+
+def test_integer_image_range_and_dtype():
+    f = images.integer_image((3, 50, 50), np.random.default_rng(SEED), low=-2, high=2)
+    assert f.dtype == np.int64 and f.min() == -2 and f.max() == 2
+
+
+def test_inventory_ids_by_section():
+    assert inventory.ids(3) == inventory.ids([3]) == ["C1", "C2", "C3", "C4", "C5", "C6"]
+    assert len(inventory.ids()) == len(inventory.INVENTORY) == len(set(inventory.ids()))
+    with pytest.raises(ValueError, match="sections are numbered"):
+        inventory.ids(8)
