@@ -260,7 +260,8 @@ def test_buffer_reuse_returns_fresh_arrays(rng):
             out2 = engine.planar_correlation(f2, psi, mode, method)
             assert residual(out1, kept).exact  # not overwritten
             assert not any(np.shares_memory(out2, b) for b in engine._buffers.values())
-            assert residual(out2, _reference(f2, psi, mode)).value <= LITERAL_TOL * 100
+            r = residual(out2, _reference(f2, psi, mode))
+            assert r.value <= LITERAL_TOL * r.scale
             dpsi1 = engine.planar_correlation_grad_filter(f1, out1, 3, mode, method)
             kept = dpsi1.copy()
             engine.planar_correlation_grad_filter(f2, out2, 3, mode, method)
