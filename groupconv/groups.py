@@ -284,8 +284,15 @@ def cayley_table(group):
 
 
 def random_elements(group, n, rng, max_shift=10):
-    """n random elements of `group` (translations uniform in [-max_shift, max_shift]^2)."""
+    """n random elements of `group` (translations uniform in [-max_shift, max_shift]^2).
+
+    rng is a numpy.random.Generator (e.g. np.random.default_rng(checks.SEED)).
+    """
     _check_group(group)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if int(n) != n or n < 0 or int(max_shift) != max_shift or max_shift < 0:
+        raise ValueError(f"n and max_shift must be non-negative integers, got n = {n!r}, max_shift = {max_shift!r}")
     u, v = rng.integers(-max_shift, max_shift + 1, size=(2, n))
     if group == "T":
         return translation(u, v)

@@ -277,3 +277,7 @@ def test_name_compose_and_random_elements_do_what_they_say(rng):
     assert set(r.tolist()) == {0, 1, 2, 3} and set(m.tolist()) == {0, 1}
     with pytest.raises(ValueError, match="zero translation part"):
         groups.point_group_index(groups.translation(1, 0), "p4")
+    with pytest.raises(TypeError, match="Generator"):
+        groups.random_elements("p4", 3, 0)
+    with pytest.raises(ValueError, match="non-negative integers"):
+        groups.random_elements("p4", 3, rng, max_shift=-1)
