@@ -223,7 +223,12 @@ def test_inputs_not_modified(rng):
     f = _image(rng, (2, 4, 5, 5))
     g = groups.p4_element(1, 1, -1)
     f0, g0 = f.copy(), g.copy()
+    f.setflags(write=False), g.setflags(write=False)  # a write into an input would raise
     for fn in (action.transform_group_function, action.transform_group_function_literal):
         fn(f, g, "p4", "wrap")
     action.transform_image(f, g), action.transform_image_literal(f, g, "grow")
     assert np.array_equal(f, f0) and np.array_equal(g, g0)
+    for boundary in action.BOUNDARIES:  # even the identity returns a new array, not a view of f
+        for out in (action.transform_image(f, groups.identity(), boundary),
+                    action.transform_group_function(f, groups.identity(), "p4", boundary)):
+            assert out.flags.writeable and not np.shares_memory(out, f)

@@ -298,3 +298,34 @@ def test_inputs_not_modified(rng):
     correlate.group_correlation_literal(f, psi, "p4", "circular", "substituted")
     correlate.lifting_correlation(f[:, :, 0], psi[:, :, 0], "p4", "full")
     assert np.array_equal(f, f0) and np.array_equal(psi, psi0)
+
+
+@pytest.mark.parametrize("group", ["p4", "p4m"])
+def test_no_function_writes_into_its_inputs(rng, group):
+    """Every public function of correlate.py runs on read-only inputs (a write would raise) and leaves them equal."""
+    nH = groups.order(group)
+    arrays = {"f": _ints(rng, (1, 2, 6, 6)), "psi": _ints(rng, (2, 2, 3, 3)),
+              "F": _ints(rng, (1, 2, nH, 6, 6)), "Psi": _ints(rng, (2, 2, nH, 3, 3))}
+    arrays["dout"] = _ints(rng, (1, 2, nH, 6, 6))
+    saved = {name: a.copy() for name, a in arrays.items()}
+    for a in arrays.values():
+        a.setflags(write=False)
+    f, psi, F, Psi, dout = (arrays[n] for n in ("f", "psi", "F", "Psi", "dout"))
+    correlate.planar_correlation(f, psi, "same"), correlate.planar_convolution(f, psi, "same")
+    correlate.planar_correlation_literal(f, psi, "circular", "substituted")
+    for fn in (correlate.lifting_correlation, correlate.lifting_convolution):
+        fn(f, psi, group, "same")
+    for fn in (correlate.lifting_correlation_literal, correlate.lifting_convolution_literal):
+        fn(f, psi, group, "circular", "paper")
+    for fn in (correlate.group_correlation, correlate.group_convolution):
+        fn(F, Psi, group, "same")
+    for fn in (correlate.group_correlation_literal, correlate.group_convolution_literal):
+        fn(F, Psi, group, "circular", "substituted")
+    correlate.lifting_correlation_grad_input(dout, psi, group, f.shape, "same")
+    correlate.lifting_correlation_grad_filter(f, dout, group, 3, "same")
+    correlate.group_correlation_grad_input(dout, Psi, group, F.shape, "same")
+    correlate.group_correlation_grad_filter(F, dout, group, 3, "same")
+    correlate.expand_lifting_filter(psi, group), correlate.expand_group_filter(Psi, group)
+    correlate.reverse_filter(Psi, group)
+    for name, a in arrays.items():
+        assert residual(a, saved[name]).exact, name
