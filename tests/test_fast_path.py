@@ -102,7 +102,7 @@ def test_group_fast_equals_literal(rng, group, shape, O, k, dtype):
         assert _agree(fast, literal, dtype), (mode, residual(fast, literal))
 
 
-def test_large_filter_fft_path_equals_gemm_path(rng, monkeypatch):
+def test_large_filter_fft_path_equals_literal(rng, monkeypatch):
     """k = 7 floats take the FFT path under "auto" (channel threshold lowered for a small test); vs the literal sum."""
     monkeypatch.setattr(engine, "FFT_MIN_TAPS", 1)
     f = rng.normal(size=(2, 2, 4, 9, 9))
