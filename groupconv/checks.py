@@ -7,13 +7,14 @@ it expects:
     "exact"    the residual must be exactly 0.0: integer-valued data, or operations
                (permutations, sign flips, sums of integers) that float arithmetic
                carries out without rounding;
-    "float"    the residual must be at most FLOAT_TOL * max(1, largest |value|):
+    "float"    the residual must be at most FLOAT_TOL * max(1, largest finite |value|):
                round-off of float sums taken in a different order;
     "nonzero"  the residual must be clearly non-zero (above the same bound): a
                counterexample, e.g. a map that is *not* equivariant.
+A NaN residual passes none of the three.
 Tolerances and the default seed live here and nowhere else: FLOAT_TOL for the checks
-above, and the tighter LITERAL_TOL (float64) and FLOAT32_TOL the tests use when they
-compare the fast paths with the literal sums.
+above; LITERAL_TOL (float64, tighter) and FLOAT32_TOL (float32, looser) for the tests
+that compare the fast paths with the literal sums.
 
 When the environment variable GROUPCONV_RESULTS names a file, every check is also
 appended to it as one JSON line; tutorials/run_all.py collects these into its table.

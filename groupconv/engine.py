@@ -26,7 +26,8 @@ How the sum is computed (all three give the same numbers; tests check it):
 
 Integer inputs give exact integer results: they never go through the FFT; the product
 runs in float64 when every partial sum is an integer below 2**53 (so it is exact), and
-in int64 otherwise; sums that could overflow int64 raise ValueError. The result dtype is np.result_type(f, psi) (float32 stays float32).
+in int64 otherwise; sums that could overflow int64 raise ValueError. The result dtype
+is np.result_type(f, psi) (float32 stays float32).
 
 Memory: the padded input and the im2col matrix are processed in chunks over the batch,
 sized so that the workspace stays below WORKSPACE_BYTES (256 MiB by default; change it
