@@ -292,7 +292,7 @@ def load_average():
 
 def markdown(rows, literal_rows, sweep_rows, chunk_rows, peaks, repeats, loads):
     today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [f"# groupconv correlation benchmark", "",
+    lines = ["# groupconv correlation benchmark", "",
              f"Date: {today}. Machine: {machine()}.",
              f"Median of {repeats} interleaved repeats. Load average (1 min) before / after the run: "
              f"{loads[0]:.2f} / {loads[1]:.2f} (above ~0.3 other processes were competing for the 2 cores).",

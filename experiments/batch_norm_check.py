@@ -22,7 +22,6 @@ Usage (from the repository root):
     python3 experiments/batch_norm_check.py --widths     # and the width comparison
 """
 import argparse
-import math
 import os
 import sys
 

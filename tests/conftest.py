@@ -1,7 +1,16 @@
-"""Shared test set-up: figures go to a temporary folder, never over the committed ones."""
+"""Shared test set-up: one seeded random generator; figures go to a temporary folder, never over the committed ones."""
 import os
 
+import numpy as np
 import pytest
+
+from groupconv.checks import SEED
+
+
+@pytest.fixture
+def rng():
+    """A fresh generator with the project's seed for every test (groupconv.checks.SEED)."""
+    return np.random.default_rng(SEED)
 
 
 @pytest.fixture(autouse=True, scope="session")

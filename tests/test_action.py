@@ -5,12 +5,7 @@ import numpy as np
 import pytest
 
 from groupconv import action, groups
-from groupconv.checks import SEED, residual
-
-
-@pytest.fixture
-def rng():
-    return np.random.default_rng(SEED)
+from groupconv.checks import residual
 
 
 def _image(rng, shape):

@@ -9,12 +9,7 @@ import scipy.ndimage
 import scipy.signal
 
 from groupconv import action, correlate, groups
-from groupconv.checks import LITERAL_TOL, SEED, residual
-
-
-@pytest.fixture
-def rng():
-    return np.random.default_rng(SEED)
+from groupconv.checks import LITERAL_TOL, residual
 
 
 def _ints(rng, shape):

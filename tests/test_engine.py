@@ -15,12 +15,7 @@ import scipy.signal
 from numpy.lib.stride_tricks import sliding_window_view
 
 from groupconv import engine
-from groupconv.checks import FLOAT32_TOL, LITERAL_TOL, SEED, residual
-
-
-@pytest.fixture
-def rng():
-    return np.random.default_rng(SEED)
+from groupconv.checks import FLOAT32_TOL, LITERAL_TOL, residual
 
 
 @pytest.fixture(params=["one product per chunk", "one product per image"], autouse=True)

@@ -11,12 +11,7 @@ import numpy as np
 import pytest
 
 from groupconv import action, correlate, engine, groups
-from groupconv.checks import FLOAT32_TOL, LITERAL_TOL, SEED, residual
-
-
-@pytest.fixture
-def rng():
-    return np.random.default_rng(SEED)
+from groupconv.checks import FLOAT32_TOL, LITERAL_TOL, residual
 
 
 @pytest.fixture(params=["one product per chunk", "one product per image"], autouse=True)

@@ -5,14 +5,9 @@ import numpy as np
 import pytest
 
 from groupconv import groups
-from groupconv.checks import SEED, passes, residual
+from groupconv.checks import passes, residual
 
 N_RANDOM = 1000
-
-
-@pytest.fixture
-def rng():
-    return np.random.default_rng(SEED)
 
 
 # ------------------------------------------------------------------ G4-G6: the matrices

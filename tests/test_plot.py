@@ -7,18 +7,13 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from groupconv import action, correlate, groups, plot  # noqa: E402
-from groupconv.checks import SEED, residual  # noqa: E402
+from groupconv.checks import residual  # noqa: E402
 
 FILL = -100.0  # outside every slot; the maps below hold integers in -5..5, so it cannot be confused
 
 
 def integer_map(group, n, rng, lead=()):
     return rng.integers(-5, 6, size=lead + (groups.order(group), n, n)).astype(np.float64)
-
-
-@pytest.fixture
-def rng():
-    return np.random.default_rng(SEED)
 
 
 @pytest.fixture(autouse=True)

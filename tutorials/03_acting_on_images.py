@@ -202,7 +202,7 @@ def figure_two_perspectives(f, g):
     fig, axes = plt.subplots(2, 3, figsize=(13.5, 9.2))
     panels = [
         (axes[0, 0], f, "the picture f"),
-        (axes[0, 1], push_forward(f, g), f"Perspective 1: move the picture by g\nthe value at y goes to g y"),
+        (axes[0, 1], push_forward(f, g), "Perspective 1: move the picture by g\nthe value at y goes to g y"),
         (axes[0, 2], pull_back(f, g), "No inverse: reading f(g x)\nmoves the picture the wrong way (by g$^{-1}$)"),
         (axes[1, 0], f, "Perspective 2: move the grid by g$^{-1}$\n(dots: the grid points g$^{-1}$x over the fixed picture)"),
         (axes[1, 1], move(f, g), "read f at the moved grid:\n(L$_g$ f)(x) = f(g$^{-1}$x)  = perspective 1"),
