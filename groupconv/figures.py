@@ -1,5 +1,8 @@
 """Where the pictures go: `figures/` at the repository root, or the folder named by $GROUPCONV_FIGURES.
 
+(When groupconv is installed without its repository - no `tutorials/` beside the
+package - the default is `figures/` in the current directory instead.)
+
 Tutorials, the widget's --save and the experiments write here. The tests set
 GROUPCONV_FIGURES to a temporary folder, so that running them (including the runs with
 deliberately planted bugs) never overwrites the committed figures.
@@ -12,7 +15,8 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 
 def figures_dir():
     """The folder figures are written to (created if needed), as a Path."""
-    path = Path(os.environ.get("GROUPCONV_FIGURES") or REPOSITORY / "figures")
+    default = REPOSITORY / "figures" if (REPOSITORY / "tutorials").is_dir() else Path.cwd() / "figures"
+    path = Path(os.environ.get("GROUPCONV_FIGURES") or default)
     path.mkdir(parents=True, exist_ok=True)
     return path
 

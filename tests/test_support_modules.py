@@ -1,4 +1,6 @@
-"""The small support modules: the test photograph (images.py) and the statement inventory (inventory.py)."""
+"""The small support modules: the test photograph (images.py), the statement inventory (inventory.py), where figures go (figures.py)."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -28,3 +30,15 @@ def test_inventory_ids_by_section():
     assert len(inventory.ids()) == len(inventory.INVENTORY) == len(set(inventory.ids()))
     with pytest.raises(ValueError, match="sections are numbered"):
         inventory.ids(8)
+
+
+def test_figures_dir_follows_the_environment(tmp_path, monkeypatch):
+    from groupconv import figures
+
+    target = tmp_path / "pictures"
+    monkeypatch.setenv("GROUPCONV_FIGURES", str(target))
+    assert figures.figures_dir() == target and target.is_dir()
+    monkeypatch.delenv("GROUPCONV_FIGURES")
+    assert figures.figures_dir() == figures.REPOSITORY / "figures"  # the repository has tutorials/
+    assert figures.display_path(figures.REPOSITORY / "figures" / "x.png") == str(Path("figures") / "x.png")
+    assert figures.display_path(target / "x.png") == str(target / "x.png")
