@@ -32,3 +32,13 @@ def integer_image(shape, rng, low=-3, high=3):
     these signals are exactly 0.
     """
     return rng.integers(low, high + 1, size=shape, dtype=np.int64)
+
+
+def random_signal(shape, rng, kind="exact"):
+    """Test data for a check of the given kind (groupconv.checks): integer_image for "exact",
+    standard normal float64 for "float" (whose sums then carry round-off)."""
+    if kind == "exact":
+        return integer_image(shape, rng)
+    if kind == "float":
+        return rng.standard_normal(shape)
+    raise ValueError(f"kind must be 'exact' or 'float', got {kind!r}")

@@ -42,3 +42,11 @@ def test_figures_dir_follows_the_environment(tmp_path, monkeypatch):
     assert figures.figures_dir() == figures.REPOSITORY / "figures"  # the repository has tutorials/
     assert figures.display_path(figures.REPOSITORY / "figures" / "x.png") == str(Path("figures") / "x.png")
     assert figures.display_path(target / "x.png") == str(target / "x.png")
+
+
+def test_random_signal_kinds(rng):
+    exact = images.random_signal((3, 4), rng, "exact")
+    assert exact.dtype == np.int64 and exact.min() >= -3 and exact.max() <= 3
+    assert images.random_signal((3, 4), rng, "float").dtype == np.float64
+    with pytest.raises(ValueError, match="'exact' or 'float'"):
+        images.random_signal((3, 4), rng, "nonzero")

@@ -69,11 +69,6 @@ def show(title, a):
         print("      " + " ".join(f"{x:3d}" for x in row))
 
 
-def integer_data(shape, rng):
-    """A random integer array in [-3, 3] (int64), so that sums of products are exact."""
-    return images.integer_image(shape, rng).astype(np.int64)
-
-
 # %% [markdown]
 # ## Two small tools, shared by the tutorials (tutorials/_lookup.py)
 #
@@ -158,7 +153,7 @@ def correlation_as_function_on_T(f, psi, n_out, period=None):
 
 
 def check_U1(rng):
-    for kind, make in (("exact", lambda shape: integer_data(shape, rng)),
+    for kind, make in (("exact", lambda shape: images.integer_image(shape, rng)),
                        ("float", lambda shape: rng.standard_normal(shape))):
         f, psi = make((2, 9, 9)), make((2, 3, 3))
         why = INT_WHY if kind == "exact" else FLOAT_WHY
@@ -188,8 +183,8 @@ def check_U1(rng):
 # %%
 def check_U2(rng):
     n = 9
-    f = integer_data((n, n), rng)
-    psi = integer_data((1, 1, 3, 3), rng)
+    f = images.integer_image((n, n), rng)
+    psi = images.integer_image((1, 1, 3, 3), rng)
     shifts = [(1, 0), (0, -2), (3, 1), (-4, 4), (2, -3)]
     names = ", ".join(f"t({u},{v})" for u, v in shifts)
     xs = frame(n)
@@ -239,7 +234,7 @@ def check_U3(rng):
     n, k = 7, 3
     c = (n - 1) // 2
     support = frame(k).reshape(-1, 2)  # the points y where psi can be non-zero
-    for kind, f, psi in (("exact", integer_data((2, n, n), rng), integer_data((2, k, k), rng)),
+    for kind, f, psi in (("exact", images.integer_image((2, n, n), rng), images.integer_image((2, k, k), rng)),
                          ("float", rng.standard_normal((2, n, n)), rng.standard_normal((2, k, k)))):
         line1, line2, line3, line4 = (np.zeros((n, n), dtype=f.dtype) for _ in range(4))
         F = correlate.planar_correlation(f[None], psi[None], "circular")[0, 0]

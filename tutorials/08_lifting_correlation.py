@@ -67,11 +67,6 @@ FLOAT_WHY = "random float data: the same products added in a different order"
 PERM_WHY = "both sides are the same numbers moved around (turns, flips, shifts, plane permutation): no rounding"
 
 
-def integer_data(shape, rng):
-    """Random integers in -3..3, dtype int64: sums of their products are computed exactly."""
-    return rng.integers(-3, 4, size=shape)
-
-
 def plane_label(s_index):
     """Name of point-group element number s_index: 'R(r)' or 'M·R(r)'."""
     m, r = divmod(s_index, 4)
@@ -178,7 +173,7 @@ def lifting_substituted(f, psi, group, n_out, period=None):
 
 def check_L1(rng):
     n, k = 7, 3
-    integers = integer_data((2, n, n), rng), integer_data((2, 2, k, k), rng)  # (f, psi), 2 channels in and out
+    integers = images.integer_image((2, n, n), rng), images.integer_image((2, 2, k, k), rng)  # (f, psi), 2 channels in and out
     floats = rng.standard_normal((2, n, n)), rng.standard_normal((2, 2, k, k))
     for (f, psi), kind, why in ((integers, "exact", INT_WHY), (floats, "float", FLOAT_WHY)):
         for group in ("p4", "p4m"):
@@ -232,10 +227,7 @@ def check_L2(rng):
         us = elements_to_try(group)
         names = ", ".join(groups.name(u) for u in us)
         for kind in ("exact", "float"):
-            if kind == "exact":
-                f, psi = integer_data((1, 2, n, n), rng), integer_data((3, 2, k, k), rng)
-            else:
-                f, psi = rng.standard_normal((1, 2, n, n)), rng.standard_normal((3, 2, k, k))
+            f, psi = images.random_signal((1, 2, n, n), rng, kind), images.random_signal((3, 2, k, k), rng, kind)
             out = correlate.lifting_correlation(f, psi, group, "circular")
             lhs = np.stack([correlate.lifting_correlation(action.transform_image(f, u, "wrap"), psi, group, "circular")
                             for u in us])
@@ -244,7 +236,7 @@ def check_L2(rng):
                          INT_WHY if kind == "exact" else
                          "float data: the moved image's products are summed in a different order")
         # an ordinary zero-bordered frame: turns and mirrors about the centre lose nothing
-        f, psi = integer_data((1, 2, n, n), rng), integer_data((3, 2, k, k), rng)
+        f, psi = images.integer_image((1, 2, n, n), rng), images.integer_image((3, 2, k, k), rng)
         H = groups.point_group(group)
         out = correlate.lifting_correlation(f, psi, group, "valid")
         lhs = np.stack([correlate.lifting_correlation(action.transform_image(f, s), psi, group, "valid") for s in H])

@@ -58,16 +58,11 @@ import numpy as np
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)  # run from a fresh clone without installing the package
 sys.path.insert(0, os.path.join(REPO, "tutorials"))
-from groupconv import action, checks, correlate, groups  # noqa: E402
+from groupconv import action, checks, correlate, groups, images  # noqa: E402
 from _lookup import frame_elements, value_on_group  # noqa: E402
 
 INT_WHY = "int64 data: every product and sum is an exact integer (integers never take the FFT path)"
 FLOAT_WHY = "random float data: the same products added in a different order"
-
-
-def integer_data(shape, rng):
-    """Random integers in -3..3, dtype int64: sums of their products are computed exactly."""
-    return rng.integers(-3, 4, size=shape)
 
 
 # %% [markdown]
@@ -155,10 +150,7 @@ def check_L3(rng):
     for kind in ("exact", "float"):
         for group in ("p4", "p4m"):
             nH = groups.order(group)
-            if kind == "exact":
-                f, psi = integer_data((2, nH, n, n), rng), integer_data((2, 2, nH, k, k), rng)
-            else:
-                f, psi = rng.standard_normal((2, nH, n, n)), rng.standard_normal((2, 2, nH, k, k))
+            f, psi = images.random_signal((2, nH, n, n), rng, kind), images.random_signal((2, 2, nH, k, k), rng, kind)
             why = INT_WHY if kind == "exact" else FLOAT_WHY
             for mode, n_out, period in (("valid", n - k + 1, None), ("circular", n, n)):
                 vectorised = correlate.group_correlation(f[None], psi, group, mode)[0]
@@ -168,7 +160,7 @@ def check_L3(rng):
                 checks.check("L3", f"{group} {mode}: sum_h f(g h) psi(h) (blog, literal) vs vectorised",
                              group_correlation_blog(f, psi, group, n_out, period), vectorised, kind, elements, why)
     # the library's own literal transcriptions (a third implementation) agree as well
-    f, psi = integer_data((1, 2, 4, 5, 5), rng), integer_data((2, 2, 4, k, k), rng)
+    f, psi = images.integer_image((1, 2, 4, 5, 5), rng), images.integer_image((2, 2, 4, k, k), rng)
     for form in ("paper", "substituted"):
         checks.check("L3", f"p4 valid: correlate.group_correlation_literal(form={form!r}) vs vectorised",
                      correlate.group_correlation_literal(f, psi, "p4", "valid", form=form),
@@ -214,10 +206,7 @@ def check_L4(rng, kind="exact"):
     n, k = 5, 3
     for group in ("p4", "p4m"):
         nH = groups.order(group)
-        if kind == "exact":
-            f, psi = integer_data((2, nH, n, n), rng), integer_data((1, 2, nH, k, k), rng)
-        else:
-            f, psi = rng.standard_normal((2, nH, n, n)), rng.standard_normal((1, 2, nH, k, k))
+        f, psi = images.random_signal((2, nH, n, n), rng, kind), images.random_signal((1, 2, nH, k, k), rng, kind)
         us = elements_to_try(group)
         g = frame_elements(group, n).reshape(-1, 3, 3)  # every output element
         h = frame_elements(group, k).reshape(-1, 3, 3)  # the support of psi
@@ -268,10 +257,7 @@ def check_L5(rng, kind="exact"):
     n, k = 5, 3
     for group in ("p4", "p4m"):
         nH = groups.order(group)
-        if kind == "exact":
-            f, psi = integer_data((2, nH, n, n), rng), integer_data((1, 2, nH, k, k), rng)
-        else:
-            f, psi = rng.standard_normal((2, nH, n, n)), rng.standard_normal((1, 2, nH, k, k))
+        f, psi = images.random_signal((2, nH, n, n), rng, kind), images.random_signal((1, 2, nH, k, k), rng, kind)
         us = elements_to_try(group)
         g = frame_elements(group, n).reshape(-1, 3, 3)
         h = frame_elements(group, n).reshape(-1, 3, 3)  # every element of the torus group
@@ -321,7 +307,7 @@ def check_L5(rng, kind="exact"):
 # %%
 def check_border(rng):
     n, k = 7, 3
-    f, psi = integer_data((1, 2, 4, n, n), rng), integer_data((1, 2, 4, k, k), rng)
+    f, psi = images.integer_image((1, 2, 4, n, n), rng), images.integer_image((1, 2, 4, k, k), rng)
     out = correlate.group_correlation(f, psi, "p4", "valid")
     for u, kind, why in ((groups.rotation(3), "exact", "a turn maps the square frame onto itself; " + INT_WHY),
                          (groups.p4_element(1, 2, 0), "nonzero", "the shift pushes content out of the frame: "

@@ -44,17 +44,12 @@ import scipy.signal
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)  # run from a fresh clone without installing the package
 sys.path.insert(0, os.path.join(REPO, "tutorials"))
-from groupconv import action, checks, correlate, groups  # noqa: E402
+from groupconv import action, checks, correlate, groups, images  # noqa: E402
 from _lookup import frame_elements, value_on_group  # noqa: E402
 
 INT_WHY = "int64 data: every product and sum is an exact integer (integers never take the FFT path)"
 FLOAT_WHY = "random float data: the same products added in a different order"
 PERM_WHY = "a permutation of the values: no arithmetic"
-
-
-def integer_data(shape, rng):
-    """Random integers in -3..3, dtype int64: sums of their products are computed exactly."""
-    return rng.integers(-3, 4, size=shape)
 
 
 # %% [markdown]
@@ -139,7 +134,7 @@ def check_reversed(rng):
     k = 3
     for group in ("p4", "p4m"):
         nH = groups.order(group)
-        psi = integer_data((2, 2, nH, k, k), rng)
+        psi = images.integer_image((2, 2, nH, k, k), rng)
         literal = reversed_literal(psi, group)
         checks.check("L6", f"{group}: psi_check read at h^-1 (literal) vs correlate.reverse_filter",
                      literal, correlate.reverse_filter(psi, group), "exact", f"every h of the {k} x {k} support",
@@ -150,7 +145,7 @@ def check_reversed(rng):
                             for i in range(nH)], axis=2)
         checks.check("L6", f"{group}: psi_check vs the closed formula (plane s^-1 moved by s.R(2))",
                      literal, formula, "exact", f"all {nH} planes", PERM_WHY)
-    psi = integer_data((1, 1, 4, k, k), rng)
+    psi = images.integer_image((1, 1, 4, k, k), rng)
     numpy_only = np.stack([np.rot90(psi[:, :, (-r) % 4], r + 2, axes=(-2, -1)) for r in range(4)], axis=2)
     checks.check("L6", "p4: psi_check vs np.rot90(plane -r, r + 2) (NumPy only)", reversed_literal(psi, "p4"),
                  numpy_only, "exact", "R(0..3)", PERM_WHY)
@@ -192,10 +187,7 @@ def check_forms(rng):
         why = INT_WHY if kind == "exact" else FLOAT_WHY
         for group in ("p4", "p4m"):
             nH = groups.order(group)
-            if kind == "exact":
-                f, psi = integer_data((2, nH, n, n), rng), integer_data((2, 2, nH, k, k), rng)
-            else:
-                f, psi = rng.standard_normal((2, nH, n, n)), rng.standard_normal((2, 2, nH, k, k))
+            f, psi = images.random_signal((2, nH, n, n), rng, kind), images.random_signal((2, 2, nH, k, k), rng, kind)
             for mode, n_out, period in (("valid", n - k + 1, None), ("circular", n, n)):
                 vectorised = correlate.group_convolution(f[None], psi, group, mode)[0]
                 elements = f"all {nH * n_out ** 2} output elements of {group}"
@@ -208,7 +200,7 @@ def check_forms(rng):
                              definition,
                              correlate.group_correlation(f[None], reversed_literal(psi, group), group, mode)[0],
                              kind, elements, why)
-    f, psi = integer_data((1, 2, 4, 5, 5), rng), integer_data((1, 2, 4, k, k), rng)
+    f, psi = images.integer_image((1, 2, 4, 5, 5), rng), images.integer_image((1, 2, 4, k, k), rng)
     for form in ("paper", "substituted"):
         checks.check("L6", f"p4 valid: correlate.group_convolution_literal(form={form!r}) vs vectorised",
                      correlate.group_convolution_literal(f, psi, "p4", "valid", form=form),
@@ -227,7 +219,7 @@ def check_forms(rng):
 
 # %%
 def check_lifting(rng):
-    f, psi = integer_data((1, 2, 7, 7), rng), integer_data((2, 2, 3, 3), rng)
+    f, psi = images.integer_image((1, 2, 7, 7), rng), images.integer_image((2, 2, 3, 3), rng)
     for group in ("p4", "p4m"):
         vectorised = correlate.lifting_convolution(f, psi, group, "valid")
         for form in ("paper", "substituted"):
@@ -272,10 +264,7 @@ def check_equivariance(rng, kind):
     n, k = 5, 3
     for group in ("p4", "p4m"):
         nH = groups.order(group)
-        if kind == "exact":
-            f, psi = integer_data((2, nH, n, n), rng), integer_data((1, 2, nH, k, k), rng)
-        else:
-            f, psi = rng.standard_normal((2, nH, n, n)), rng.standard_normal((1, 2, nH, k, k))
+        f, psi = images.random_signal((2, nH, n, n), rng, kind), images.random_signal((1, 2, nH, k, k), rng, kind)
         us = elements_to_try(group)
         g = frame_elements(group, n).reshape(-1, 3, 3)
         h = frame_elements(group, n).reshape(-1, 3, 3)  # every element of the torus group

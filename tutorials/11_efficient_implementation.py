@@ -54,7 +54,7 @@ import scipy.signal  # noqa: E402
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)  # run from a fresh clone without installing the package
 sys.path.insert(0, os.path.join(REPO, "tutorials"))
-from groupconv import checks, correlate, groups  # noqa: E402
+from groupconv import checks, correlate, groups, images  # noqa: E402
 from _lookup import frame, frame_elements, value_at, value_on_group  # noqa: E402
 
 from groupconv.figures import display_path, figures_dir  # noqa: E402
@@ -63,11 +63,6 @@ FIGURES = str(figures_dir())
 INT_WHY = "int64 data: every product and sum is an exact integer (integers never take the FFT path)"
 FLOAT_WHY = "random float data: the same products added in a different order"
 PERM_WHY = "transforming a filter only moves its values: no arithmetic"
-
-
-def integer_data(shape, rng):
-    """Random integers in -3..3, dtype int64: sums of their products are computed exactly."""
-    return rng.integers(-3, 4, size=shape)
 
 
 def plane_label(s_index):
@@ -155,7 +150,7 @@ def check_L7(rng):
     n, k = 5, 3  # small: the literal sums loop in Python over every output element
     for kind in ("exact", "float"):
         why = INT_WHY if kind == "exact" else FLOAT_WHY
-        make = (lambda shape: integer_data(shape, rng)) if kind == "exact" else rng.standard_normal
+        make = (lambda shape: images.random_signal(shape, rng, kind))
         for group in ("p4", "p4m"):
             nH = groups.order(group)
             # lifting layer: C = 2 input channels, O = 2 output channels
@@ -200,7 +195,7 @@ def check_L7(rng):
 
 # %%
 def timing(rng):
-    f, psi = integer_data((1, 4, 8, 7, 7), rng), integer_data((4, 4, 8, 3, 3), rng)
+    f, psi = images.integer_image((1, 4, 8, 7, 7), rng), images.integer_image((4, 4, 8, 3, 3), rng)
     t0 = time.perf_counter()
     literal = correlate.group_correlation_literal(f, psi, "p4m", "valid")
     t1 = time.perf_counter()

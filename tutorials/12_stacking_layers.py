@@ -57,11 +57,6 @@ INT_WHY = ("int64 data: sums of products of integers, and ReLU, keep every value
 FLOAT_WHY = "float data: the moved input's products are summed in a different order"
 
 
-def integer_data(shape, rng):
-    """Random integers in -3..3, dtype int64: sums of their products are computed exactly."""
-    return rng.integers(-3, 4, size=shape)
-
-
 def relu(F):
     return np.maximum(F, 0)
 
@@ -137,7 +132,7 @@ def check_depths(rng):
         us = elements_to_try(group)
         names = ", ".join(groups.name(u) for u in us)
         for kind in ("exact", "float"):
-            make = (lambda shape: integer_data(shape, rng)) if kind == "exact" else rng.standard_normal
+            make = (lambda shape: images.random_signal(shape, rng, kind))
             f = make((1, 1, n, n))
             filters = random_filters(make, group, (1, 3, 3, 2), k)
             outputs = network(f, filters, group, "circular")
@@ -154,8 +149,8 @@ def check_depths(rng):
                 checks.check("L8", f"{group} circular, {depth} layers: Phi(L_u f) vs L_u Phi(f)", lhs, rhs, kind,
                              names, INT_WHY if kind == "exact" else FLOAT_WHY)
         # an ordinary zero-bordered frame ("valid" mode): turns and mirrors about the centre
-        f = integer_data((1, 1, 11, 11), rng)
-        filters = random_filters(lambda shape: integer_data(shape, rng), group, (1, 3, 3, 2), k)
+        f = images.integer_image((1, 1, 11, 11), rng)
+        filters = random_filters(lambda shape: images.integer_image(shape, rng), group, (1, 3, 3, 2), k)
         final = network(f, filters, group, "valid")[-1]
         H = groups.point_group(group)
         lhs = np.stack([network(action.transform_image(f, s), filters, group, "valid")[-1] for s in H])
@@ -183,8 +178,8 @@ def check_chain(rng):
     n, k = 7, 3
     for group in ("p4", "p4m"):
         us = elements_to_try(group)
-        f = integer_data((1, 1, n, n), rng)
-        psi1, psi2, psi3 = random_filters(lambda shape: integer_data(shape, rng), group, (1, 3, 3, 2), k)
+        f = images.integer_image((1, 1, n, n), rng)
+        psi1, psi2, psi3 = random_filters(lambda shape: images.integer_image(shape, rng), group, (1, 3, 3, 2), k)
 
         def layer1(x):
             return relu(correlate.lifting_correlation(x, psi1, group, "circular"))
@@ -224,9 +219,9 @@ def check_chain(rng):
 def check_broken(rng):
     n, k = 7, 3
     group = "p4"
-    f = integer_data((1, 1, n, n), rng)
-    psi1, _, psi3 = random_filters(lambda shape: integer_data(shape, rng), group, (1, 3, 3, 2), k)
-    planar = integer_data((3 * 4, 3 * 4, k, k), rng)  # maps 12 channels to 12 channels
+    f = images.integer_image((1, 1, n, n), rng)
+    psi1, _, psi3 = random_filters(lambda shape: images.integer_image(shape, rng), group, (1, 3, 3, 2), k)
+    planar = images.integer_image((3 * 4, 3 * 4, k, k), rng)  # maps 12 channels to 12 channels
 
     def stack(x):
         F = relu(correlate.lifting_correlation(x, psi1, group, "circular"))  # (1, 3, 4, n, n)
