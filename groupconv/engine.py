@@ -354,6 +354,25 @@ def planar_correlation(f, psi, mode="valid", method="auto"):
     return _to_result(out, result)
 
 
+def _gemm_workspace(f, p, mode, dtype, K, O, P):
+    """Chunk size and reused buffers of the im2col path, shared by the forward pass and the filter gradient.
+
+    K = C k k rows of the im2col matrix, O output channels, P = H' W' output pixels per
+    image. Returns (n images per chunk, whether f is copied into a padded buffer, the
+    im2col buffer (n K P), the (O, n P) product buffer, the padded-input buffer or None).
+    """
+    B, C, H, W = f.shape
+    Hp, Wp = H + 2 * p, W + 2 * p
+    itemsize = np.dtype(dtype).itemsize
+    padded = p > 0 or f.dtype != dtype
+    per_image = itemsize * (K * P + O * P + (C * Hp * Wp if padded else 0))
+    n = _chunk(B, per_image, itemsize * K * P)
+    cols_buf = _buffer("cols", (n * K * P,), dtype)
+    acc_buf = _buffer("acc", (n * O * P,), dtype)
+    fp_buf = _pad_buffer(n, C, Hp, Wp, p, dtype, mode) if padded else None
+    return n, padded, cols_buf, acc_buf, fp_buf
+
+
 def _correlate_gemm(f, psi, p, mode, dtype):
     """im2col + one GEMM per chunk of the batch: acc (O, n H' W') = psi (O, C k k) @ cols (C k k, n H' W').
 
@@ -373,13 +392,7 @@ def _correlate_gemm(f, psi, p, mode, dtype):
     out = np.empty((B, O, Ho, Wo), dtype)
     if B == 0 or O == 0:
         return out
-    itemsize = np.dtype(dtype).itemsize
-    padded = p > 0 or f.dtype != dtype
-    per_image = itemsize * (K * P + O * P + (C * Hp * Wp if padded else 0))
-    n = _chunk(B, per_image, itemsize * K * P)
-    cols_buf = _buffer("cols", (n * K * P,), dtype)
-    acc_buf = _buffer("acc", (n * O * P,), dtype)
-    fp_buf = _pad_buffer(n, C, Hp, Wp, p, dtype, mode) if padded else None
+    n, padded, cols_buf, acc_buf, fp_buf = _gemm_workspace(f, p, mode, dtype, K, O, P)
     out3 = out.reshape(B, O, P)
     per_image_products = O * K * P < SMALL_PRODUCT
     for b0 in range(0, B, n):
@@ -618,18 +631,11 @@ def _grad_filter_gemm(f, dout, k, p, mode, dtype):
     """
     B, C, H, W = f.shape
     O, Ho, Wo = dout.shape[1:]
-    Hp, Wp = H + 2 * p, W + 2 * p
     K, P = C * k * k, Ho * Wo
     dpsi_t = np.zeros((K, O), dtype)
     if B == 0:
         return np.ascontiguousarray(dpsi_t.T).reshape(O, C, k, k)
-    itemsize = np.dtype(dtype).itemsize
-    padded = p > 0 or f.dtype != dtype
-    per_image = itemsize * (K * P + O * P + (C * Hp * Wp if padded else 0))
-    n = _chunk(B, per_image, itemsize * K * P)
-    cols_buf = _buffer("cols", (n * K * P,), dtype)
-    d_buf = _buffer("acc", (n * O * P,), dtype)
-    fp_buf = _pad_buffer(n, C, Hp, Wp, p, dtype, mode) if padded else None
+    n, padded, cols_buf, d_buf, fp_buf = _gemm_workspace(f, p, mode, dtype, K, O, P)
     partial = _buffer("partial", (K, O), dtype)
     d3 = dout.reshape(B, O, P)
     per_image_products = O * K * P < SMALL_PRODUCT
