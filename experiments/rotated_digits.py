@@ -1,4 +1,4 @@
-"""Rotated digits: the invariance of a P4CNN, and the paper's Table 1 in miniature (EQUATIONS.md I1; paper section 8.1).
+"""Rotated digits: the invariance of a P4CNN, and the paper's Table 1 in miniature (docs/equations.md I1; paper section 8.1).
 
 Data: the 1,797 8 x 8 UCI digits vendored in groupconv/data (groupconv/digits.py), on an
 11 x 11 canvas, split 70 / 30 into train and test, stratified by digit (split seed 0).

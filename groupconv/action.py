@@ -1,4 +1,4 @@
-"""How a group element moves an image or a feature map: L_g f = f o g^-1 (EQUATIONS.md A1-A4).
+"""How a group element moves an image or a feature map: L_g f = f o g^-1 (docs/equations.md A1-A4).
 
     (L_g f)(x) = f(g^-1 x)        f on Z^2 (an image), paper eq. (3)
     (L_g f)(h) = f(g^-1 h)        f on G (a feature map of a G-CNN)

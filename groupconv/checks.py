@@ -105,7 +105,7 @@ def _record(row):
 def check(eq_id, what, lhs, rhs, kind="exact", elements="", why=""):
     """Compare lhs with rhs, print one row, record it; return True on PASS.
 
-    eq_id    the EQUATIONS.md ID (e.g. "L2")
+    eq_id    the docs/equations.md ID (e.g. "L2")
     what     what is compared, in words
     kind     "exact", "float" or "nonzero" (see the module header)
     elements which group elements (or inputs) were tried

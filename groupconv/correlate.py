@@ -1,4 +1,4 @@
-"""Planar, lifting and group correlations and convolutions (EQUATIONS.md C1-C6, L1-L7).
+"""Planar, lifting and group correlations and convolutions (docs/equations.md C1-C6, L1-L7).
 
     planar    (f ⋆ ψ)(x) = Σ_y Σ_k f_k(y) ψ_k(y − x)          x ∈ Z²      (C1)
     lifting   (f ⋆ ψ)(g) = Σ_y Σ_k f_k(y) ψ_k(g⁻¹y)           g ∈ G       (L1)
@@ -19,7 +19,7 @@ Input, filter and output frames are all centred: pixel (i, j) of an n x n frame 
 pixel is the origin of the filter, and an even-sized filter turns about its geometric
 centre, as in GrouPy. Output pixel (i, j) of plane s holds the value at g = t(x) . s.
 
-Boundary modes (which x are computed; EQUATIONS.md C5):
+Boundary modes (which x are computed; docs/equations.md C5):
     "valid"     x where the moved filter lies inside the frame: H' = H - k + 1.
     "same"      x on the input frame, f is zero outside it: H' = H (odd k only).
     "full"      every x where the sum can be non-zero: H' = H + k - 1. The sum runs
@@ -32,7 +32,7 @@ Rotations and mirrors about the centre commute with every mode on square frames.
 Every correlation comes twice: `*_literal` is a direct transcription of the sum (a
 Python loop over the output elements g, each a sum over y or h computed through the
 3x3 matrices of groups.py), and the vectorised form expands the filter by every
-s in H (EQUATIONS.md L7, paper section 7) and calls one planar multi-channel
+s in H (docs/equations.md L7, paper section 7) and calls one planar multi-channel
 correlation (engine.py). Tests check that the two agree.
 """
 import functools

@@ -10,7 +10,7 @@ int64. A "canvas" is the odd-sized frame the networks see (CANVAS = 11, see `can
 Rotations turn about the canvas centre pixel, counter-clockwise as displayed, exactly as
 action.transform_image does: a quarter turn is np.rot90 (README "Conventions").
 
-Two rotated sets are built (EQUATIONS.md I1 and the paper's rotated-MNIST experiment,
+Two rotated sets are built (docs/equations.md I1 and the paper's rotated-MNIST experiment,
 section 8.1):
     quarter_turns(x, r)        every image turned by r * 90 degrees: an exact permutation
                                of pixels, the symmetry a p4 network is built for;
@@ -64,7 +64,7 @@ def canvas(images, size=CANVAS):
         centre maps pixel centres to pixel centres, "same"-mode filters and pooling
         windows of odd size sit symmetrically about it, and the strided pooling grids
         used by the networks (window 3, stride 2 on 11 -> 5 -> ...) are symmetric about
-        the centre, so they commute with quarter turns (EQUATIONS.md P2);
+        the centre, so they commute with quarter turns (docs/equations.md P2);
       * 11 is close to 8 * sqrt(2) = 11.3, the diagonal of a digit: on the 11 x 11 canvas
         every pixel of the digit lies within 5 pixels of the canvas centre except its
         top-left corner pixel (distance 5.7), which is blank in all 1,797 images. So a

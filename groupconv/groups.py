@@ -1,10 +1,10 @@
-"""The groups T, p4 and p4m, as exact integer 3x3 matrices (EQUATIONS.md G1-G7).
+"""The groups T, p4 and p4m, as exact integer 3x3 matrices (docs/equations.md G1-G7).
 
 Coordinates (fixed once for the whole package; README "Conventions"):
     a pixel is x = (u, v): u is the row offset and v the column offset from the
     centre of the array, and in homogeneous coordinates the column (u, v, 1)^T.
 
-Elements (paper section 4; EQUATIONS.md G4-G6):
+Elements (paper section 4; docs/equations.md G4-G6):
     T    t(u, v)       = [[1, 0, u], [0, 1, v], [0, 0, 1]]
     p4   g(r, u, v)    = t(u, v) . R(r)
     p4m  g(m, r, u, v) = t(u, v) . M^m . R(r)
@@ -172,7 +172,7 @@ def parameters(g, group):
     if not np.all(member):
         bad = g[tuple(np.argwhere(~member)[0])] if g.ndim > 2 else g
         raise ValueError(f"not an element of {group}: the matrix {bad.tolist()} is not of the form "
-                         f"of EQUATIONS.md {dict(T='G4', p4='G5', p4m='G6')[group]}")
+                         f"of docs/equations.md {dict(T='G4', p4='G5', p4m='G6')[group]}")
     return params
 
 

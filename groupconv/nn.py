@@ -18,7 +18,7 @@ Layers that do not care about the group (bias, nonlinearities, spatial pooling, 
 norm, dropout) act on the channel axis 1 and treat every later axis alike, so one class
 serves Z^2, p4 and p4m.
 
-Which layers commute with L_g (EQUATIONS.md section 6; checked in tests/test_nn.py):
+Which layers commute with L_g (docs/equations.md section 6; checked in tests/test_nn.py):
     LiftingConv, GroupConv     L2, L4: exact for integer-valued data, float round-off
                                otherwise (the rotated input is summed in another order)
     Bias, ReLU, Tanh           N1: a per-channel constant / a pointwise function: exact

@@ -1,4 +1,4 @@
-"""Pictures of functions on p4 and p4m: one patch per rotation (and mirror) (EQUATIONS.md V1, V4).
+"""Pictures of functions on p4 and p4m: one patch per rotation (and mirror) (docs/equations.md V1, V4).
 
 A function on G = p4 or p4m is stored as an array (|H|, n, n) (action.py): plane s at
 pixel x holds F(t(x) . s), s in the canonical order of groups.py. We draw plane s as an

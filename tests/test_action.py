@@ -1,4 +1,4 @@
-"""L_g f = f o g^-1 on images and on functions on G (EQUATIONS.md A1-A4). Exact: integer data, index moves only."""
+"""L_g f = f o g^-1 on images and on functions on G (docs/equations.md A1-A4). Exact: integer data, index moves only."""
 import itertools
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Planar, lifting and group correlations/convolutions (EQUATIONS.md C1-C6, L1-L7).
+"""Planar, lifting and group correlations/convolutions (docs/equations.md C1-C6, L1-L7).
 
 Literal == vectorised to 1e-12 on float64 data (sums taken in another order: round-off);
 equivariance exactly 0.0 on integer-valued data (every sum is a sum of integers).

@@ -1,4 +1,4 @@
-"""The fast lifting and group correlations equal the literal sums, in every dtype (EQUATIONS.md L1, L3, L7).
+"""The fast lifting and group correlations equal the literal sums, in every dtype (docs/equations.md L1, L3, L7).
 
 float64: literal == vectorised to LITERAL_TOL relative (the sums run in another order:
 round-off); float32: to FLOAT32_TOL relative and the result stays float32; integer data:

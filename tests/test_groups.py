@@ -1,4 +1,4 @@
-"""Group axioms and parametrisations of T, p4, p4m (EQUATIONS.md G1-G7). Integer equality, no tolerances."""
+"""Group axioms and parametrisations of T, p4, p4m (docs/equations.md G1-G7). Integer equality, no tolerances."""
 import itertools
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Tutorial 07 - correlation is a function on the translation group T (EQUATIONS.md U1, U2, U3).
+"""Tutorial 07 - correlation is a function on the translation group T (docs/equations.md U1, U2, U3).
 
 Claim: the output of a planar correlation is not really indexed by pixels but by
 translations. Reading the output at pixel x means shifting the image by t(x)^-1 and

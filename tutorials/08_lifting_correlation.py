@@ -1,4 +1,4 @@
-"""Tutorial 08 - the lifting correlation: from images on Z^2 to functions on p4 and p4m (EQUATIONS.md L1, L2).
+"""Tutorial 08 - the lifting correlation: from images on Z^2 to functions on p4 and p4m (docs/equations.md L1, L2).
 
 Claim: replacing the translation t in (f * psi)(t) = sum_y f(t(y)) psi(y) by an element g
 of a bigger group G (p4: translations and quarter turns; p4m: also mirrors) gives the

@@ -1,4 +1,4 @@
-"""Tutorial 09 - the group correlation G -> G and its two equivariance proofs (EQUATIONS.md L3, L4, L5).
+"""Tutorial 09 - the group correlation G -> G and its two equivariance proofs (docs/equations.md L3, L4, L5).
 
 Claim: a layer that takes a function on G (the output of a lifting layer) and returns a
 function on G is

@@ -1,4 +1,4 @@
-"""Tutorial 10 - true group convolution versus group correlation (EQUATIONS.md L6).
+"""Tutorial 10 - true group convolution versus group correlation (docs/equations.md L6).
 
 Claim: besides the correlation of tutorial 09 there is a true convolution on G,
 

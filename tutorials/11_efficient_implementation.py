@@ -1,4 +1,4 @@
-"""Tutorial 11 - the efficient implementation: transform the filter, then one planar correlation (EQUATIONS.md L7, V4).
+"""Tutorial 11 - the efficient implementation: transform the filter, then one planar correlation (docs/equations.md L7, V4).
 
 Claim (paper section 7): a lifting or group correlation needs no new machinery. Build a
 filter bank by transforming the filter with every point-group element s,

@@ -1,4 +1,4 @@
-"""Tutorial 12 - stacking layers: a composition of equivariant layers is equivariant (EQUATIONS.md L8).
+"""Tutorial 12 - stacking layers: a composition of equivariant layers is equivariant (docs/equations.md L8).
 
 Claim: a lifting layer, then group correlations, with a pointwise nonlinearity (ReLU) in
 between, is equivariant as a whole:
@@ -298,7 +298,7 @@ def figure_photograph(rng):
 #   pushing L_u through one layer at a time is the whole proof, and each step is checked.
 # * A single non-equivariant layer is enough to lose the property.
 # * The remaining parts of a G-CNN (pooling, normalisation, the invariant read-out)
-#   are checked in the tutorials of EQUATIONS.md section 6.
+#   are checked in the tutorials of docs/equations.md section 6.
 
 # %%
 def main():

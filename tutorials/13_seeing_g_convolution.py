@@ -1,4 +1,4 @@
-"""Tutorial 13 - seeing G-convolution: pictures of feature maps on p4 and p4m (EQUATIONS.md V1-V4).
+"""Tutorial 13 - seeing G-convolution: pictures of feature maps on p4 and p4m (docs/equations.md V1-V4).
 
 Claim: a function on p4 can be drawn so that turning the input turns the picture.
 

@@ -1,4 +1,4 @@
-"""Tutorial 14 - the rest of a G-CNN: nonlinearities, pooling, normalisation, invariance, backprop (EQUATIONS.md N1, P1, P2, B1, I1).
+"""Tutorial 14 - the rest of a G-CNN: nonlinearities, pooling, normalisation, invariance, backprop (docs/equations.md N1, P1, P2, B1, I1).
 
 Claim: a whole network keeps the symmetry of its G-correlations if every other layer
 commutes with L_g too, and the last pooling turns equivariance into invariance:
