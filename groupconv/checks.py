@@ -16,6 +16,13 @@ Tolerances and the default seed live here and nowhere else: FLOAT_TOL for the ch
 above; LITERAL_TOL (float64, tighter) and FLOAT32_TOL (float32, looser) for the tests
 that compare the fast paths with the literal sums.
 
+Each check prints one line: PASS or FAIL, the ID, what is compared, the elements tried,
+max |LHS - RHS| and the kind of agreement found (exact / float round-off /
+counterexample). The reason a residual is exact or must be non-zero, and the line-by-line
+table of a proof chain, are printed only when verbose (set_verbose(), or the environment
+variable GROUPCONV_VERBOSE=1) or when the check fails. finish() prints the closing
+tally: as a script it exits with status 1 on a failure, in a notebook it raises.
+
 When the environment variable GROUPCONV_RESULTS names a file, every check is also
 appended to it as one JSON line; tutorials/run_all.py collects these into its table.
 """
@@ -102,26 +109,53 @@ def _record(row):
             fh.write(json.dumps(row) + "\n")
 
 
-def check(eq_id, what, lhs, rhs, kind="exact", elements="", why=""):
-    """Compare lhs with rhs, print one row, record it; return True on PASS.
+def verbose():
+    """Whether checks print their detail (the reason, the chain table): set_verbose(), else $GROUPCONV_VERBOSE."""
+    if _VERBOSE is not None:
+        return _VERBOSE
+    return os.environ.get("GROUPCONV_VERBOSE", "").strip() not in ("", "0")
 
-    eq_id    the docs/equations.md ID (e.g. "L2")
+
+def set_verbose(on=True):
+    """Print every check's detail from now on (on=None: follow $GROUPCONV_VERBOSE again)."""
+    global _VERBOSE
+    _VERBOSE = on
+
+
+_VERBOSE = None
+
+
+def _label(res, kind, ok):
+    """The kind of agreement found, in words: exact / float round-off / counterexample."""
+    if np.isnan(res.value):
+        return "NaN: an entry is not a number"
+    if kind == "nonzero":
+        return "counterexample" if ok else "no counterexample: the sides agree"
+    if res.exact:
+        return "exact"
+    return "float round-off" if res.within_float_tolerance() else "NOT within round-off"
+
+
+def _line(ok, eq_id, what, elements, value, label):
+    """One printed row: PASS/FAIL, ID, what is compared, the elements tried, max |LHS - RHS|, its kind."""
+    tried = f" [{elements}]" if elements else ""
+    return f"  {'PASS' if ok else 'FAIL'} {eq_id:<3} {what}{tried}: max|LHS-RHS| = {value:.3g} ({label})"
+
+
+def check(eq_id, what, lhs, rhs, kind="exact", elements="", why=""):
+    """Compare lhs with rhs, print one line, record it; return True on PASS.
+
+    eq_id    the statement ID of docs/equations.md (e.g. "L2")
     what     what is compared, in words
-    kind     "exact", "float" or "nonzero" (see the module header)
-    elements which group elements (or inputs) were tried
-    why      why the residual is exact, round-off, or must be non-zero
+    kind     "exact", "float" or "nonzero" (see the module header): the agreement expected
+    elements which group elements (or inputs) were tried, briefly
+    why      why the residual is exact, round-off, or must be non-zero (printed when verbose)
     """
     res = residual(lhs, rhs)
     ok = passes(res, kind)
-    label = {"exact": "exactly 0" if res.exact else "NOT exactly 0",
-             "float": "exactly 0" if res.exact else "float round-off",
-             "nonzero": "non-zero (counterexample)" if ok else "zero: no counterexample"}[kind]
-    if np.isnan(res.value):
-        label = "NaN: an entry is not a number"
-    print(f"  [{'PASS' if ok else 'FAIL'}] {eq_id:<3} {what}")
-    if elements:
-        print(f"         elements: {elements}")
-    print(f"         max |LHS - RHS| = {res.value:.3g}   ({label}; expected {kind}){'  - ' + why if why else ''}")
+    print(_line(ok, eq_id, what, elements, res.value, _label(res, kind, ok)))
+    if why and (verbose() or not ok):
+        print(f"       expected {kind}: {why}")
     _record({"id": eq_id, "what": what, "elements": str(elements), "residual": res.value, "kind": kind,
              "exact": res.exact, "passed": bool(ok), "script": os.path.basename(sys.argv[0] or "")})
     return ok
@@ -132,38 +166,62 @@ def failures():
     return [row for row in RESULTS if not row["passed"]]
 
 
+class ChecksFailed(AssertionError):
+    """Raised by finish() in a notebook when a check of the lesson failed."""
+
+
+def _in_notebook():
+    """True inside a Jupyter (IPython kernel) session, where finish() raises instead of exiting."""
+    return "ipykernel" in sys.modules
+
+
 def finish():
-    """Print a one-line summary and exit with status 1 if any check failed (for tutorial scripts)."""
+    """The closing tally of a tutorial: how many checks passed, and which IDs failed.
+
+    As a script, exit with status 1 if a check failed (so run_all and CI see it); in a
+    notebook, raise ChecksFailed instead (exiting would kill the kernel). Every check
+    recorded in this process counts, so re-running a notebook cell counts it again.
+    """
     bad = failures()
-    print(f"\n{len(RESULTS) - len(bad)} of {len(RESULTS)} checks passed.")
-    if bad:
-        print("FAILED: " + ", ".join(sorted({row['id'] for row in bad})))
-        sys.exit(1)
+    print(f"{len(RESULTS) - len(bad)} of {len(RESULTS)} checks passed.")
+    if not bad:
+        return
+    message = "FAILED: " + ", ".join(sorted({row['id'] for row in bad}))
+    print(message)
+    if _in_notebook():
+        raise ChecksFailed(message)
+    sys.exit(1)
 
 
 def chain(eq_id, what, lines, kind="exact", elements="", why=""):
     """Check a proof chain line by line: each line is its own array, each must equal the next.
 
-    lines: a list of (label, array), in the order the proof writes them. Prints a table
-    with each line's largest |value| and the residual to the next line, records one
-    check per step (ID, "what: line i = line i+1"), and returns True if all steps pass.
+    lines: a list of (label, array), in the order the proof writes them. Records one
+    check per step (ID, "what: line i = line i+1") and prints one line for the chain
+    (the largest step residual); when verbose, or when a step fails, also the table of
+    lines with each line's largest |value| and its residual to the next line. Returns
+    True if every step passes.
     """
-    print(f"  {eq_id}: {what}")
-    width = max(len(label) for label, _ in lines)
-    ok = True
-    for n, (label, value) in enumerate(lines):
-        value = np.asarray(value)
-        row = f"    line {n + 1}: {label:<{width}}  max|value| = {float(np.max(np.abs(value))) if value.size else 0.0:<10.4g}"
-        if n + 1 < len(lines):
-            res = residual(value, lines[n + 1][1])
-            step_ok = passes(res, kind)
-            ok &= step_ok
-            row += f" |line {n + 1} - line {n + 2}| = {res.value:.3g} [{'PASS' if step_ok else 'FAIL'}]"
-            _record({"id": eq_id, "what": f"{what}: line {n + 1} = line {n + 2}", "elements": str(elements),
-                     "residual": res.value, "kind": kind, "exact": res.exact, "passed": bool(step_ok),
-                     "script": os.path.basename(sys.argv[0] or "")})
-        print(row)
-    if elements:
-        print(f"    elements: {elements}")
-    print(f"    ({kind}{'; ' + why if why else ''})")
+    steps = []
+    for n in range(len(lines) - 1):
+        res = residual(lines[n][1], lines[n + 1][1])
+        steps.append((res, passes(res, kind)))
+        _record({"id": eq_id, "what": f"{what}: line {n + 1} = line {n + 2}", "elements": str(elements),
+                 "residual": res.value, "kind": kind, "exact": res.exact, "passed": bool(steps[-1][1]),
+                 "script": os.path.basename(sys.argv[0] or "")})
+    ok = all(step_ok for _, step_ok in steps)
+    worst = max(steps, key=lambda step: (not step[1], step[0].value))[0] if steps else residual(0, 0)
+    print(_line(ok, eq_id, f"{what} ({len(lines)} lines, each = the next)", elements, worst.value,
+                _label(worst, kind, ok)))
+    if verbose() or not ok:
+        width = max(len(label) for label, _ in lines)
+        for n, (label, value) in enumerate(lines):
+            value = np.asarray(value)
+            row = f"       line {n + 1}: {label:<{width}}  max|value| = {float(np.max(np.abs(value))) if value.size else 0.0:<10.4g}"
+            if n < len(steps):
+                res, step_ok = steps[n]
+                row += f" |line {n + 1} - line {n + 2}| = {res.value:.3g} [{'PASS' if step_ok else 'FAIL'}]"
+            print(row)
+        if why:
+            print(f"       expected {kind}: {why}")
     return ok

@@ -34,7 +34,7 @@ def test_check_records_failures_and_writes_json(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(checks, "RESULTS", [])
     assert checks.check("A1", "same", np.ones(2), np.ones(2)) is True
     assert checks.check("A3", "different", np.ones(2), np.zeros(2)) is False
-    assert "[FAIL] A3" in capsys.readouterr().out
+    assert "FAIL A3 " in capsys.readouterr().out
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [(r["id"], r["passed"]) for r in rows] == [("A1", True), ("A3", False)]
     assert [r["id"] for r in checks.failures()] == ["A3"]
@@ -80,3 +80,45 @@ def test_check_prints_nan_as_nan(monkeypatch, capsys):
     monkeypatch.delenv("GROUPCONV_RESULTS", raising=False)
     assert checks.check("L8", "a NaN side", np.array([np.nan]), np.array([0.0]), "nonzero") is False
     assert "NaN" in capsys.readouterr().out
+
+
+def test_one_line_per_check_and_detail_only_when_verbose(monkeypatch, capsys):
+    monkeypatch.setattr(checks, "RESULTS", [])
+    monkeypatch.delenv("GROUPCONV_RESULTS", raising=False)
+    monkeypatch.delenv("GROUPCONV_VERBOSE", raising=False)
+    lines = [("a", np.arange(3)), ("b", np.arange(3)), ("c", np.arange(3))]
+    assert checks.check("L2", "same", np.ones(2), np.ones(2), "exact", elements="R(1)", why="THE REASON")
+    assert checks.chain("L4", "proof", lines, why="THE REASON")
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["  PASS L2  same [R(1)]: max|LHS-RHS| = 0 (exact)",
+                   "  PASS L4  proof (3 lines, each = the next): max|LHS-RHS| = 0 (exact)"]
+    monkeypatch.setenv("GROUPCONV_VERBOSE", "1")
+    checks.chain("L4", "proof", lines, why="THE REASON")
+    out = capsys.readouterr().out
+    assert "THE REASON" in out and "line 3: c" in out
+    monkeypatch.delenv("GROUPCONV_VERBOSE")
+    checks.set_verbose(True)
+    try:
+        checks.check("L2", "same", np.ones(2), np.ones(2), why="THE REASON")
+        assert "THE REASON" in capsys.readouterr().out
+    finally:
+        checks.set_verbose(None)
+    # a failing check shows its reason even without verbose, and names the kind it found
+    checks.check("L2", "different", np.zeros(2), np.full(2, 1e-13), "exact", why="THE REASON")
+    out = capsys.readouterr().out
+    assert "FAIL L2" in out and "(float round-off)" in out and "THE REASON" in out
+
+
+def test_finish_raises_in_a_notebook_and_exits_as_a_script(monkeypatch, capsys):
+    monkeypatch.setattr(checks, "RESULTS", [])
+    monkeypatch.delenv("GROUPCONV_RESULTS", raising=False)
+    checks.check("A1", "same", np.ones(2), np.ones(2))
+    checks.finish()  # all passed: neither raises nor exits
+    assert "1 of 1 checks passed." in capsys.readouterr().out
+    checks.check("A3", "different", np.ones(2), np.zeros(2))
+    monkeypatch.setattr(checks, "_in_notebook", lambda: True)
+    with pytest.raises(checks.ChecksFailed, match="A3"):
+        checks.finish()
+    monkeypatch.setattr(checks, "_in_notebook", lambda: False)
+    with pytest.raises(SystemExit):
+        checks.finish()

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tutorials"))
 
 from groupconv import action, checks, groups, images  # noqa: E402
-from _lookup import frame  # noqa: E402  (frame(n): the points (u, v) of an odd n x n frame)
+from groupconv.lookup import frame  # noqa: E402  (frame(n): the points (u, v) of an odd n x n frame)
 
 from groupconv.figures import display_path, figures_dir  # noqa: E402
 

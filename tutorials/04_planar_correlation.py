@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tutorials"))
 
 from groupconv import action, checks, correlate, groups, images  # noqa: E402
-from _lookup import frame, value_at  # noqa: E402
+from groupconv.lookup import frame, value_at  # noqa: E402
 
 RNG = np.random.default_rng(checks.SEED)
 
@@ -41,7 +41,7 @@ def show(title, a):
 # and a filter psi the same way (zero outside its k x k support). The helper `on_Z2`
 # below turns an odd-sized array into such a function: it takes integer points (u, v),
 # measured from the array centre as everywhere in groupconv, and returns the value
-# there, or 0 off the array (the reading itself is `value_at` of tutorials/_lookup.py,
+# there, or 0 off the array (the reading itself is `value_at` of groupconv/lookup.py,
 # the one lookup all tutorials share). With it each formula can be typed the way it is
 # written.
 #
@@ -65,7 +65,7 @@ def show(title, a):
 def on_Z2(a):
     """The odd-sized array a (..., n, n) as a function on Z^2: integer points (..., 2) -> values, 0 off the array.
 
-    A thin wrapper of value_at (tutorials/_lookup.py), so that a formula can be typed as written:
+    A thin wrapper of value_at (groupconv/lookup.py), so that a formula can be typed as written:
     F, Psi = on_Z2(f), on_Z2(psi);  F(y - t) * Psi(y - x).
     """
     return lambda points: value_at(a, points)

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tutorials"))
 
 from groupconv import action, checks, correlate, groups, images  # noqa: E402
-from _lookup import frame, value_at  # noqa: E402
+from groupconv.lookup import frame, value_at  # noqa: E402
 
 from groupconv.figures import display_path, figures_dir  # noqa: E402
 
@@ -109,7 +109,7 @@ def tiny_example():
 def on_Z2(a):
     """The odd-sized array a (..., n, n) as a function on Z^2: integer points (..., 2) -> values, 0 off the array.
 
-    A thin wrapper of value_at (tutorials/_lookup.py), so that a formula can be typed as written:
+    A thin wrapper of value_at (groupconv/lookup.py), so that a formula can be typed as written:
     F, Psi = on_Z2(f), on_Z2(psi);  F(y - t) * Psi(y - x).
     """
     return lambda points: value_at(a, points)

@@ -53,7 +53,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)  # run from a fresh clone without installing the package
 sys.path.insert(0, os.path.join(REPO, "tutorials"))
 from groupconv import action, checks, correlate, groups, images  # noqa: E402
-from _lookup import frame, value_at  # noqa: E402
+from groupconv.lookup import frame, value_at  # noqa: E402
 
 from groupconv.figures import display_path, figures_dir  # noqa: E402
 
@@ -70,7 +70,7 @@ def show(title, a):
 
 
 # %% [markdown]
-# ## Two small tools, shared by the tutorials (tutorials/_lookup.py)
+# ## Two small tools, shared by the tutorials (groupconv/lookup.py)
 #
 # `frame(n)` lists the coordinates (u, v) of every pixel of an n x n frame, as an array
 # (n, n, 2). `value_at(f, x)` reads an image at integer pixel coordinates x = (u, v):

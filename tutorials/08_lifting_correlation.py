@@ -57,7 +57,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)  # run from a fresh clone without installing the package
 sys.path.insert(0, os.path.join(REPO, "tutorials"))
 from groupconv import action, checks, correlate, groups, images  # noqa: E402
-from _lookup import frame, frame_elements, value_at  # noqa: E402
+from groupconv.lookup import frame, frame_elements, value_at  # noqa: E402
 
 from groupconv.figures import display_path, figures_dir  # noqa: E402
 
@@ -76,7 +76,7 @@ def plane_label(s_index):
 # %% [markdown]
 # ## Tools written from the definitions
 #
-# Two lookups, shared by tutorials 08-12 and written once in `tutorials/_lookup.py`
+# Two lookups, shared by tutorials 08-12 and written once in `groupconv/lookup.py`
 # (about 100 lines, half of them comments: worth reading once):
 #
 # * `frame(n)` lists the points x = (u, v) of a centred n x n frame (n odd), u the row

@@ -59,7 +59,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)  # run from a fresh clone without installing the package
 sys.path.insert(0, os.path.join(REPO, "tutorials"))
 from groupconv import action, checks, correlate, groups, images  # noqa: E402
-from _lookup import frame_elements, value_on_group  # noqa: E402
+from groupconv.lookup import frame_elements, value_on_group  # noqa: E402
 
 INT_WHY = "int64 data: every product and sum is an exact integer (integers never take the FFT path)"
 FLOAT_WHY = "random float data: the same products added in a different order"
@@ -68,7 +68,7 @@ FLOAT_WHY = "random float data: the same products added in a different order"
 # %% [markdown]
 # ## Tools written from the definitions
 #
-# Two lookups from `tutorials/_lookup.py` (shared by tutorials 08-12, written once there):
+# Two lookups from `groupconv/lookup.py` (shared by tutorials 08-12, written once there):
 #
 # * `frame_elements(group, n)`: every element t(x) . s with x on a centred n x n frame,
 #   as 3 x 3 integer matrices in an array (|H|, n, n, 3, 3) - the storage order of a

@@ -45,7 +45,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)  # run from a fresh clone without installing the package
 sys.path.insert(0, os.path.join(REPO, "tutorials"))
 from groupconv import action, checks, correlate, groups, images  # noqa: E402
-from _lookup import frame_elements, value_on_group  # noqa: E402
+from groupconv.lookup import frame_elements, value_on_group  # noqa: E402
 
 INT_WHY = "int64 data: every product and sum is an exact integer (integers never take the FFT path)"
 FLOAT_WHY = "random float data: the same products added in a different order"
@@ -55,7 +55,7 @@ PERM_WHY = "a permutation of the values: no arithmetic"
 # %% [markdown]
 # ## Tools written from the definitions
 #
-# As in tutorial 09 (both live in `tutorials/_lookup.py`): `frame_elements(group, n)`
+# As in tutorial 09 (both live in `groupconv/lookup.py`): `frame_elements(group, n)`
 # lists every element t(x) . s of an n x n frame as 3 x 3 integer matrices, and
 # `value_on_group(F, g, group, period)` reads a function on G at the elements g - split
 # g = t(x) . s, read plane s at pixel x, 0 off the frame (or periodic on an n x n torus).

@@ -55,7 +55,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)  # run from a fresh clone without installing the package
 sys.path.insert(0, os.path.join(REPO, "tutorials"))
 from groupconv import checks, correlate, groups, images  # noqa: E402
-from _lookup import frame, frame_elements, value_at, value_on_group  # noqa: E402
+from groupconv.lookup import frame, frame_elements, value_at, value_on_group  # noqa: E402
 
 from groupconv.figures import display_path, figures_dir  # noqa: E402
 
@@ -73,7 +73,7 @@ def plane_label(s_index):
 # %% [markdown]
 # ## Tools written from the definitions
 #
-# The lookups of tutorials 08 and 09, from `tutorials/_lookup.py`: `frame(k)` lists the
+# The lookups of tutorials 08 and 09, from `groupconv/lookup.py`: `frame(k)` lists the
 # points y of a k x k frame, `value_at(psi, y)` reads an image filter there (0 off its
 # support); `frame_elements(group, k)` lists the elements h = t(y) . s of a filter on G,
 # and `value_on_group(psi, h, group)` reads it at any elements h (split h = t(y) . s,

@@ -1,6 +1,6 @@
 """Reading an image at a pixel, and a function on p4/p4m at a group element: the literal lookups.
 
-Tutorials 08-12 write every sum the way the paper writes it: list the points y (or group
+The tutorials (and the exercises) write every sum the way the paper writes it: list the points y (or group
 elements h) as arrays, form g^-1 y, g h, u^-1 g h, ... with matrix products, and read
 the image or feature map *there*. This module holds the two reads they all share, so that
 each is written once. The vectorised library code never uses them; they are the
