@@ -4,11 +4,11 @@
     (L_g f)(h) = f(g^-1 h)        f on G (a feature map of a G-CNN)
 
 Arrays (README "Conventions"):
-    function on Z^2: shape (..., H, W); any leading (batch, channel) axes are carried along.
+    function on Z^2: shape (..., rows, cols); any leading (batch, channel) axes are carried along.
     function on G:   shape (..., |H|, H, W); the group axis lists the point group in the
                      canonical order of groups.py (r for p4, 4m + r for p4m), and plane s
                      at pixel x holds f(t(x) . s).
-    Pixel (i, j) sits at (u, v) = (i - (H-1)/2, j - (W-1)/2): row and column offsets
+    Pixel (i, j) sits at (u, v) = (i - (rows-1)/2, j - (cols-1)/2): row and column offsets
     from the array centre. For odd sizes the centre is a pixel; for even sizes it is the
     point between the four middle pixels, and rotations turn about that point.
     With these coordinates L_R(1) f == np.rot90(f, 1) (counter-clockwise as displayed)
@@ -24,6 +24,9 @@ Rotations and mirrors of a square frame about its centre never lose content.
 Each action comes twice: `*_literal` evaluates the definition pixel by pixel through the
 3x3 matrices of groups.py; the fast version uses np.rot90 / np.flip / shifts and a
 permutation of the group axis. Tests check they agree exactly.
+
+The public functions check their arguments once (the image, the group, the element)
+and hand the checked values to the underscored functions, which do not check again.
 """
 import numpy as np
 
@@ -51,22 +54,33 @@ def _check_array(f, min_ndim, what):
 def _check_square_if_turning(shape, g):
     turns = np.any(g[:2, :2] != np.diag(np.diag(g[:2, :2])))
     if turns and shape[-1] != shape[-2]:
-        raise ValueError(f"a quarter turn maps an H x W frame onto itself only if H == W; got {shape[-2]} x {shape[-1]}")
+        raise ValueError(f"a quarter turn maps a rows x cols frame onto itself only if rows == cols; got {shape[-2]} x {shape[-1]}")
 
 
-def _single_element(g):
-    g = groups.check_member(g, "p4m")
+def _single_element(g, G):
+    """g as one int64 matrix (3, 3) of the group G; ValueError otherwise."""
+    g = groups.check_member(g, G)
     if g.shape != (3, 3):
         raise ValueError(f"expected one group element (a 3x3 matrix), got shape {g.shape}")
     return g
 
 
-def _check_group_function(f, group):
+def _check_group_function(f, G):
     f = _check_array(f, 3, "a function on G")
-    n = groups.order(group)
-    if f.shape[-3] != n:
-        raise ValueError(f"a function on {group} has a group axis of length |H| = {n} at axis -3; got shape {f.shape}")
+    if f.shape[-3] != G.order:
+        raise ValueError(f"a function on {G.name} has a group axis of length |H| = {G.order} at axis -3; "
+                         f"got shape {f.shape}")
     return f
+
+
+def _checked(f, g, group, boundary, on_group):
+    """The checks every public action makes, once: returns (f, g, G) as arrays and the group's table entry."""
+    G = groups.get(group)
+    f = _check_group_function(f, G) if on_group else _check_array(f, 2, "an image")
+    g = _single_element(g, G)
+    _check_boundary(boundary)
+    _check_square_if_turning(f.shape, g)
+    return f, g, G
 
 
 # ---------------------------------------------------------------- coordinates
@@ -84,16 +98,25 @@ def _index_from_half_pixels(c, n):
     return (c + (n - 1)) // 2
 
 
+def _grown_shape(shape, g, boundary):
+    """The output frame (rows', cols'): the input's, or enlarged by |u| rows and |v| columns on each side for "grow"."""
+    rows, cols = shape[-2:]
+    if boundary == "grow":
+        return rows + 2 * abs(int(g[0, 2])), cols + 2 * abs(int(g[1, 2]))
+    return rows, cols
+
+
 # ---------------------------------------------------------------- functions on Z^2
 
-def transform_image_literal(f, g, boundary="zero"):
-    """(L_g f)(x) = f(g^-1 x), computed pixel by pixel (naive O(H W) loop) (A1).
+def transform_image_literal(f, g, boundary="zero", group="p4m"):
+    """(L_g f)(x) = f(g^-1 x), computed pixel by pixel (naive O(rows cols) loop) (A1).
 
     Parameters
     ----------
-    f : array (..., H, W), a function on Z^2; leading axes are carried along.
-    g : int matrix (3, 3), an element of T, p4 or p4m.
+    f : array (..., rows, cols), a function on Z^2; leading axes are carried along.
+    g : int matrix (3, 3), an element of `group`.
     boundary : "zero", "wrap" or "grow" (see the module header).
+    group : the group g belongs to (default "p4m", which holds every motion of the square grid).
 
     Notes
     -----
@@ -101,25 +124,20 @@ def transform_image_literal(f, g, boundary="zero"):
     g^-1 and f is read at the resulting pixel. Coordinates are measured in half pixels
     (groups.in_half_pixels) so that even-sized frames are exact too.
     """
-    f = _check_array(f, 2, "an image")
-    g = _single_element(g)
-    _check_boundary(boundary)
-    _check_square_if_turning(f.shape, g)
-    H, W = f.shape[-2:]
-    Ho, Wo = H, W
-    if boundary == "grow":
-        Ho, Wo = H + 2 * abs(int(g[0, 2])), W + 2 * abs(int(g[1, 2]))
-    g_inv = groups.in_half_pixels(groups.inverse(g))
-    out = np.zeros(f.shape[:-2] + (Ho, Wo), dtype=f.dtype)
-    rows, cols = centred_coordinates(Ho), centred_coordinates(Wo)
-    for i in range(Ho):
-        for j in range(Wo):
-            x = np.array([rows[i], cols[j], 1])  # the output pixel, homogeneous, half pixels
+    f, g, _ = _checked(f, g, group, boundary, on_group=False)
+    rows, cols = f.shape[-2:]
+    rows_out, cols_out = _grown_shape(f.shape, g, boundary)
+    g_inv = groups.in_half_pixels(groups._inverse(g))
+    out = np.zeros(f.shape[:-2] + (rows_out, cols_out), dtype=f.dtype)
+    us, vs = centred_coordinates(rows_out), centred_coordinates(cols_out)
+    for i in range(rows_out):
+        for j in range(cols_out):
+            x = np.array([us[i], vs[j], 1])  # the output pixel, homogeneous, half pixels
             y = g_inv @ x  # g^-1 x
-            a, b = _index_from_half_pixels(y[0], H), _index_from_half_pixels(y[1], W)
+            a, b = _index_from_half_pixels(y[0], rows), _index_from_half_pixels(y[1], cols)
             if boundary == "wrap":
-                a, b = a % H, b % W
-            if 0 <= a < H and 0 <= b < W:
+                a, b = a % rows, b % cols
+            if 0 <= a < rows and 0 <= b < cols:
                 out[..., i, j] = f[..., a, b]
     return out
 
@@ -128,45 +146,51 @@ def _shift(f, u, v, boundary):
     """L_t(u, v) f: out[i + u, j + v] = f[i, j] on the last two axes."""
     if boundary == "wrap":
         return np.roll(f, (u, v), axis=(-2, -1))
-    H, W = f.shape[-2:]
+    rows, cols = f.shape[-2:]
     if boundary == "grow":
         pad = [(0, 0)] * (f.ndim - 2) + [(abs(u), abs(u)), (abs(v), abs(v))]
         f = np.pad(f, pad)
-        H, W = f.shape[-2:]
+        rows, cols = f.shape[-2:]
     out = np.zeros_like(f)
-    if abs(u) >= H or abs(v) >= W:  # everything leaves the frame
+    if abs(u) >= rows or abs(v) >= cols:  # everything leaves the frame
         return out
-    src_r, dst_r = slice(max(-u, 0), H - max(u, 0)), slice(max(u, 0), H - max(-u, 0))
-    src_c, dst_c = slice(max(-v, 0), W - max(v, 0)), slice(max(v, 0), W - max(-v, 0))
+    src_r, dst_r = slice(max(-u, 0), rows - max(u, 0)), slice(max(u, 0), rows - max(-u, 0))
+    src_c, dst_c = slice(max(-v, 0), cols - max(v, 0)), slice(max(v, 0), cols - max(-v, 0))
     out[..., dst_r, dst_c] = f[..., src_r, src_c]
     return out
 
 
-def transform_image(f, g, boundary="zero"):
-    """L_g f for f of shape (..., H, W), with np.rot90 / np.flip / a shift (fast form of A1).
+_D4 = groups.GROUPS["p4m"]  # every motion of the square grid has its linear part in D4
 
-    For g = t(u, v) . M^m . R(r), L_g = L_t . L_M^m . L_R^r: rotate (np.rot90 by r), then
-    mirror the row axis if m = 1, then shift by (u, v). Equal to transform_image_literal.
-    """
-    f = _check_array(f, 2, "an image")
-    g = _single_element(g)
-    _check_boundary(boundary)
-    _check_square_if_turning(f.shape, g)
-    m, r, u, v = (int(p) for p in groups.parameters(g, "p4m"))
+
+def _transform_image(f, g, boundary):
+    """L_g f for a checked square-grid element g: np.rot90 by r, np.flip if mirrored, then the shift."""
+    m, r = _D4.params_of_index(int(_D4.index_of(g)))
     out = np.rot90(f, r, axes=(-2, -1))
     if m:
         out = np.flip(out, axis=-2)
-    return np.ascontiguousarray(_shift(out, u, v, boundary))
+    return np.ascontiguousarray(_shift(out, int(g[0, 2]), int(g[1, 2]), boundary))
+
+
+def transform_image(f, g, boundary="zero", group="p4m"):
+    """L_g f for f of shape (..., rows, cols), with np.rot90 / np.flip / a shift (fast form of A1).
+
+    For g = t(u, v) . M^m . R(r), L_g = L_t . L_M^m . L_R^r: rotate (np.rot90 by r), then
+    mirror the row axis if m = 1, then shift by (u, v). Equal to transform_image_literal.
+    g must be an element of `group` (default "p4m", which holds every motion of the square grid).
+    """
+    f, g, _ = _checked(f, g, group, boundary, on_group=False)
+    return _transform_image(f, g, boundary)
 
 
 # ---------------------------------------------------------------- functions on G
 
 def transform_group_function_literal(f, g, group, boundary="zero"):
-    """(L_g f)(h) = f(g^-1 h) for f on G, evaluated element by element (naive O(|H| H W)) (A4).
+    """(L_g f)(h) = f(g^-1 h) for f on G, evaluated element by element (naive O(|H| rows cols)) (A4).
 
     Parameters
     ----------
-    f : array (..., |H|, H, W), plane s at pixel x holding f(t(x) . s).
+    f : array (..., |H|, rows, cols), plane s at pixel x holding f(t(x) . s).
     g : int matrix (3, 3), an element of `group`.
     group : "p4" or "p4m" ("T" is allowed: |H| = 1).
 
@@ -175,31 +199,29 @@ def transform_group_function_literal(f, g, group, boundary="zero"):
     For every output element h = t(x) . s the matrix g^-1 . h is formed, factored as
     t(x') . s' (G7) and f is read at plane s', pixel x'.
     """
-    f = _check_group_function(f, group)
-    g = groups.check_member(g, group)
-    g = _single_element(g)
-    _check_boundary(boundary)
-    _check_square_if_turning(f.shape, g)
-    H_pts = groups.point_group(group)
-    nH, H, W = f.shape[-3:]
-    Ho, Wo = H, W
-    if boundary == "grow":
-        Ho, Wo = H + 2 * abs(int(g[0, 2])), W + 2 * abs(int(g[1, 2]))
-    g_inv = groups.in_half_pixels(groups.inverse(g))
-    out = np.zeros(f.shape[:-2] + (Ho, Wo), dtype=f.dtype)
-    rows, cols = centred_coordinates(Ho), centred_coordinates(Wo)
-    for s_index, s in enumerate(H_pts):
-        for i in range(Ho):
-            for j in range(Wo):
-                h = groups.translation(rows[i], cols[j]) @ s  # h = t(x) . s, in half pixels
+    f, g, G = _checked(f, g, group, boundary, on_group=True)
+    rows, cols = f.shape[-2:]
+    rows_out, cols_out = _grown_shape(f.shape, g, boundary)
+    g_inv = groups.in_half_pixels(groups._inverse(g))
+    out = np.zeros(f.shape[:-2] + (rows_out, cols_out), dtype=f.dtype)
+    us, vs = centred_coordinates(rows_out), centred_coordinates(cols_out)
+    for s_index, s in enumerate(G.point_group):
+        for i in range(rows_out):
+            for j in range(cols_out):
+                h = groups._with_translation(s, us[i], vs[j])  # h = t(x) . s, in half pixels
                 k = g_inv @ h  # g^-1 h
-                s_prime = groups.point_group_index(groups.split(k)[1], group)
-                a, b = _index_from_half_pixels(k[0, 2], H), _index_from_half_pixels(k[1, 2], W)
+                s_prime = G.index_of(k)  # k = t(x') . s': the plane s' is k's linear part
+                a, b = _index_from_half_pixels(k[0, 2], rows), _index_from_half_pixels(k[1, 2], cols)
                 if boundary == "wrap":
-                    a, b = a % H, b % W
-                if 0 <= a < H and 0 <= b < W:
+                    a, b = a % rows, b % cols
+                if 0 <= a < rows and 0 <= b < cols:
                     out[..., s_index, i, j] = f[..., s_prime, a, b]
     return out
+
+
+def _axis_permutation(g, G):
+    """perm[s] = index of s_g^-1 . s for a checked element g of G (s_g its point-group part)."""
+    return G.cayley[G.inverse_index[G.index_of(g)]]
 
 
 def group_axis_permutation(g, group):
@@ -207,19 +229,16 @@ def group_axis_permutation(g, group):
 
     The plane that L_g puts at slot s comes from slot perm[s] of the input.
     """
-    _, s_g = groups.split(_single_element(groups.check_member(g, group)))
-    s_inv = groups.point_group_index(groups.inverse(s_g), group)
-    return groups.cayley_table(group)[s_inv]
+    G = groups.get(group)
+    return _axis_permutation(_single_element(g, G), G).copy()
 
 
 def transform_group_function(f, g, group, boundary="zero"):
-    """L_g f for f of shape (..., |H|, H, W): permute the group axis, then move every plane (fast A4).
+    """L_g f for f of shape (..., |H|, rows, cols): permute the group axis, then move every plane (fast A4).
 
     With g = t . s_g and h = t(x) . s:  g^-1 h = t(g^-1 x) . (s_g^-1 s), so
     (L_g f)(x, s) = (L_g f_{s_g^-1 s})(x): plane s of the output is plane s_g^-1 s of the
     input, moved by g as an image. Equal to transform_group_function_literal.
     """
-    f = _check_group_function(f, group)
-    g = _single_element(groups.check_member(g, group))
-    perm = group_axis_permutation(g, group)
-    return transform_image(np.take(f, perm, axis=-3), g, boundary)
+    f, g, G = _checked(f, g, group, boundary, on_group=True)
+    return _transform_image(np.take(f, _axis_permutation(g, G), axis=-3), g, boundary)

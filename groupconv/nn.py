@@ -10,10 +10,10 @@ rule is written out by hand next to the forward rule it differentiates (as in
 micrograd), and tests/test_nn.py checks every one against central finite differences.
 
 Arrays (README "Conventions"; correlate.py):
-    planar feature map      (B, C, H, W)           a function on Z^2
-    feature map on G        (B, C, |H|, H, W)      |H| = 4 for p4, 8 for p4m; plane s at
-                                                   pixel x holds f(t(x) . s)
-    pooled vector           (B, C)                 after global pooling; then logits (B, classes)
+    planar feature map      (B, C, rows, cols)         a function on Z^2
+    feature map on G        (B, C, |H|, rows, cols)    |H| = 4 for p4, 8 for p4m; plane s at
+                                                       pixel x holds f(t(x) . s)
+    pooled vector           (B, C)                     after global pooling; then logits (B, classes)
 Layers that do not care about the group (bias, nonlinearities, spatial pooling, batch
 norm, dropout) act on the channel axis 1 and treat every later axis alike, so one class
 serves Z^2, p4 and p4m.
@@ -32,8 +32,6 @@ Which layers commute with L_g (docs/equations.md section 6; checked in tests/tes
     Dropout                    identity at test time; its random mask is not equivariant
     PlanarConv                 translations only (C6: not rotations)
 """
-import functools
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -80,17 +78,31 @@ def _check_input(x, ndim, what):
     return x
 
 
+def _check_conv(c_in, c_out, k, mode):
+    """A convolution layer's sizes and mode, checked at construction: positive integers, a known mode."""
+    for what, n in (("c_in", c_in), ("c_out", c_out), ("k", k)):
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"{what} must be an integer, got {n!r}")
+        if n < 1:
+            raise ValueError(f"{what} must be at least 1, got {n}")
+    if mode not in correlate.MODES:
+        raise ValueError(f"mode must be one of {correlate.MODES}, got {mode!r}")
+    engine.padding(k, mode)  # an even k needs "valid" or "full"
+    return int(c_in), int(c_out), int(k)
+
+
 # ---------------------------------------------------------------- convolutions
 
 class PlanarConv(Layer):
     """Planar correlation Z^2 -> Z^2 (C1), the layer of an ordinary CNN.
 
-    x (B, C_in, H, W) -> (B, C_out, H', W'); psi (C_out, C_in, k, k), He-initialised with
-    fan_in = C_in k^2. Equivariant to translations, not to rotations (C6).
+    x (B, C_in, rows, cols) -> (B, C_out, rows', cols'); psi (C_out, C_in, k, k), He-initialised
+    with fan_in = C_in k^2. Equivariant to translations, not to rotations (C6).
     """
 
     def __init__(self, c_in, c_out, k=3, mode="same", rng=None):
         super().__init__()
+        c_in, c_out, k = _check_conv(c_in, c_out, k, mode)
         rng = np.random.default_rng() if rng is None else rng
         self.k, self.mode = k, mode
         self.params["psi"] = rng.normal(0.0, he_std(c_in * k * k), size=(c_out, c_in, k, k))
@@ -103,79 +115,23 @@ class PlanarConv(Layer):
         return correlate.planar_correlation(self.x, self.params["psi"], self.mode)
 
     def backward(self, dout):
-        # out = x * psi is linear in each: the two products of engine.py
+        # out = x ⋆ psi is linear in each: the two products of engine.py
         self.grads["psi"] = engine.planar_correlation_grad_filter(self.x, dout, self.k, self.mode)
         return engine.planar_correlation_grad_input(dout, self.params["psi"], self.x.shape, self.mode)
-
-
-@functools.lru_cache(maxsize=None)
-def _bank_index(group, k, on_group):
-    """Where every entry of the expanded filter bank comes from in psi (flat index), per s.
-
-    Expanding the filter (L7) only moves entries around: every entry of bank[o, s, c] is
-    one entry of psi[o, c]. Expanding an array holding 0, 1, 2, ... instead of a filter
-    therefore records where each comes from: index has shape (|H|, n), n the number of
-    entries of one filter core ((|H|, k, k) for a filter on G, (k, k) for a lifting
-    filter), and flat entry j of bank[o, s, c] is flat entry index[s, j] of psi[o, c].
-    For each s, index[s] is a permutation of 0 .. n-1.
-    """
-    nH = groups.order(group)
-    core = (nH, k, k) if on_group else (k, k)
-    numbers = np.arange(int(np.prod(core)), dtype=np.int64).reshape((1, 1) + core)
-    if on_group:
-        bank = correlate.expand_group_filter(numbers, group)  # (1, |H|, 1, |H|, k, k)
-    else:
-        bank = correlate.expand_lifting_filter(numbers, group)  # (1, |H|, 1, k, k)
-    index = bank.reshape(nH, -1)
-    index.setflags(write=False)
-    return index
-
-
-def fold_bank_gradient_literal(dbank, group, on_group):
-    """d(loss)/d psi from d(loss)/d bank, literally: sum over s in H of L_{s^-1} dbank[:, s].
-
-    The definition of the fold, written with the actions of action.py (a transform per
-    s; naive but readable). `fold_bank_gradient` computes the same with one gather per s;
-    tests/test_nn.py checks that the two agree exactly. Shapes as there.
-    """
-    H_elements = groups.point_group(group)
-    move = (lambda f, g: action.transform_group_function(f, g, group)) if on_group else action.transform_image
-    return sum(move(dbank[:, s], groups.inverse(H_elements[s])) for s in range(len(H_elements)))
-
-
-def fold_bank_gradient(dbank, group, on_group):
-    """d(loss)/d psi from d(loss)/d bank: the adjoint of expanding the filter (L7).
-
-    bank[o, s] = L_s psi[o], so d psi = sum over s of L_s^T d bank[:, s] = sum over s of
-    L_{s^-1} d bank[:, s] (each L_s only permutes entries, and the transpose of a
-    permutation is its inverse). Computed with the index structure of `_bank_index`: the
-    gradient of flat entry j of bank[o, s, c] is added to flat entry index[s, j] of psi[o, c].
-
-    dbank (C_out, |H|, C_in, |H|, k, k) for a filter on G, (C_out, |H|, C_in, k, k) for a
-    lifting filter; returns (C_out, C_in, |H|, k, k) or (C_out, C_in, k, k).
-    """
-    O, nH, C = dbank.shape[:3]
-    k = dbank.shape[-1]
-    index = _bank_index(group, k, on_group)
-    core = dbank.shape[3:]
-    d = np.moveaxis(dbank, 1, 2).reshape(O, C, nH, -1)  # (O, C, |H| of s, core)
-    dpsi = np.zeros((O, C, index.shape[1]), dtype=dbank.dtype)
-    for s in range(nH):
-        dpsi[:, :, index[s]] += d[:, :, s]  # index[s] is a permutation: no repeated targets
-    return dpsi.reshape((O, C) + core)
 
 
 class LiftingConv(Layer):
     """Lifting correlation Z^2 -> G (L1), by the filter bank of L7.
 
-    x (B, C_in, H, W) -> (B, C_out, |H|, H', W'); psi (C_out, C_in, k, k), He-initialised
-    with fan_in = C_in k^2. Equivariant: lifting(L_u x) = L_u lifting(x) (L2).
+    x (B, C_in, rows, cols) -> (B, C_out, |H|, rows', cols'); psi (C_out, C_in, k, k),
+    He-initialised with fan_in = C_in k^2. Equivariant: lifting(L_u x) = L_u lifting(x) (L2).
     """
 
     def __init__(self, c_in, c_out, group, k=3, mode="same", rng=None):
         super().__init__()
+        c_in, c_out, k = _check_conv(c_in, c_out, k, mode)
         rng = np.random.default_rng() if rng is None else rng
-        self.group, self.k, self.mode = group, k, mode
+        self.group, self.k, self.mode = groups.get_rotation_group(group).name, k, mode
         self.params["psi"] = rng.normal(0.0, he_std(c_in * k * k), size=(c_out, c_in, k, k))
 
     def _describe(self):
@@ -187,30 +143,25 @@ class LiftingConv(Layer):
         return correlate.lifting_correlation(self.x, self.params["psi"], self.group, self.mode)
 
     def backward(self, dout):
-        # Forward was: out[:, o, s] = x * bank[o, s] with bank = expand(psi), one planar
-        # correlation over O |H| output channels. Backward: the two planar products on
-        # the bank, then fold the bank gradient back onto psi.
-        bank = correlate.expand_lifting_filter(self.params["psi"], self.group)  # (O, |H|, C, k, k)
-        O, nH, C, k, _ = bank.shape
-        B = dout.shape[0]
-        d = dout.reshape(B, O * nH, *dout.shape[-2:])
-        dbank = engine.planar_correlation_grad_filter(self.x, d, k, self.mode).reshape(bank.shape)
-        self.grads["psi"] = fold_bank_gradient(dbank, self.group, on_group=False)
-        return engine.planar_correlation_grad_input(d, bank.reshape(O * nH, C, k, k), self.x.shape, self.mode)
+        # out = lifting(x, psi) is linear in each: the two backward products of correlate.py
+        self.grads["psi"] = correlate.lifting_correlation_grad_filter(self.x, dout, self.group, self.k, self.mode)
+        return correlate.lifting_correlation_grad_input(dout, self.params["psi"], self.group, self.x.shape, self.mode)
 
 
 class GroupConv(Layer):
     """Group correlation G -> G (L3), by the filter bank of L7.
 
-    x (B, C_in, |H|, H, W) -> (B, C_out, |H|, H', W'); psi (C_out, C_in, |H|, k, k),
-    He-initialised with fan_in = C_in |H| k^2. Equivariant: (L_u x) * psi = L_u (x * psi) (L4).
+    x (B, C_in, |H|, rows, cols) -> (B, C_out, |H|, rows', cols'); psi (C_out, C_in, |H|, k, k),
+    He-initialised with fan_in = C_in |H| k^2. Equivariant: (L_u x) ⋆ psi = L_u (x ⋆ psi) (L4).
     """
 
     def __init__(self, c_in, c_out, group, k=3, mode="same", rng=None):
         super().__init__()
+        c_in, c_out, k = _check_conv(c_in, c_out, k, mode)
         rng = np.random.default_rng() if rng is None else rng
-        self.group, self.k, self.mode = group, k, mode
-        nH = groups.order(group)
+        G = groups.get_rotation_group(group)
+        self.group, self.k, self.mode = G.name, k, mode
+        nH = G.order
         self.params["psi"] = rng.normal(0.0, he_std(c_in * nH * k * k), size=(c_out, c_in, nH, k, k))
 
     def _describe(self):
@@ -222,15 +173,9 @@ class GroupConv(Layer):
         return correlate.group_correlation(self.x, self.params["psi"], self.group, self.mode)
 
     def backward(self, dout):
-        bank = correlate.expand_group_filter(self.params["psi"], self.group)  # (O, |H|, C, |H|, k, k)
-        O, nH, C, _, k, _ = bank.shape
-        B, _, _, H, W = self.x.shape
-        x = self.x.reshape(B, C * nH, H, W)
-        d = dout.reshape(B, O * nH, *dout.shape[-2:])
-        dbank = engine.planar_correlation_grad_filter(x, d, k, self.mode).reshape(bank.shape)
-        self.grads["psi"] = fold_bank_gradient(dbank, self.group, on_group=True)
-        dx = engine.planar_correlation_grad_input(d, bank.reshape(O * nH, C * nH, k, k), x.shape, self.mode)
-        return dx.reshape(self.x.shape)
+        # out = group_correlation(x, psi) is linear in each: the two backward products of correlate.py
+        self.grads["psi"] = correlate.group_correlation_grad_filter(self.x, dout, self.group, self.k, self.mode)
+        return correlate.group_correlation_grad_input(dout, self.params["psi"], self.group, self.x.shape, self.mode)
 
 
 # ---------------------------------------------------------------- bias and nonlinearities
@@ -294,10 +239,10 @@ class Tanh(Layer):
 class MaxPool(Layer):
     """Spatial max pooling over size x size windows every `stride` pixels (valid), on the last two axes.
 
-    x (..., H, W) -> (..., H', W') with H' = (H - size) // stride + 1. Works for planar
+    x (..., rows, cols) -> (..., rows', cols') with rows' = (rows - size) // stride + 1. Works for planar
     maps and feature maps on G alike (each plane pooled on its own). It commutes with
     quarter turns about the centre only when the window grid is symmetric about the
-    centre, (H - size) % stride == 0, and with shifts only by multiples of the stride (P2).
+    centre, (rows - size) % stride == 0, and with shifts only by multiples of the stride (P2).
     """
 
     def __init__(self, size=3, stride=2):
@@ -315,26 +260,26 @@ class MaxPool(Layer):
         if x.shape[-1] < p or x.shape[-2] < p:
             raise ValueError(f"MaxPool window {p} x {p} does not fit the input frame {x.shape[-2:]}")
         self.shape = x.shape
-        windows = sliding_window_view(x, (p, p), axis=(-2, -1))[..., ::st, ::st, :, :]  # (..., H', W', p, p)
+        windows = sliding_window_view(x, (p, p), axis=(-2, -1))[..., ::st, ::st, :, :]  # (..., rows', cols', p, p)
         flat = windows.reshape(windows.shape[:-2] + (p * p,))
-        self.argmax = np.argmax(flat, axis=-1)  # which window entry won, (..., H', W')
+        self.argmax = np.argmax(flat, axis=-1)  # which window entry won, (..., rows', cols')
         return np.take_along_axis(flat, self.argmax[..., None], axis=-1)[..., 0]
 
     def backward(self, dout):
         # the gradient of a max goes to the entry that won (windows may overlap: add up)
         p, st = self.size, self.stride
-        H, W = self.shape[-2:]
-        Ho, Wo = dout.shape[-2:]
-        rows = np.arange(Ho)[:, None] * st + self.argmax // p  # input row of each winner
-        cols = np.arange(Wo)[None, :] * st + self.argmax % p
+        nr, nc = self.shape[-2:]
+        nr_o, nc_o = dout.shape[-2:]
+        rows = np.arange(nr_o)[:, None] * st + self.argmax // p  # input row of each winner
+        cols = np.arange(nc_o)[None, :] * st + self.argmax % p
         lead = int(np.prod(self.shape[:-2]))
-        target = (np.arange(lead).reshape(self.shape[:-2])[..., None, None] * H + rows) * W + cols
-        dx = np.bincount(target.ravel(), weights=dout.ravel(), minlength=lead * H * W)
+        target = (np.arange(lead).reshape(self.shape[:-2])[..., None, None] * nr + rows) * nc + cols
+        dx = np.bincount(target.ravel(), weights=dout.ravel(), minlength=lead * nr * nc)
         return dx.reshape(self.shape)
 
 
 class CosetPool(Layer):
-    """Pooling over the group axis (coset pooling over H, P1): (B, C, |H|, H, W) -> (B, C, H, W).
+    """Pooling over the group axis (coset pooling over H, P1): (B, C, |H|, rows, cols) -> (B, C, rows, cols).
 
     op "max" or "mean". The result is a planar map that turns by plain spatial rotation
     when the input turns: L_u on G permutes the planes and moves each, and a max or mean

@@ -58,7 +58,7 @@ def test_non_square_frames_translate_and_mirror_but_do_not_turn(rng):
     g = groups.p4m_element(1, 0, 1, -2)
     assert np.array_equal(action.transform_image_literal(f, g), action.transform_image(f, g))
     assert np.array_equal(action.transform_image_literal(f, groups.rotation(2)), action.transform_image(f, groups.rotation(2)))
-    with pytest.raises(ValueError, match="H == W"):
+    with pytest.raises(ValueError, match="rows == cols"):
         action.transform_image(f, groups.rotation(1))
 
 

@@ -236,7 +236,7 @@ def test_planar_correlation_is_not_rotation_equivariant_but_C6_holds(rng):
 
 def test_bad_input_messages(rng):
     f, psi = np.zeros((1, 2, 7, 7)), np.zeros((3, 2, 3, 3))
-    with pytest.raises(ValueError, match=r"\(B, C_in, H, W\)"):
+    with pytest.raises(ValueError, match=r"\(B, C_in, rows, cols\)"):
         correlate.lifting_correlation(np.zeros((2, 7, 7)), psi, "p4")
     with pytest.raises(ValueError, match="channel mismatch"):
         correlate.lifting_correlation(np.zeros((1, 3, 7, 7)), psi, "p4")
@@ -248,8 +248,10 @@ def test_bad_input_messages(rng):
         correlate.planar_correlation(f, np.zeros((3, 2, 2, 2)), "same")
     with pytest.raises(ValueError, match="mode must be one of"):
         correlate.planar_correlation(f, psi, "reflect")
-    with pytest.raises(ValueError, match="'p4' or 'p4m'"):
-        correlate.lifting_correlation(f, psi, "p6")
+    with pytest.raises(ValueError, match="group must be one of"):
+        correlate.lifting_correlation(f, psi, "p5")
+    with pytest.raises(ValueError, match="needs a group with turns"):
+        correlate.lifting_correlation(f, psi, "T")
     with pytest.raises(TypeError, match="numeric"):
         correlate.planar_correlation(f.astype(str), psi)
     with pytest.raises(ValueError, match="square"):

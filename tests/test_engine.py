@@ -333,7 +333,7 @@ def test_bad_input_raises():
         engine.planar_correlation(f, np.zeros((1, 2, 0, 0)), "full")
     with pytest.raises(TypeError, match="numeric"):
         engine.planar_correlation(f > 0, np.zeros((1, 2, 3, 3)))
-    with pytest.raises(ValueError, match=r"the input f must have shape \(B, C, H, W\)"):
+    with pytest.raises(ValueError, match=r"the input f must have shape \(B, C, rows, cols\)"):
         engine.planar_correlation(f[0], np.zeros((1, 2, 3, 3)))
     with pytest.raises(ValueError, match="input_shape must be"):  # the filter has C = 2, the input 5 channels
         engine.planar_correlation_grad_input(np.zeros((1, 1, 5, 5)), np.zeros((1, 2, 3, 3)), (1, 5, 7, 7))
