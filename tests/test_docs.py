@@ -293,17 +293,19 @@ def test_the_parser_and_the_checks_catch_planted_errors(text):
     assert any("L5 has the fields" in p for p in field_problems(parse(planted(l5_source + "\n", ""))))
     no_block = parse(text.replace(l5 + "\n\n```text", l5 + "\n\n```"))
     assert any("L5 has no ```text formula block" in p for p in field_problems(no_block))
-    # a tutorial that does not declare the ID, a function that does not exist
-    claimed = tutorials_by_id()
-    wrong = planted("- **Checked in.** [`07_correlation_on_T.py`](../tutorials/07_correlation_on_T.py)\n- **Implemented by.** `correlate.planar_correlation`\n",
-                    "- **Checked in.** [`08_lifting_correlation.py`](../tutorials/08_lifting_correlation.py)\n- **Implemented by.** `correlate.planar_correlatoin`\n")
-    assert any("U1 'Checked in' lists ['08_lifting_correlation.py']" in p for p in tutorial_problems(parse(wrong), claimed))
-    assert any("`correlate.planar_correlatoin` does not exist" in p for p in name_problems(parse(wrong)))
+    # U1 credited to a tutorial that does not declare it, and a misspelt function
+    u1_fields = ("- **Checked in.** [`07_correlation_on_T.py`](../tutorials/07_correlation_on_T.py)\n"
+                 "- **Implemented by.** `correlate.planar_correlation`\n")
+    wrong = parse(planted(u1_fields, u1_fields.replace("07_correlation_on_T", "08_lifting_correlation")
+                          .replace("planar_correlation`", "planar_correlatoin`")))
+    assert any("U1 'Checked in' lists ['08_lifting_correlation.py']" in p
+               for p in tutorial_problems(wrong, tutorials_by_id()))
+    assert any("`correlate.planar_correlatoin` does not exist" in p for p in name_problems(wrong))
     # a broken link in the contents, an entry the contents forget
-    assert any("#l5--gone lands on no heading" in p
-               for p in anchor_problems(planted("(#l5--equivariance-of-the-group-correlation-the-papers-proof)", "(#l5--gone)"),
-                                        parse(text)))
-    unlinked = planted("[L5](#l5--equivariance-of-the-group-correlation-the-papers-proof)", "L5")
+    l5_link = "[L5](#l5--equivariance-of-the-group-correlation-the-papers-proof)"
+    broken = planted(l5_link, "[L5](#l5--gone)")
+    assert any("#l5--gone lands on no heading" in p for p in anchor_problems(broken, parse(broken)))
+    unlinked = planted(l5_link, "L5")
     assert any("do not link L5" in p for p in anchor_problems(unlinked, parse(unlinked)))
 
 
