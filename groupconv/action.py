@@ -30,7 +30,7 @@ and hand the checked values to the underscored functions, which do not check aga
 """
 import numpy as np
 
-from . import groups
+from . import groups, limits
 
 BOUNDARIES = ("zero", "wrap", "grow")
 
@@ -80,6 +80,7 @@ def _checked(f, g, group, boundary, on_group):
     g = _single_element(g, G)
     _check_boundary(boundary)
     _check_square_if_turning(f.shape, g)
+    limits.check_allocation(f.shape[:-2] + _grown_shape(f.shape, g, boundary), f.dtype, "the moved image")
     return f, g, G
 
 
@@ -127,6 +128,8 @@ def transform_image_literal(f, g, boundary="zero", group="p4m"):
     f, g, _ = _checked(f, g, group, boundary, on_group=False)
     rows, cols = f.shape[-2:]
     rows_out, cols_out = _grown_shape(f.shape, g, boundary)
+    limits.check_literal_cost(limits.literal_seconds(rows_out * cols_out, 1.5e-6, f[..., :1, :1].size),
+                              "transform_image_literal", "transform_image")
     g_inv = groups.in_half_pixels(groups._inverse(g))
     out = np.zeros(f.shape[:-2] + (rows_out, cols_out), dtype=f.dtype)
     us, vs = centred_coordinates(rows_out), centred_coordinates(cols_out)
@@ -202,6 +205,8 @@ def transform_group_function_literal(f, g, group, boundary="zero"):
     f, g, G = _checked(f, g, group, boundary, on_group=True)
     rows, cols = f.shape[-2:]
     rows_out, cols_out = _grown_shape(f.shape, g, boundary)
+    limits.check_literal_cost(limits.literal_seconds(G.order * rows_out * cols_out, 12e-6, f[..., :1, :1, :1].size),
+                              "transform_group_function_literal", "transform_group_function")
     g_inv = groups.in_half_pixels(groups._inverse(g))
     out = np.zeros(f.shape[:-2] + (rows_out, cols_out), dtype=f.dtype)
     us, vs = centred_coordinates(rows_out), centred_coordinates(cols_out)

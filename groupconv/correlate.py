@@ -41,7 +41,7 @@ arrays and the group's table entry (groups.get) inward; nothing below re-checks 
 """
 import numpy as np
 
-from . import engine, filter_bank, groups
+from . import engine, filter_bank, groups, limits
 from .action import _index_from_half_pixels, centred_coordinates
 from .filter_bank import expand_group_filter, expand_lifting_filter, reverse_filter  # noqa: F401 (public here too)
 
@@ -96,6 +96,7 @@ def _check_pair(f, psi, G, f_on_group, psi_on_group, mode):
         raise ValueError(f"a filter on {G.name} has a group axis of length {nH} (axis 2), got shape {psi.shape}")
     k = psi.shape[-1]
     _check_mode(mode, k)
+    engine.check_frame(*f.shape[-2:])
     _check_fits(k, mode, *f.shape[-2:])
     return f, psi
 
@@ -159,26 +160,30 @@ def _indices(U, V, rows, cols, boundary):
     return a, b, inside
 
 
-def _read(f, points, boundary):
-    """Values of f (..., rows, cols) at half-pixel points (N, >=2): zero outside ("zero") or periodic ("wrap")."""
+def _read(f, points, boundary, with_support=False):
+    """Values of f (..., rows, cols) at half-pixel points (N, >=2): zero outside ("zero") or periodic ("wrap").
+
+    with_support=True also returns the mask (N,) of the points that lie on f's frame.
+    """
     rows, cols = f.shape[-2:]
     a, b, inside = _indices(points[:, 0], points[:, 1], rows, cols, boundary)
     out = np.zeros(f.shape[:-2] + (len(points),), dtype=f.dtype)
     out[..., inside] = f[..., a[inside], b[inside]]
-    return out
+    return (out, inside) if with_support else out
 
 
-def _read_on_group(f, elements, G, boundary):
+def _read_on_group(f, elements, G, boundary, with_support=False):
     """Values of f (..., |H|, rows, cols) at group elements given as half-pixel matrices (N, 3, 3).
 
     An element t(x) . s is read at plane s (its linear part, G7) and pixel x.
+    with_support=True also returns the mask (N,) of the elements that lie on f's frame.
     """
     s_index = G.index_of(elements)
     rows, cols = f.shape[-2:]
     a, b, inside = _indices(elements[:, 0, 2], elements[:, 1, 2], rows, cols, boundary)
     out = np.zeros(f.shape[:-3] + (len(elements),), dtype=f.dtype)
     out[..., inside] = f[..., s_index[inside], a[inside], b[inside]]
-    return out
+    return (out, inside) if with_support else out
 
 
 def _group_frame(rows, cols, G):
@@ -199,19 +204,40 @@ def _output_elements(rows_out, cols_out, G):
                 yield s_index, i, j, groups._with_translation(s, us[i], vs[j])
 
 
-def _sum_over_domain(f_values, psi_values):
-    """sum_y sum_k f_k(y) psi_k(...): f_values (B, C, N), psi_values (O, C, N) -> (B, O)."""
+def _sum_over_domain(f_values, psi_values, support=None):
+    """sum_y sum_k f_k(y) psi_k(...): f_values (B, C, N), psi_values (O, C, N) -> (B, O).
+
+    support (N,), if given, keeps only the terms where psi is read on its own frame:
+    outside it psi is zero by definition and the term is absent - not 0 * f(y), which
+    would be NaN wherever f(y) is NaN or infinite, and so spread one NaN pixel of f over
+    every output instead of over the outputs whose window covers it.
+    """
+    if support is not None:
+        f_values, psi_values = f_values[..., support], psi_values[..., support]
     return np.einsum("bkn,okn->bo", f_values, psi_values)
 
 
-def _literal_setup(f, psi, mode, nH):
-    B = f.shape[0]
+def _literal_setup(f, psi, mode, nH, what, instead, form, per_iteration, domain):
+    """The common start of every literal sum: dtypes, output array, frame sizes, and the cost guard.
+
+    f and psi are converted to the dtype of the result (engine.compute_dtypes: int64 for
+    integers of any width, which then sum exactly; float32 for float16), so the literal
+    and the vectorised paths agree in dtype and neither wraps. `domain` is the number of
+    points a "paper" sum reads per output value (the substituted form reads psi's support).
+    """
+    B, C = f.shape[:2]
     O, k = psi.shape[0], psi.shape[-1]
+    _, result = engine.compute_dtypes(f, psi, C * nH * k * k)
+    f, psi = f.astype(result, copy=False), psi.astype(result, copy=False)
     rows, cols = f.shape[-2:]
     rows_out, cols_out = output_size(rows, k, mode), output_size(cols, k, mode)
+    elements = domain if form == "paper" else (nH if psi.ndim == 5 else 1) * k * k
+    seconds = limits.literal_seconds(nH * rows_out * cols_out, per_iteration, elements, B * O * C / 300)
+    limits.check_literal_cost(seconds, what, instead)
+    limits.check_allocation((B, O, nH, rows_out, cols_out), result, f"the output of {what}")
     boundary = "wrap" if mode == "circular" else "zero"
-    out = np.zeros((B, O, nH, rows_out, cols_out), dtype=np.result_type(f, psi))
-    return out, boundary, k, rows, cols, rows_out, cols_out
+    out = np.zeros((B, O, nH, rows_out, cols_out), dtype=result)
+    return f, psi, out, boundary, k, rows, cols, rows_out, cols_out
 
 
 # ---------------------------------------------------------------- planar correlation (C1, C2)
@@ -238,7 +264,9 @@ def planar_correlation_literal(f, psi, mode="valid", form="paper"):
     """
     f, psi = _check_pair(f, psi, None, False, False, mode)
     _check_form(form)
-    out, boundary, k, rows, cols, rows_out, cols_out = _literal_setup(f, psi, mode, 1)
+    rows, cols, k = *f.shape[-2:], psi.shape[-1]
+    f, psi, out, boundary, k, rows, cols, rows_out, cols_out = _literal_setup(
+        f, psi, mode, 1, "planar_correlation_literal", "planar_correlation", form, 20e-6, (rows + 2 * k) * (cols + 2 * k))
     us, vs = centred_coordinates(rows_out), centred_coordinates(cols_out)
     # y runs over a window of Z^2 that contains every point where a term can be non-zero.
     Y = _frame_points(rows + 2 * k, cols + 2 * k)
@@ -248,7 +276,7 @@ def planar_correlation_literal(f, psi, mode="valid", form="paper"):
         for j in range(cols_out):
             x = np.array([us[i], vs[j], 0])
             if form == "paper":
-                value = _sum_over_domain(f_at_Y, _read(psi, Y - x, "zero"))  # psi(y - x)
+                value = _sum_over_domain(f_at_Y, *_read(psi, Y - x, "zero", with_support=True))  # psi(y - x)
             else:
                 value = _sum_over_domain(_read(f, S + x, boundary), _read(psi, S, "zero"))  # f(x + y) psi(y)
             out[:, :, 0, i, j] = value
@@ -288,7 +316,10 @@ def lifting_correlation_literal(f, psi, group, mode="valid", form="paper"):
     G = groups.get_rotation_group(group)
     f, psi = _check_pair(f, psi, G, False, False, mode)
     _check_form(form)
-    out, boundary, k, rows, cols, rows_out, cols_out = _literal_setup(f, psi, mode, G.order)
+    rows, cols, k = *f.shape[-2:], psi.shape[-1]
+    f, psi, out, boundary, k, rows, cols, rows_out, cols_out = _literal_setup(
+        f, psi, mode, G.order, "lifting_correlation_literal", "lifting_correlation", form, 20e-6,
+        (rows + 2 * k) * (cols + 2 * k))
     Y = _frame_points(rows + 2 * k, cols + 2 * k)
     f_at_Y = _read(f, Y, boundary)
     S = _frame_points(k, k)
@@ -296,7 +327,7 @@ def lifting_correlation_literal(f, psi, group, mode="valid", form="paper"):
     for s_index, i, j, g in _output_elements(rows_out, cols_out, G):
         if form == "paper":
             g_inv_y = Y @ groups._inverse(g).T  # g^-1 y for every y
-            value = _sum_over_domain(f_at_Y, _read(psi, g_inv_y, "zero"))
+            value = _sum_over_domain(f_at_Y, *_read(psi, g_inv_y, "zero", with_support=True))
         else:
             g_y = S @ g.T  # g y for every y in psi's support
             value = _sum_over_domain(_read(f, g_y, boundary), psi_on_S)
@@ -403,7 +434,10 @@ def lifting_convolution_literal(f, psi, group, mode="valid", form="paper"):
     G = groups.get_rotation_group(group)
     f, psi = _check_pair(f, psi, G, False, False, mode)
     _check_form(form)
-    out, boundary, k, rows, cols, rows_out, cols_out = _literal_setup(f, psi, mode, G.order)
+    rows, cols, k = *f.shape[-2:], psi.shape[-1]
+    f, psi, out, boundary, k, rows, cols, rows_out, cols_out = _literal_setup(
+        f, psi, mode, G.order, "lifting_convolution_literal", "lifting_convolution", form, 20e-6,
+        (rows + 2 * k) * (cols + 2 * k))
     Y = _frame_points(rows + 2 * k, cols + 2 * k)
     f_at_Y = _read(f, Y, boundary)
     S = _frame_points(k, k)
@@ -411,7 +445,7 @@ def lifting_convolution_literal(f, psi, group, mode="valid", form="paper"):
     psi_at_minus_S = _read(psi, S @ minus.T, "zero")
     for s_index, i, j, g in _output_elements(rows_out, cols_out, G):
         if form == "paper":
-            value = _sum_over_domain(f_at_Y, _read(psi, Y @ (minus @ groups._inverse(g)).T, "zero"))
+            value = _sum_over_domain(f_at_Y, *_read(psi, Y @ (minus @ groups._inverse(g)).T, "zero", with_support=True))
         else:
             value = _sum_over_domain(_read(f, S @ g.T, boundary), psi_at_minus_S)
         out[:, :, s_index, i, j] = value
@@ -446,7 +480,10 @@ def group_correlation_literal(f, psi, group, mode="valid", form="paper"):
     G = groups.get_rotation_group(group)
     f, psi = _check_pair(f, psi, G, True, True, mode)
     _check_form(form)
-    out, boundary, k, rows, cols, rows_out, cols_out = _literal_setup(f, psi, mode, G.order)
+    rows, cols, k = *f.shape[-2:], psi.shape[-1]
+    f, psi, out, boundary, k, rows, cols, rows_out, cols_out = _literal_setup(
+        f, psi, mode, G.order, "group_correlation_literal", "group_correlation", form, 40e-6,
+        G.order * (rows + 2 * k) * (cols + 2 * k))
     domain = _group_frame(rows + 2 * k, cols + 2 * k, G)  # every h where a term can be non-zero
     f_on_domain = _read_on_group(f, domain, G, boundary)
     support = _group_frame(k, k, G)  # psi's support
@@ -454,7 +491,7 @@ def group_correlation_literal(f, psi, group, mode="valid", form="paper"):
     for s_index, i, j, g in _output_elements(rows_out, cols_out, G):
         if form == "paper":
             g_inv_h = groups._inverse(g) @ domain
-            value = _sum_over_domain(f_on_domain, _read_on_group(psi, g_inv_h, G, "zero"))
+            value = _sum_over_domain(f_on_domain, *_read_on_group(psi, g_inv_h, G, "zero", with_support=True))
         else:
             g_h = g @ support
             value = _sum_over_domain(_read_on_group(f, g_h, G, boundary), psi_on_support)
@@ -565,7 +602,10 @@ def group_convolution_literal(f, psi, group, mode="valid", form="paper"):
     G = groups.get_rotation_group(group)
     f, psi = _check_pair(f, psi, G, True, True, mode)
     _check_form(form)
-    out, boundary, k, rows, cols, rows_out, cols_out = _literal_setup(f, psi, mode, G.order)
+    rows, cols, k = *f.shape[-2:], psi.shape[-1]
+    f, psi, out, boundary, k, rows, cols, rows_out, cols_out = _literal_setup(
+        f, psi, mode, G.order, "group_convolution_literal", "group_convolution", form, 40e-6,
+        G.order * (rows + 2 * k) * (cols + 2 * k))
     domain = _group_frame(rows + 2 * k, cols + 2 * k, G)
     domain_inv = groups._inverse(domain)
     f_on_domain = _read_on_group(f, domain, G, boundary)
@@ -576,7 +616,7 @@ def group_convolution_literal(f, psi, group, mode="valid", form="paper"):
     for s_index, i, j, g in _output_elements(rows_out, cols_out, G):
         if form == "paper":
             h_inv_g = domain_inv @ g
-            value = _sum_over_domain(f_on_domain, _read_on_group(psi, h_inv_g, G, "zero"))
+            value = _sum_over_domain(f_on_domain, *_read_on_group(psi, h_inv_g, G, "zero", with_support=True))
         else:
             value = _sum_over_domain(_read_on_group(f, g @ h_set, G, boundary), psi_at_h_inv)
         out[:, :, s_index, i, j] = value

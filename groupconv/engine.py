@@ -26,10 +26,16 @@ How the sum is computed (all three give the same numbers; tests check it):
             cases use "gemm", real floating-point cases with large filters (k >= 5 and
             C*k*k >= 1000) use "fft".
 
-Integer inputs give exact integer results: they never go through the FFT; the product
-runs in float64 when every partial sum is an integer below 2**53 (so it is exact), and
-in int64 otherwise; sums that could overflow int64 raise ValueError. The result dtype
-is np.result_type(f, psi) (float32 stays float32).
+Dtypes (compute_dtypes). Integer inputs of any width (uint8 images too) give exact int64
+results, never wrapped: they never go through the FFT; the products run in float64 when
+every partial sum is an integer below 2**53 (so it is exact), in int64 otherwise; sums
+that could overflow int64 raise ValueError. float16 is accumulated and returned in
+float32. Otherwise the result dtype is np.result_type(f, psi) (float32 stays float32).
+
+NaN and infinity propagate as in the direct sum: an output value is NaN (or infinite)
+exactly when a NaN (infinity) lies under its filter window. The FFT would spread one
+NaN over its whole plane, so "auto" never takes it for data that is not finite, and a
+forced method="fft" on such data raises.
 
 Memory: the padded input and the im2col matrix are processed in chunks over the batch,
 sized so that the workspace stays below WORKSPACE_BYTES (256 MiB by default; change it
@@ -44,6 +50,8 @@ from collections import OrderedDict
 
 import numpy as np
 import scipy.fft
+
+from . import limits
 
 MODES = ("valid", "same", "full", "circular")
 METHODS = ("auto", "gemm", "fft")
@@ -236,22 +244,34 @@ def _chunk(B, bytes_per_image, cols_bytes_per_image=None):
 
 # ---------------------------------------------------------------- dtypes
 
-def _compute_dtype(f, psi, K):
-    """(dtype the products run in, result dtype). Integer data runs exactly: float64 if safe, else int64."""
+def compute_dtypes(f, psi, K):
+    """(dtype the products run in, dtype of the result) for correlating f with psi, K products per output value.
+
+        integers (any width, signed or unsigned; uint8 images included)  ->  int64 results,
+            never wrapped: the products run in float64 when every partial sum is an
+            integer below 2**53 (then float64 is exact), in int64 otherwise, and a sum
+            that could leave int64 raises ValueError before anything is computed;
+        float16  ->  float32 (accumulated and returned in float32: float16 sums overflow at 65504);
+        float32, float64, complex  ->  np.result_type(f, psi).
+    The literal sums of correlate.py follow the same rule, so both paths agree in dtype.
+    """
+    if f.dtype.kind in "iu" and psi.dtype.kind in "iu":
+        # Every partial sum is an integer of size at most max|f| * max|psi| * K.
+        bound = _max_abs(f) * _max_abs(psi) * max(K, 1)
+        if bound >= 2**63:
+            raise ValueError(f"integer sums of up to {K} products of entries as large as {_max_abs(f)} and "
+                             f"{_max_abs(psi)} could overflow int64; pass float arrays instead")
+        return (np.dtype(np.float64) if bound < 2**53 else np.dtype(np.int64)), np.dtype(np.int64)
     result = np.result_type(f, psi)
-    if result.kind in "fc":
-        return result, result
-    if result.kind not in "iu":
+    if result.kind not in "fc":
         raise TypeError(f"f and psi must be numeric arrays, got dtypes {f.dtype} and {psi.dtype}")
-    # Every partial sum is an integer of size at most max|f| * max|psi| * K; below 2**53 float64 is exact.
-    bound = _max_abs(f) * _max_abs(psi) * max(K, 1)
-    if bound >= 2**63:
-        raise ValueError(f"integer sums of up to {K} products of entries as large as {_max_abs(f)} and "
-                         f"{_max_abs(psi)} could overflow int64; pass float arrays instead")
-    return (np.dtype(np.float64) if bound < 2**53 else np.dtype(np.int64)), result
+    if result.kind == "f" and result.itemsize < 4:
+        result = np.dtype(np.float32)
+    return result, result
 
 
 def _max_abs(a):
+    """max |a| as a Python integer (negative extremes included: -2**63 has no int64 absolute value)."""
     if a.size == 0:
         return 0
     return max(abs(int(a.max())), abs(int(a.min())))
@@ -268,7 +288,7 @@ def _to_result(a, result):
 # ---------------------------------------------------------------- choosing the method
 
 def choose_method(f_shape, k, dtype, mode="valid"):
-    """The method "auto" uses: "fft" for real float32/float64 data with large filters, else "gemm".
+    """The method "auto" uses for finite data: "fft" for real float32/float64 data with large filters, else "gemm".
 
     Large means k >= FFT_MIN_K and C * k * k >= FFT_MIN_TAPS (C = f_shape[1]). The im2col
     product costs about C * k * k multiply-adds per output value; the FFT path about
@@ -279,13 +299,35 @@ def choose_method(f_shape, k, dtype, mode="valid"):
     within 10 % of each other; at k = 7 and 9 with 32-40 channels the FFT won by 2-3x;
     with 3-8 channels (C k k <= 392) the GEMM won or tied even at k = 7. Integer data is
     never sent through the FFT (it would lose exactness), nor complex data (rfft2 is
-    for real signals). `mode` does not enter the rule; it is accepted so that callers
-    can pass it along.
+    for real signals), nor data with a NaN or an infinity (see _method). `mode` does not
+    enter the rule; it is accepted so that callers can pass it along.
     """
     dtype = np.dtype(dtype)
     if dtype in (np.float32, np.float64) and k >= FFT_MIN_K and f_shape[1] * k * k >= FFT_MIN_TAPS:
         return "fft"
     return "gemm"
+
+
+def _method(method, shape, k, result, *arrays):
+    """The method to run: "auto" follows choose_method, but never the FFT for data that is not finite.
+
+    Through the FFT one NaN or infinity spreads over every output value of its plane; the
+    direct sum (the GEMM path) keeps it to the outputs whose window covers it, as the
+    literal sum does. A forced method="fft" on such data, or on data the FFT cannot
+    take exactly (integers, complex), raises ValueError.
+    """
+    _check_method(method)
+    if method == "auto":
+        method = choose_method(shape, k, result)
+        if method == "fft" and not all(np.isfinite(a).all() for a in arrays):
+            method = "gemm"
+    elif method == "fft":
+        if result not in (np.float32, np.float64):
+            raise ValueError(f"the FFT path is for real float32/float64 data only, not {result} (it would not be exact)")
+        if not all(np.isfinite(a).all() for a in arrays):
+            raise ValueError("the FFT path needs finite data: a NaN or an infinity would spread over every output; "
+                             "use method='gemm' or 'auto'")
+    return method
 
 
 def _check_method(method):
@@ -314,6 +356,13 @@ def _check_filter(psi):
     return kh
 
 
+def check_frame(nr, nc):
+    """An image needs at least one pixel: a 0-row or 0-column frame raises (batch and channel counts may be 0)."""
+    if nr < 1 or nc < 1:
+        raise ValueError(f"the input's frame is empty ({nr} x {nc} pixels); an image needs at least one pixel "
+                         f"(an empty batch or zero channels are fine)")
+
+
 def _check_size(k):
     """k, the filter size, as a positive Python int."""
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
@@ -340,15 +389,14 @@ def planar_correlation(f, psi, mode="valid", method="auto"):
     if f.shape[1] != psi.shape[1]:
         raise ValueError(f"expected f (B, C, rows, cols) and psi (O, C, k, k) with equal C, got {f.shape} and {psi.shape}")
     B, C, nr, nc = f.shape
+    check_frame(nr, nc)
     p = padding(k, mode)
     nr_o, nc_o = nr + 2 * p - k + 1, nc + 2 * p - k + 1
     if nr_o < 1 or nc_o < 1:
         raise ValueError(f"the filter ({k} x {k}) does not fit the padded input ({nr + 2 * p} x {nc + 2 * p})")
-    compute, result = _compute_dtype(f, psi, C * k * k)
-    if method == "auto":
-        method = choose_method(f.shape, k, result, mode)  # the result dtype: integers stay off the FFT
-    if method == "fft" and result not in (np.float32, np.float64):
-        raise ValueError(f"the FFT path is for real float32/float64 data only, not {result} (it would not be exact)")
+    compute, result = compute_dtypes(f, psi, C * k * k)
+    method = _method(method, f.shape, k, result, f, psi)
+    limits.check_allocation((B, psi.shape[0], nr_o, nc_o), result, "the correlation's output")
     if method == "fft":
         out = _correlate_fft(f, psi, p, mode, compute)
     else:
@@ -502,20 +550,18 @@ def planar_correlation_grad_input(dout, psi, input_shape, mode="valid", method="
         raise ValueError(f"input_shape must be (B, C, rows, cols) with C = {C}, the filter's input channels; "
                          f"got {tuple(input_shape)}")
     B, _, nr, nc = input_shape
+    check_frame(nr, nc)
     p = padding(k, mode)
     if dout.ndim != 4 or dout.shape != (B, O, nr + 2 * p - k + 1, nc + 2 * p - k + 1):
         raise ValueError(f"dout must have shape (B, O, rows', cols') = ({B}, {O}, {nr + 2 * p - k + 1}, "
                          f"{nc + 2 * p - k + 1}) for input_shape {tuple(input_shape)}, k = {k}, mode {mode!r}; "
                          f"got {dout.shape}")
-    if method == "auto":
-        method = choose_method(dout.shape, k, np.result_type(dout, psi), "full")
-    result = np.result_type(dout, psi)
-    if method == "fft" and result not in (np.float32, np.float64):
-        raise ValueError(f"the FFT path is for real float32/float64 data only, not {result} (it would not be exact)")
+    compute, result = compute_dtypes(dout, psi, O * k * k)
+    method = _method(method, dout.shape, k, result, dout, psi)
+    limits.check_allocation((B, C, nr, nc), result, "the input gradient")
     if method == "fft":
-        return _grad_input_fft(dout, psi, (B, C, nr, nc), p, mode, result)
+        return _grad_input_fft(dout, psi, (B, C, nr, nc), p, mode, compute)
     if C < O:
-        compute, result = _compute_dtype(dout, psi, O * k * k)
         return _to_result(_grad_input_col2im(dout, psi, (B, C, nr, nc), p, mode, compute), result)
     flipped = np.ascontiguousarray(np.swapaxes(psi[..., ::-1, ::-1], 0, 1))  # (C, O, k, k)
     d_padded = planar_correlation(dout, flipped, "full", method)
@@ -608,15 +654,13 @@ def planar_correlation_grad_filter(f, dout, k, mode="valid", method="auto"):
     _check_shape(f, "the input f", "B, C, rows, cols")
     _check_shape(dout, "dout", "B, O, rows', cols'")
     B, C, nr, nc = f.shape
+    check_frame(nr, nc)
     p = padding(k, mode)
     if dout.shape != (B, dout.shape[1], nr + 2 * p - k + 1, nc + 2 * p - k + 1):
         raise ValueError(f"dout must have shape (B, O, rows', cols') = ({B}, O, {nr + 2 * p - k + 1}, "
                          f"{nc + 2 * p - k + 1}) for f {f.shape}, k = {k}, mode {mode!r}; got {dout.shape}")
-    compute, result = _compute_dtype(f, dout, B * (nr + 2 * p) * (nc + 2 * p))
-    if method == "auto":
-        method = choose_method(f.shape, k, result, mode)  # the result dtype: integers stay off the FFT
-    if method == "fft" and result not in (np.float32, np.float64):
-        raise ValueError(f"the FFT path is for real float32/float64 data only, not {result} (it would not be exact)")
+    compute, result = compute_dtypes(f, dout, B * (nr + 2 * p) * (nc + 2 * p))
+    method = _method(method, f.shape, k, result, f, dout)
     if method == "fft":
         dpsi = _grad_filter_fft(f, dout, k, p, mode, compute)
     else:
