@@ -128,7 +128,7 @@ def transform_image_literal(f, g, boundary="zero", group="p4m"):
     f, g, _ = _checked(f, g, group, boundary, on_group=False)
     rows, cols = f.shape[-2:]
     rows_out, cols_out = _grown_shape(f.shape, g, boundary)
-    limits.check_literal_cost(limits.literal_seconds(rows_out * cols_out, 1.5e-6, f[..., :1, :1].size),
+    limits.check_literal_cost(limits.literal_seconds(rows_out * cols_out, 3e-6, f[..., :1, :1].size),
                               "transform_image_literal", "transform_image")
     g_inv = groups.in_half_pixels(groups._inverse(g))
     out = np.zeros(f.shape[:-2] + (rows_out, cols_out), dtype=f.dtype)
@@ -205,7 +205,7 @@ def transform_group_function_literal(f, g, group, boundary="zero"):
     f, g, G = _checked(f, g, group, boundary, on_group=True)
     rows, cols = f.shape[-2:]
     rows_out, cols_out = _grown_shape(f.shape, g, boundary)
-    limits.check_literal_cost(limits.literal_seconds(G.order * rows_out * cols_out, 12e-6, f[..., :1, :1, :1].size),
+    limits.check_literal_cost(limits.literal_seconds(G.order * rows_out * cols_out, 25e-6, f[..., :1, :1, :1].size),
                               "transform_group_function_literal", "transform_group_function")
     g_inv = groups.in_half_pixels(groups._inverse(g))
     out = np.zeros(f.shape[:-2] + (rows_out, cols_out), dtype=f.dtype)

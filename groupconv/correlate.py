@@ -266,7 +266,7 @@ def planar_correlation_literal(f, psi, mode="valid", form="paper"):
     _check_form(form)
     rows, cols, k = *f.shape[-2:], psi.shape[-1]
     f, psi, out, boundary, k, rows, cols, rows_out, cols_out = _literal_setup(
-        f, psi, mode, 1, "planar_correlation_literal", "planar_correlation", form, 20e-6, (rows + 2 * k) * (cols + 2 * k))
+        f, psi, mode, 1, "planar_correlation_literal", "planar_correlation", form, 40e-6, (rows + 2 * k) * (cols + 2 * k))
     us, vs = centred_coordinates(rows_out), centred_coordinates(cols_out)
     # y runs over a window of Z^2 that contains every point where a term can be non-zero.
     Y = _frame_points(rows + 2 * k, cols + 2 * k)
@@ -318,7 +318,7 @@ def lifting_correlation_literal(f, psi, group, mode="valid", form="paper"):
     _check_form(form)
     rows, cols, k = *f.shape[-2:], psi.shape[-1]
     f, psi, out, boundary, k, rows, cols, rows_out, cols_out = _literal_setup(
-        f, psi, mode, G.order, "lifting_correlation_literal", "lifting_correlation", form, 20e-6,
+        f, psi, mode, G.order, "lifting_correlation_literal", "lifting_correlation", form, 40e-6,
         (rows + 2 * k) * (cols + 2 * k))
     Y = _frame_points(rows + 2 * k, cols + 2 * k)
     f_at_Y = _read(f, Y, boundary)
@@ -436,7 +436,7 @@ def lifting_convolution_literal(f, psi, group, mode="valid", form="paper"):
     _check_form(form)
     rows, cols, k = *f.shape[-2:], psi.shape[-1]
     f, psi, out, boundary, k, rows, cols, rows_out, cols_out = _literal_setup(
-        f, psi, mode, G.order, "lifting_convolution_literal", "lifting_convolution", form, 20e-6,
+        f, psi, mode, G.order, "lifting_convolution_literal", "lifting_convolution", form, 40e-6,
         (rows + 2 * k) * (cols + 2 * k))
     Y = _frame_points(rows + 2 * k, cols + 2 * k)
     f_at_Y = _read(f, Y, boundary)
@@ -482,12 +482,12 @@ def group_correlation_literal(f, psi, group, mode="valid", form="paper"):
     _check_form(form)
     rows, cols, k = *f.shape[-2:], psi.shape[-1]
     f, psi, out, boundary, k, rows, cols, rows_out, cols_out = _literal_setup(
-        f, psi, mode, G.order, "group_correlation_literal", "group_correlation", form, 40e-6,
+        f, psi, mode, G.order, "group_correlation_literal", "group_correlation", form, 80e-6,
         G.order * (rows + 2 * k) * (cols + 2 * k))
     domain = _group_frame(rows + 2 * k, cols + 2 * k, G)  # every h where a term can be non-zero
     f_on_domain = _read_on_group(f, domain, G, boundary)
     support = _group_frame(k, k, G)  # psi's support
-    psi_on_support = psi.reshape(psi.shape[:2] + (-1,))
+    psi_on_support = psi.reshape(psi.shape[:2] + (int(np.prod(psi.shape[2:])),))
     for s_index, i, j, g in _output_elements(rows_out, cols_out, G):
         if form == "paper":
             g_inv_h = groups._inverse(g) @ domain
@@ -604,7 +604,7 @@ def group_convolution_literal(f, psi, group, mode="valid", form="paper"):
     _check_form(form)
     rows, cols, k = *f.shape[-2:], psi.shape[-1]
     f, psi, out, boundary, k, rows, cols, rows_out, cols_out = _literal_setup(
-        f, psi, mode, G.order, "group_convolution_literal", "group_convolution", form, 40e-6,
+        f, psi, mode, G.order, "group_convolution_literal", "group_convolution", form, 80e-6,
         G.order * (rows + 2 * k) * (cols + 2 * k))
     domain = _group_frame(rows + 2 * k, cols + 2 * k, G)
     domain_inv = groups._inverse(domain)
@@ -612,7 +612,7 @@ def group_convolution_literal(f, psi, group, mode="valid", form="paper"):
     support = _group_frame(k, k, G)
     # h runs over the elements whose inverse lies in psi's support: h = z^-1 for z in it.
     h_set = groups._inverse(support)
-    psi_at_h_inv = psi.reshape(psi.shape[:2] + (-1,))
+    psi_at_h_inv = psi.reshape(psi.shape[:2] + (int(np.prod(psi.shape[2:])),))
     for s_index, i, j, g in _output_elements(rows_out, cols_out, G):
         if form == "paper":
             h_inv_g = domain_inv @ g
@@ -628,5 +628,5 @@ def group_convolution(f, psi, group, mode="valid"):
     G = groups.get_rotation_group(group)
     f, psi = _check_pair(f, psi, G, True, True, mode)
     O, C, nH, k, _ = psi.shape
-    psi_check = psi.reshape(O, C, -1)[..., filter_bank.reverse_index(G, k)].reshape(psi.shape)  # = reverse_filter(psi)
+    psi_check = psi.reshape(O, C, nH * k * k)[..., filter_bank.reverse_index(G, k)].reshape(psi.shape)  # = reverse_filter(psi)
     return _group_correlation(f, psi_check, G, mode)

@@ -66,7 +66,7 @@ def _with_channels(index, C):
 def expand(psi, index):
     """bank[o, s, c, m] = psi[o, c].flat[index[s, m]] by one gather: (O, C, ...) -> (O, |H|, C, n)."""
     O, C = psi.shape[:2]
-    return np.take(psi.reshape(O, -1), _with_channels(index, C), axis=1)
+    return np.take(psi.reshape(O, int(np.prod(psi.shape[1:]))), _with_channels(index, C), axis=1)
 
 
 def fold(dbank, index, C):
@@ -77,7 +77,7 @@ def fold(dbank, index, C):
     """
     O, nH = dbank.shape[:2]
     gather = _with_channels(index, C).reshape(nH, -1)
-    dbank = dbank.reshape(O, nH, -1)
+    dbank = dbank.reshape(O, nH, int(np.prod(dbank.shape[2:])))
     dpsi = np.zeros((O, gather.shape[1]), dtype=dbank.dtype)
     for s in range(nH):
         dpsi[:, gather[s]] += dbank[:, s]

@@ -98,9 +98,11 @@ def as_element(g):
 
 def _check_fits(g, what):
     """Raise ValueError if a translation entry is too large for products and inverses to stay exact in int64."""
-    if g.size and np.abs(g[..., :2, 2]).max(initial=0) > INT64_SAFE:
+    t = g[..., :2, 2]
+    too_large = (t > INT64_SAFE) | (t < -INT64_SAFE)  # not np.abs: abs(-2**63) wraps round to -2**63
+    if too_large.any():
         raise ValueError(f"{what}: translations must be at most 2**61 in absolute value, so that products "
-                         f"and inverses stay exact in int64; got an entry {int(np.abs(g[..., :2, 2]).max())}")
+                         f"and inverses stay exact in int64; got an entry {int(t[too_large][0])}")
 
 
 # ---------------------------------------------------------------- the table
@@ -399,7 +401,7 @@ def act(g, x):
         raise ValueError(f"pixel coordinates need a last axis of length 2 (u, v), got shape {x.shape}")
     (xi,) = _as_int_params(x, names=("x",))
     _check_fits(g, "act")
-    if np.abs(xi).max(initial=0) > INT64_SAFE:
+    if ((xi > INT64_SAFE) | (xi < -INT64_SAFE)).any():
         raise ValueError("act: pixel coordinates must be at most 2**61 in absolute value (int64)")
     column = np.concatenate([xi, np.ones(xi.shape[:-1] + (1,), dtype=np.int64)], axis=-1)
     y = np.einsum("...ij,...j->...i", g, column)

@@ -9,16 +9,17 @@
                       machine that starts to swap
 
 Both can be changed (set_literal_limit, set_max_array_bytes; None switches a bound off).
-The time estimate is a rough model of the loops measured on a laptop-class CPU:
-seconds = iterations x (the cost of one pass of the loop body + elements read per pass
-x ELEMENT_SECONDS x the batch, channel and output sizes that ride along).
+The time estimate is a rough model of the loops, measured on this project's machine and
+doubled to allow for slower CPUs: seconds = iterations x (the cost of one pass of the
+loop body + elements read per pass x ELEMENT_SECONDS x the batch, channel and output
+sizes that ride along).
 """
 import numpy as np
 
 LITERAL_SECONDS = 60.0
 MAX_ARRAY_BYTES = 4 * 2**30
-ELEMENT_SECONDS = 0.3e-6
-"""Time per element read and multiplied inside a literal loop (measured: 0.1-0.4 microseconds)."""
+ELEMENT_SECONDS = 0.6e-6
+"""Time per element read and multiplied inside a literal loop (measured 0.1-0.4 microseconds; doubled for slower CPUs)."""
 
 
 def set_literal_limit(seconds):

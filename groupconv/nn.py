@@ -115,6 +115,7 @@ class PlanarConv(Layer):
         return correlate.planar_correlation(self.x, self.params["psi"], self.mode)
 
     def backward(self, dout):
+        _check_backward(self, "x")
         # out = x ⋆ psi is linear in each: the two products of engine.py
         self.grads["psi"] = engine.planar_correlation_grad_filter(self.x, dout, self.k, self.mode)
         return engine.planar_correlation_grad_input(dout, self.params["psi"], self.x.shape, self.mode)
@@ -143,6 +144,7 @@ class LiftingConv(Layer):
         return correlate.lifting_correlation(self.x, self.params["psi"], self.group, self.mode)
 
     def backward(self, dout):
+        _check_backward(self, "x")
         # out = lifting(x, psi) is linear in each: the two backward products of correlate.py
         self.grads["psi"] = correlate.lifting_correlation_grad_filter(self.x, dout, self.group, self.k, self.mode)
         return correlate.lifting_correlation_grad_input(dout, self.params["psi"], self.group, self.x.shape, self.mode)
@@ -173,6 +175,7 @@ class GroupConv(Layer):
         return correlate.group_correlation(self.x, self.params["psi"], self.group, self.mode)
 
     def backward(self, dout):
+        _check_backward(self, "x")
         # out = group_correlation(x, psi) is linear in each: the two backward products of correlate.py
         self.grads["psi"] = correlate.group_correlation_grad_filter(self.x, dout, self.group, self.k, self.mode)
         return correlate.group_correlation_grad_input(dout, self.params["psi"], self.group, self.x.shape, self.mode)
@@ -187,6 +190,23 @@ def _channel_shape(x):
 
 def _all_but_channel(x):
     return (0,) + tuple(range(2, x.ndim))
+
+
+def _check_channels(x, channels, what):
+    """x as a numeric array (B, C, ...) with C == channels, or a clear error."""
+    x = np.asarray(x)
+    if x.dtype == bool or not np.issubdtype(x.dtype, np.number):
+        raise TypeError(f"{what} input must be a numeric array, got dtype {x.dtype}")
+    if x.ndim < 2 or x.shape[1] != channels:
+        raise ValueError(f"{what} has {channels} channels: it expects an input (B, {channels}, ...), "
+                         f"got shape {x.shape}")
+    return x
+
+
+def _check_backward(layer, attribute):
+    """backward() needs what forward() stored: a clear error if forward has not run."""
+    if not hasattr(layer, attribute):
+        raise RuntimeError(f"{type(layer).__name__}.backward needs a forward pass first")
 
 
 class Bias(Layer):
@@ -204,23 +224,27 @@ class Bias(Layer):
         return {"channels": self.params["b"].shape[0]}
 
     def forward(self, x, train=False):
-        self.shape = np.shape(x)
+        x = _check_channels(x, self.params["b"].shape[0], "Bias")
+        self.shape = x.shape
         return x + self.params["b"].reshape(_channel_shape(x))
 
     def backward(self, dout):
+        _check_backward(self, "shape")
         self.grads["b"] = dout.sum(axis=_all_but_channel(dout))
         return dout
 
 
 class ReLU(Layer):
-    """max(x, 0), pointwise (N1)."""
+    """max(x, 0), pointwise (N1). A NaN stays NaN (np.maximum propagates it), in both passes."""
 
     def forward(self, x, train=False):
-        self.positive = x > 0
-        return np.where(self.positive, x, 0.0)
+        x = np.asarray(x)
+        self.slope = np.where(np.isnan(x), np.nan, x > 0)  # 1 where x > 0, 0 where x <= 0, NaN at a NaN
+        return np.maximum(x, 0)
 
     def backward(self, dout):
-        return np.where(self.positive, dout, 0.0)
+        _check_backward(self, "slope")
+        return dout * self.slope
 
 
 class Tanh(Layer):
@@ -231,6 +255,7 @@ class Tanh(Layer):
         return self.y
 
     def backward(self, dout):
+        _check_backward(self, "y")
         return dout * (1.0 - self.y ** 2)
 
 
@@ -247,15 +272,21 @@ class MaxPool(Layer):
 
     def __init__(self, size=3, stride=2):
         super().__init__()
+        for what, n in (("size", size), ("stride", stride)):
+            if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+                raise TypeError(f"{what} must be an integer, got {n!r}")
         if size < 1 or stride < 1:
             raise ValueError(f"size and stride must be positive, got size={size}, stride={stride}")
-        self.size, self.stride = size, stride
+        self.size, self.stride = int(size), int(stride)
 
     def _describe(self):
         return {"size": self.size, "stride": self.stride}
 
     def forward(self, x, train=False):
         x = np.asarray(x)
+        if x.ndim < 2 or x.dtype == bool or not np.issubdtype(x.dtype, np.number):
+            raise ValueError(f"MaxPool pools the last two axes of a numeric array (..., rows, cols), "
+                             f"got shape {x.shape} and dtype {x.dtype}")
         p, st = self.size, self.stride
         if x.shape[-1] < p or x.shape[-2] < p:
             raise ValueError(f"MaxPool window {p} x {p} does not fit the input frame {x.shape[-2:]}")
@@ -266,7 +297,8 @@ class MaxPool(Layer):
         return np.take_along_axis(flat, self.argmax[..., None], axis=-1)[..., 0]
 
     def backward(self, dout):
-        # the gradient of a max goes to the entry that won (windows may overlap: add up)
+        _check_backward(self, "argmax")
+        # the gradient of a max goes to the one entry that won (the first, on ties; windows may overlap: add up)
         p, st = self.size, self.stride
         nr, nc = self.shape[-2:]
         nr_o, nc_o = dout.shape[-2:]
@@ -300,10 +332,11 @@ class CosetPool(Layer):
         self.shape = x.shape
         if self.op == "mean":
             return x.mean(axis=2)
-        self.argmax = np.argmax(x, axis=2)
+        self.argmax = np.argmax(x, axis=2)  # one winner per pixel, the first on ties
         return np.take_along_axis(x, self.argmax[:, :, None], axis=2)[:, :, 0]
 
     def backward(self, dout):
+        _check_backward(self, "shape")
         nH = self.shape[2]
         if self.op == "mean":
             return np.broadcast_to(dout[:, :, None] / nH, self.shape).copy()
@@ -330,14 +363,21 @@ class GlobalPool(Layer):
 
     def forward(self, x, train=False):
         x = np.asarray(x)
+        if x.ndim < 3 or x.dtype == bool or not np.issubdtype(x.dtype, np.number):
+            raise ValueError(f"GlobalPool pools a numeric feature map (B, C, ...) with at least one axis after C, "
+                             f"got shape {x.shape} and dtype {x.dtype}")
+        n = int(np.prod(x.shape[2:]))
+        if n == 0:
+            raise ValueError(f"GlobalPool needs at least one value per channel to pool, got shape {x.shape}")
         self.shape = x.shape
-        flat = x.reshape(x.shape[0], x.shape[1], -1)
+        flat = x.reshape(x.shape[0], x.shape[1], n)
         if self.op == "mean":
             return flat.mean(axis=-1)
-        self.argmax = np.argmax(flat, axis=-1)
+        self.argmax = np.argmax(flat, axis=-1)  # one winner per channel, the first on ties
         return np.take_along_axis(flat, self.argmax[..., None], axis=-1)[..., 0]
 
     def backward(self, dout):
+        _check_backward(self, "shape")
         B, C = self.shape[:2]
         n = int(np.prod(self.shape[2:]))
         if self.op == "mean":
@@ -377,16 +417,29 @@ class BatchNorm(Layer):
     def _axes(self, x):
         if self.per_plane:
             if x.ndim != 5:
-                raise ValueError(f"per-plane statistics need a feature map on G (B, C, |H|, H, W), got shape {x.shape}")
+                raise ValueError(f"per-plane statistics need a feature map on G (B, C, |H|, rows, cols), "
+                                 f"got shape {x.shape}")
             return (0, 3, 4)
         return _all_but_channel(x)
 
     def forward(self, x, train=False):
-        x = np.asarray(x, dtype=np.float64)
+        x = _check_channels(x, self.params["gamma"].shape[0], "BatchNorm")
+        if x.dtype.kind == "c":
+            raise TypeError("BatchNorm takes real arrays; a complex input would lose its imaginary part")
+        x = x.astype(np.float64, copy=False)
         axes = self._axes(x)
         if train:
+            # Check before touching the running statistics, so that a bad batch leaves the layer as it was.
+            if x.size == 0:
+                raise ValueError(f"BatchNorm cannot take statistics of an empty batch (shape {x.shape})")
             mean = x.mean(axis=axes, keepdims=True)
             var = x.var(axis=axes, keepdims=True)
+            if not (np.isfinite(mean).all() and np.isfinite(var).all()):
+                raise ValueError("BatchNorm: the batch holds NaN or infinite values; its statistics would make "
+                                 "the running averages NaN for every later evaluation")
+            if self.buffers["mean"] is not None and self.buffers["mean"].shape != mean.shape:
+                raise ValueError(f"BatchNorm was trained on inputs of {self.buffers['mean'].ndim} axes "
+                                 f"(statistics {self.buffers['mean'].shape}), got shape {x.shape}")
             if self.buffers["mean"] is None:
                 self.buffers["mean"], self.buffers["var"] = mean.copy(), var.copy()
             else:
@@ -397,6 +450,9 @@ class BatchNorm(Layer):
             if self.buffers["mean"] is None:
                 raise ValueError("BatchNorm has no running statistics yet: run a forward pass with train=True first")
             mean, var = self.buffers["mean"], self.buffers["var"]
+            if mean.ndim != x.ndim or (self.per_plane and mean.shape[2] != x.shape[2]):
+                raise ValueError(f"BatchNorm's running statistics have shape {mean.shape}; they do not fit an "
+                                 f"input of shape {x.shape}")
         self.train, self.axes = train, axes
         self.inv_std = 1.0 / np.sqrt(var + self.eps)
         self.x_hat = (x - mean) * self.inv_std
@@ -404,6 +460,7 @@ class BatchNorm(Layer):
         return self.params["gamma"].reshape(shape) * self.x_hat + self.params["beta"].reshape(shape)
 
     def backward(self, dout):
+        _check_backward(self, "x_hat")
         shape = _channel_shape(dout)
         self.grads["gamma"] = (dout * self.x_hat).sum(axis=_all_but_channel(dout))
         self.grads["beta"] = dout.sum(axis=_all_but_channel(dout))
@@ -441,6 +498,7 @@ class Dropout(Layer):
         return x * self.scale
 
     def backward(self, dout):
+        _check_backward(self, "scale")
         return dout if self.scale is None else dout * self.scale
 
 
@@ -451,6 +509,9 @@ class Linear(Layer):
 
     def __init__(self, d_in, d_out, rng=None):
         super().__init__()
+        for what, n in (("d_in", d_in), ("d_out", d_out)):
+            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+                raise ValueError(f"{what} must be a positive integer, got {n!r}")
         rng = np.random.default_rng() if rng is None else rng
         self.params["W"] = rng.normal(0.0, np.sqrt(1.0 / d_in), size=(d_in, d_out))
         self.params["b"] = np.zeros(d_out)
@@ -459,10 +520,14 @@ class Linear(Layer):
         return {"d_in": self.params["W"].shape[0], "d_out": self.params["W"].shape[1]}
 
     def forward(self, x, train=False):
-        self.x = _check_input(x, 2, "Linear")
+        x = _check_input(x, 2, "Linear")
+        if x.shape[1] != self.params["W"].shape[0]:
+            raise ValueError(f"Linear expects inputs (B, {self.params['W'].shape[0]}), got shape {x.shape}")
+        self.x = x
         return self.x @ self.params["W"] + self.params["b"]
 
     def backward(self, dout):
+        _check_backward(self, "x")
         self.grads["W"] = self.x.T @ dout
         self.grads["b"] = dout.sum(axis=0)
         return dout @ self.params["W"].T
@@ -476,11 +541,16 @@ def softmax_cross_entropy(logits, labels):
     """
     logits = _check_input(logits, 2, "softmax_cross_entropy")
     labels = np.asarray(labels)
+    B, n_classes = logits.shape
     if labels.shape != logits.shape[:1] or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"labels must be integers of shape ({logits.shape[0]},), got {labels.dtype} {labels.shape}")
+        raise ValueError(f"labels must be integers of shape ({B},), got {labels.dtype} {labels.shape}")
+    if B == 0:
+        raise ValueError("softmax_cross_entropy needs at least one example (the mean of an empty batch is undefined)")
+    if labels.min() < 0 or labels.max() >= n_classes:
+        raise ValueError(f"labels must be class numbers 0..{n_classes - 1} (one per logit column), "
+                         f"got values from {labels.min()} to {labels.max()}")
     z = logits - logits.max(axis=1, keepdims=True)  # shift for stability; softmax is unchanged
     log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-    B = logits.shape[0]
     loss = -log_p[np.arange(B), labels].mean()
     dlogits = np.exp(log_p)
     dlogits[np.arange(B), labels] -= 1.0
