@@ -52,12 +52,13 @@ def test_small_integer_gradients_exact(rng, dtype):
 
 
 def test_integer_overflow_raises_for_negative_extremes_too():
-    # -(2**53 + 1) is not a float64: the engine must take the int64 path (a bound ignoring negatives would not)
-    f = np.array([[[[-(2**53 + 1)]]]], dtype=np.int64)
+    # -(2**53 + 1) is not a float64: the engine must take the int64 path, which a bound that looks at the
+    # largest entry (1) instead of the largest |entry| would not
+    f = np.array([[[[-(2**53 + 1), 1]]]], dtype=np.int64)
     out = correlate.planar_correlation(f, np.ones((1, 1, 1, 1), np.int64))
-    assert out.dtype == np.int64 and int(out[0, 0, 0, 0]) == -(2**53 + 1)
+    assert out.dtype == np.int64 and int(out[0, 0, 0, 0]) == -(2**53 + 1) and int(out[0, 0, 0, 1]) == 1
     with pytest.raises(ValueError, match="overflow int64"):
-        correlate.planar_correlation(np.full((1, 1, 2, 2), -2**62, np.int64), np.full((1, 1, 2, 2), 4, np.int64))
+        correlate.planar_correlation(np.array([[[[-2**62, 1]]]]), np.full((1, 1, 1, 1), 4, np.int64))
 
 
 def test_uint64_beyond_int64_raises():
@@ -256,18 +257,21 @@ def test_float16_is_accumulated_in_float32_without_warnings(rng):
 
 
 def test_literal_loops_refuse_hours_of_work_and_say_how_to_override():
-    with pytest.raises(ValueError, match=r"about \d+ s as a literal loop.*set_literal_limit"):
-        action.transform_image_literal(np.ones((5, 5)), groups.translation(6000, 6000), "grow")
-    with pytest.raises(ValueError, match="vectorised group_correlation"):
-        correlate.group_correlation_literal(np.ones((1, 1, 8, 48, 48)), np.ones((1, 1, 8, 3, 3)), "p4m", "same")
+    # First with a tiny limit, so that a broken guard fails here at once instead of looping for hours below.
     old = limits.set_literal_limit(1e-9)
     try:
         with pytest.raises(ValueError, match="literal loop"):
             correlate.planar_correlation_literal(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)))
+        with pytest.raises(ValueError, match="literal loop"):
+            action.transform_group_function_literal(np.ones((4, 5, 5)), groups.rotation(1), "p4")
         limits.set_literal_limit(None)
         assert correlate.planar_correlation_literal(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3))).shape == (1, 1, 3, 3)
     finally:
         limits.set_literal_limit(old)
+    with pytest.raises(ValueError, match=r"about \d+ s as a literal loop.*set_literal_limit"):
+        action.transform_image_literal(np.ones((5, 5)), groups.translation(6000, 6000), "grow")
+    with pytest.raises(ValueError, match="vectorised group_correlation"):
+        correlate.group_correlation_literal(np.ones((1, 1, 8, 48, 48)), np.ones((1, 1, 8, 3, 3)), "p4m", "same")
 
 
 def test_huge_results_raise_before_allocating():
@@ -321,6 +325,16 @@ class _One(nn.Layer):
     def __init__(self, w, g):
         super().__init__()
         self.params["w"], self.grads["w"] = np.array(w, float), np.array(g, float)
+
+
+def test_dropout_keeps_each_entry_with_probability_1_minus_p_and_rescales_it():
+    x = np.arange(1.0, 201.0).reshape(2, 100)
+    out = nn.Dropout(0.25, rng=np.random.default_rng(5)).forward(x, train=True)
+    kept = np.random.default_rng(5).random(x.shape) >= 0.25  # the same seeded draw, made here independently
+    assert np.array_equal(out == 0, ~kept)
+    r = residual(out, np.where(kept, x / 0.75, 0.0))  # rescaled so that E[out] = x; x * (1 / 0.75) rounds differently
+    assert r.value <= LITERAL_TOL * r.scale
+    assert np.array_equal(nn.Dropout(0.25).forward(x), x)  # the identity at test time
 
 
 def test_adam_first_step_has_size_lr():
