@@ -3,7 +3,7 @@
 Two operations, two symbols, used the same way everywhere in groupconv:
 
     ⋆   correlation: (f ⋆ psi)(g) = sum_h f(h) psi(g^-1 h); the operation of the paper, and
-        what deep-learning libraries call "convolution" (tutorials 04-09);
+        what deep-learning libraries call "convolution" (tutorials 04-09; ASCII: f corr psi);
     ∗   true convolution, this tutorial's subject (ASCII spelling: f conv psi).
 
 Claim: besides the correlation of tutorial 09 there is a true convolution on G,
