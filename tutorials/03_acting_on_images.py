@@ -254,7 +254,7 @@ lo = np.minimum(moved_frame.min(0), -c) - 1
 hi = np.maximum(moved_frame.max(0), c) + 1
 a.legend(loc="lower left")
 a = axes[1]
-draw(a, move(F, g), "read f at the moved grid:\n(L_g f)(x) = f(g⁻¹x), as in perspective 1", c)
+draw(a, move(F, g), "read f at the moved grid:\n(L$_g$ f)(x) = f(g⁻¹x), as in perspective 1", c)
 a.plot(corners[:, 1], corners[:, 0], "--", color="grey", lw=1.5)
 for ax in axes:  # one scale for both panels
     ax.set_xlim(lo[1], hi[1])
