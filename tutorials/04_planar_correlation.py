@@ -211,8 +211,9 @@ for mode in ("same", "full", "circular"):
 # evaluated at a shifted point (in the right direction, and with a window large enough);
 # the step 4 -> 5 checks the literal sum against the layer at x - t.
 #
-# The chain is checked in the order 1-2-3-4-5-6, each line against the next; the line
-# with the largest residual is printed (all of them with GROUPCONV_VERBOSE=1). The image
+# The chain is checked in the order 1-2-3-4-5-6, each line against the next. One line is
+# printed per chain, with the largest residual of its steps; run with GROUPCONV_VERBOSE=1
+# (or call checks.set_verbose()) to see the table of all lines. The image
 # is finite (zero outside a 7x7 frame); we put it on a 17x17 canvas so that no
 # translation tried (at most 3 pixels) pushes it, or its output, off the canvas: lines 1,
 # 5 and 6 then lose nothing at the border.

@@ -331,9 +331,10 @@ for scenario in ("zero frame", "camera crop"):
 
 # %% [markdown]
 # The residual |(L_t f) ⋆ psi - L_t (f ⋆ psi)| of the photograph, on a log scale. Grey
-# pixels are exactly 0 with the same terms on both sides; white pixels have no term on
-# either side (0 = 0, nothing compared); the cyan line outlines the predicted band. The
-# residual is as large as the responses themselves, but only in the band.
+# pixels are exactly 0 with the same terms on both sides; hatched pixels have no term on
+# either side (0 = 0, nothing compared); the cyan line outlines the predicted band. In the
+# band the residual is of the size of the responses themselves; everywhere else it is
+# exactly 0.
 
 # %%
 def draw_residual(ax, diff, empty, band, title, vmax):
@@ -369,7 +370,7 @@ figures.save(fig, "05_boundary_band.png")
 # %% [markdown]
 # Without cropping - the frame grown and the 'full' output, or the torus - the same
 # photograph, filter and shift give a residual that is exactly 0 at every pixel: there
-# is no band. (The white corners of the grown frame are pixels whose filter window
+# is no band. (The hatched strips of the grown frame are pixels whose filter window
 # reaches no pixel of the picture on either side.)
 
 # %%

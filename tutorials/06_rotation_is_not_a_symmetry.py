@@ -91,8 +91,9 @@ checks.check("C6", "3x3, every output pixel: (L_r f) ⋆ psi vs L_r (f ⋆ L_{r^
 # written, with the 3x3 matrices of groups.py acting on the points (line 4 moves the
 # point r^-1 x with a matrix and subtracts it before applying r; line 5 reads the turned
 # filter as an array, L_{r^-1} psi computed by the action). One chain, stacked over all 8
-# elements of D4; the largest residual between neighbouring lines is printed (each line
-# with GROUPCONV_VERBOSE=1).
+# elements of D4; one line is printed per chain, with the largest residual between
+# neighbouring lines (the table of all lines with GROUPCONV_VERBOSE=1 or
+# checks.set_verbose()).
 
 # %%
 def on_Z2(a):
