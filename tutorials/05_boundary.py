@@ -399,7 +399,8 @@ figures.save(fig, "05_no_cropping.png")
 # grows, since every layer reads the border values of the layer before. The same
 # reasoning will apply to rotations and mirrors in later tutorials: about the centre of a
 # square frame they map the frame onto itself, so they lose nothing and no band appears.
-#
+
+# %% [markdown]
 # ## The tally
 #
 # Every check above printed its own line. The last cell counts them: run as a script it
