@@ -29,11 +29,6 @@ TUTORIALS = sorted((ROOT / "tutorials").glob("[0-9][0-9]_*.py"))
 RUN_CELLS = ROOT / "tests" / "run_cells.py"
 
 NOT_YET_LESSONS = {
-    "02",
-    "03",
-    "04",
-    "05",
-    "06",
     "11",
     "12",
     "13",
