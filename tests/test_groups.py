@@ -125,7 +125,7 @@ def test_malformed_parameters_raise_instead_of_being_cast():
 
 # ------------------------------------------------------------------ G1, G2: axioms
 
-@pytest.mark.parametrize("group", ["p4", "p4m"])
+@pytest.mark.parametrize("group", groups.ROTATION_GROUPS)
 def test_point_group_axioms_exhaustively(group):
     H = groups.point_group(group)
     n = len(H)
@@ -178,7 +178,7 @@ def test_sampled_axioms(group, rng):
     assert np.array_equal(groups.inverse(a @ b), groups.inverse(b) @ groups.inverse(a))
 
 
-@pytest.mark.parametrize("group", ["p4", "p4m"])
+@pytest.mark.parametrize("group", groups.ROTATION_GROUPS)
 def test_closure_in_parameter_form(group, rng):
     """The product's parameters, recovered exactly, follow the group law t1 + s1 t2, s1 s2.
 
@@ -209,7 +209,7 @@ def test_inverse_of_real_invertible_matrices_G3(rng):
 
 # ------------------------------------------------------------------ G7: g = t . s
 
-@pytest.mark.parametrize("group", ["p4", "p4m"])
+@pytest.mark.parametrize("group", groups.ROTATION_GROUPS)
 def test_factorisation_t_times_s(group, rng):
     H = groups.point_group(group)
     for u, v in rng.integers(-20, 20, size=(50, 2)):
