@@ -39,9 +39,11 @@ their forward pass; nn.py's layers call them.
 The public functions check their arguments once, at the top, and pass the checked
 arrays and the group's table entry (groups.get) inward; nothing below re-checks them.
 """
+import functools
+
 import numpy as np
 
-from . import engine, filter_bank, groups, limits
+from . import action, engine, filter_bank, groups, lattices, limits
 from .action import _index_from_half_pixels, centred_coordinates
 from .filter_bank import expand_group_filter, expand_lifting_filter, reverse_filter  # noqa: F401 (public here too)
 
@@ -96,9 +98,29 @@ def _check_pair(f, psi, G, f_on_group, psi_on_group, mode):
         raise ValueError(f"a filter on {G.name} has a group axis of length {nH} (axis 2), got shape {psi.shape}")
     k = psi.shape[-1]
     _check_mode(mode, k)
-    engine.check_frame(*f.shape[-2:])
+    lattice = _lattice(G)
+    lattice.check_frame(*f.shape[-2:])
     _check_fits(k, mode, *f.shape[-2:])
+    _check_hexagonal(G, lattice, mode, k, f, psi)
     return f, psi
+
+
+def _lattice(G):
+    """The lattice of the group entry G (the square grid for a planar correlation, G None)."""
+    return lattices.get("square" if G is None else G.lattice)
+
+
+def _check_hexagonal(G, lattice, mode, k, *arrays):
+    """On the hexagonal lattice: an odd filter, nothing outside the hexagons, and no periodic frame for mirrors."""
+    if lattice.name != "hexagonal":
+        return
+    lattice.check_frame(k, k, "the filter")
+    for a in arrays:
+        action.check_zero_outside_frame(a, lattice)
+    if mode == "circular" and G.mirror is not None:
+        raise ValueError(f"'circular' mode is not defined for {G.name}: the periodic hexagon is symmetric under "
+                         f"turns and translations but not under mirrors (lattices.py), so a circular {G.name} "
+                         f"correlation could not be equivariant; use p6, or another mode")
 
 
 def _check_size(k, mode, rows, cols):
@@ -145,28 +167,28 @@ def _frame_points(rows, cols):
     return np.stack([U.ravel(), V.ravel(), np.ones(U.size, dtype=np.int64)], axis=1)
 
 
-def _indices(U, V, rows, cols, boundary):
+def _indices(U, V, rows, cols, boundary, lattice):
     """Array indices of half-pixel coordinates (U, V) on a rows x cols frame, and which lie on it.
 
     A point off the frame's pixel lattice (wrong parity) or outside the frame reads as 0;
-    with boundary "wrap" the frame is periodic.
+    with boundary "wrap" the frame is periodic (the torus, or the periodic hexagon).
     """
     on_lattice = ((U + rows - 1) % 2 == 0) & ((V + cols - 1) % 2 == 0)
     a = _index_from_half_pixels(U, rows)
     b = _index_from_half_pixels(V, cols)
     if boundary == "wrap":
-        a, b = a % rows, b % cols
+        a, b = lattice.wrap(a, b, rows, cols)
     inside = on_lattice & (a >= 0) & (a < rows) & (b >= 0) & (b < cols)
     return a, b, inside
 
 
-def _read(f, points, boundary, with_support=False):
+def _read(f, points, boundary, with_support=False, lattice=lattices.get("square")):
     """Values of f (..., rows, cols) at half-pixel points (N, >=2): zero outside ("zero") or periodic ("wrap").
 
-    with_support=True also returns the mask (N,) of the points that lie on f's frame.
+    with_support=True also returns the mask (N,) of the points that lie on f's array.
     """
     rows, cols = f.shape[-2:]
-    a, b, inside = _indices(points[:, 0], points[:, 1], rows, cols, boundary)
+    a, b, inside = _indices(points[:, 0], points[:, 1], rows, cols, boundary, lattice)
     out = np.zeros(f.shape[:-2] + (len(points),), dtype=f.dtype)
     out[..., inside] = f[..., a[inside], b[inside]]
     return (out, inside) if with_support else out
@@ -180,7 +202,7 @@ def _read_on_group(f, elements, G, boundary, with_support=False):
     """
     s_index = G.index_of(elements)
     rows, cols = f.shape[-2:]
-    a, b, inside = _indices(elements[:, 0, 2], elements[:, 1, 2], rows, cols, boundary)
+    a, b, inside = _indices(elements[:, 0, 2], elements[:, 1, 2], rows, cols, boundary, _lattice(G))
     out = np.zeros(f.shape[:-3] + (len(elements),), dtype=f.dtype)
     out[..., inside] = f[..., s_index[inside], a[inside], b[inside]]
     return (out, inside) if with_support else out
@@ -196,12 +218,17 @@ def _group_frame(rows, cols, G):
 
 
 def _output_elements(rows_out, cols_out, G):
-    """(s index, i, j, g) for every output element g = t(x) . s, g in half pixels."""
+    """(s index, i, j, g) for every output element g = t(x) . s on the output frame, g in half pixels.
+
+    On the hexagonal lattice only the cells of the output hexagon are outputs (the rest stays 0).
+    """
     us, vs = centred_coordinates(rows_out), centred_coordinates(cols_out)
+    on_frame = _lattice(G).frame_mask(rows_out, cols_out)
     for s_index, s in enumerate(G.point_group):
         for i in range(rows_out):
             for j in range(cols_out):
-                yield s_index, i, j, groups._with_translation(s, us[i], vs[j])
+                if on_frame[i, j]:
+                    yield s_index, i, j, groups._with_translation(s, us[i], vs[j])
 
 
 def _sum_over_domain(f_values, psi_values, support=None):
@@ -238,6 +265,65 @@ def _literal_setup(f, psi, mode, nH, what, instead, form, per_iteration, domain)
     boundary = "wrap" if mode == "circular" else "zero"
     out = np.zeros((B, O, nH, rows_out, cols_out), dtype=result)
     return f, psi, out, boundary, k, rows, cols, rows_out, cols_out
+
+
+# ---------------------------------------------------------------- the planar engine on a lattice
+
+@functools.lru_cache(maxsize=None)
+def _periodic_hexagon_padding(n, k):
+    """Indices (a, b) into an n x n hexagonal image for every cell of its periodic padding by k // 2 cells.
+
+    Cell (i, j) of the padded (n + k - 1)^2 array stands for the hexagon cell that the
+    periodic tiling of lattices.py puts there, so a "valid" correlation of the padded
+    array is the circular correlation on the periodic hexagon.
+    """
+    p = k // 2
+    i, j = np.meshgrid(np.arange(n + 2 * p) - p, np.arange(n + 2 * p) - p, indexing="ij")
+    a, b = lattices.get("hexagonal").wrap(i, j, n, n)
+    a.setflags(write=False)
+    b.setflags(write=False)
+    return a, b
+
+
+def _on_frame(a, lattice):
+    """a (..., rows, cols) with every cell outside the lattice's frame set to 0 (the square frame keeps all)."""
+    if lattice.name == "square":
+        return a
+    return np.where(lattice.frame_mask(*a.shape[-2:]), a, np.zeros((), dtype=a.dtype))
+
+
+def _planar(f, bank, mode, lattice):
+    """The planar multi-channel correlation of the engine on the lattice's frames (the fast path of every layer)."""
+    if lattice.name == "hexagonal" and mode == "circular":
+        a, b = _periodic_hexagon_padding(f.shape[-1], bank.shape[-1])
+        return _on_frame(engine.planar_correlation(f[..., a, b], bank, "valid"), lattice)
+    return _on_frame(engine.planar_correlation(f, bank, mode), lattice)
+
+
+def _planar_grad_input(dout, bank, input_shape, mode, lattice):
+    """The adjoint of _planar in f: dout is masked to the output frame, the result to the input frame."""
+    if lattice.name == "square":
+        return engine.planar_correlation_grad_input(dout, bank, input_shape, mode)
+    dout = _on_frame(dout, lattice)
+    if mode != "circular":
+        return _on_frame(engine.planar_correlation_grad_input(dout, bank, input_shape, mode), lattice)
+    B, C, n, _ = input_shape
+    a, b = _periodic_hexagon_padding(n, bank.shape[-1])
+    d_padded = engine.planar_correlation_grad_input(dout, bank, (B, C) + a.shape, "valid")
+    df = np.zeros(input_shape, dtype=d_padded.dtype)
+    np.add.at(df, (slice(None), slice(None), a, b), d_padded)  # each padded cell is a copy of the cell (a, b)
+    return df
+
+
+def _planar_grad_filter(f, dout, k, mode, lattice):
+    """The adjoint of _planar in the filter bank."""
+    if lattice.name == "square":
+        return engine.planar_correlation_grad_filter(f, dout, k, mode)
+    dout = _on_frame(dout, lattice)
+    if mode == "circular":
+        a, b = _periodic_hexagon_padding(f.shape[-1], k)
+        return engine.planar_correlation_grad_filter(f[..., a, b], dout, k, "valid")
+    return engine.planar_correlation_grad_filter(f, dout, k, mode)
 
 
 # ---------------------------------------------------------------- planar correlation (C1, C2)
@@ -320,8 +406,9 @@ def lifting_correlation_literal(f, psi, group, mode="valid", form="paper"):
     f, psi, out, boundary, k, rows, cols, rows_out, cols_out = _literal_setup(
         f, psi, mode, G.order, "lifting_correlation_literal", "lifting_correlation", form, 40e-6,
         (rows + 2 * k) * (cols + 2 * k))
+    lattice = _lattice(G)
     Y = _frame_points(rows + 2 * k, cols + 2 * k)
-    f_at_Y = _read(f, Y, boundary)
+    f_at_Y = _read(f, Y, boundary, lattice=lattice)
     S = _frame_points(k, k)
     psi_on_S = _read(psi, S, "zero")
     for s_index, i, j, g in _output_elements(rows_out, cols_out, G):
@@ -330,7 +417,7 @@ def lifting_correlation_literal(f, psi, group, mode="valid", form="paper"):
             value = _sum_over_domain(f_at_Y, *_read(psi, g_inv_y, "zero", with_support=True))
         else:
             g_y = S @ g.T  # g y for every y in psi's support
-            value = _sum_over_domain(_read(f, g_y, boundary), psi_on_S)
+            value = _sum_over_domain(_read(f, g_y, boundary, lattice=lattice), psi_on_S)
         out[:, :, s_index, i, j] = value
     return out
 
@@ -351,7 +438,7 @@ def _lifting_correlation(f, psi, G, mode):
     """lifting_correlation for checked arrays and a checked group entry."""
     O, C, k, _ = psi.shape
     bank = filter_bank.expand(psi, filter_bank.lifting_index(G, k))  # (O, |H|, C, k * k)
-    out = engine.planar_correlation(f, bank.reshape(O * G.order, C, k, k), mode)
+    out = _planar(f, bank.reshape(O * G.order, C, k, k), mode, _lattice(G))
     return out.reshape(f.shape[0], O, G.order, *out.shape[-2:])
 
 
@@ -385,8 +472,8 @@ def lifting_correlation_grad_input(dout, psi, group, input_shape, mode="valid"):
     _check_size(k, mode, rows, cols)
     dout = _check_dout(dout, B, O, G.order, rows, cols, k, mode)
     bank = filter_bank.expand(psi, filter_bank.lifting_index(G, k))
-    return engine.planar_correlation_grad_input(dout.reshape(B, O * G.order, *dout.shape[-2:]),
-                                                bank.reshape(O * G.order, C, k, k), (B, C, rows, cols), mode)
+    return _planar_grad_input(dout.reshape(B, O * G.order, *dout.shape[-2:]), bank.reshape(O * G.order, C, k, k),
+                              (B, C, rows, cols), mode, _lattice(G))
 
 
 def lifting_correlation_grad_filter(f, dout, group, k, mode="valid"):
@@ -419,7 +506,7 @@ def lifting_correlation_grad_filter(f, dout, group, k, mode="valid"):
     k = _check_size(k, mode, rows, cols)
     dout = _check_dout(dout, B, -1, G.order, rows, cols, k, mode)
     O = dout.shape[1]
-    dbank = engine.planar_correlation_grad_filter(f, dout.reshape(B, O * G.order, *dout.shape[-2:]), k, mode)
+    dbank = _planar_grad_filter(f, dout.reshape(B, O * G.order, *dout.shape[-2:]), k, mode, _lattice(G))
     dpsi = filter_bank.fold(dbank.reshape(O, G.order, C, k * k), filter_bank.lifting_index(G, k), C)
     return dpsi.reshape(O, C, k, k)
 
@@ -438,8 +525,9 @@ def lifting_convolution_literal(f, psi, group, mode="valid", form="paper"):
     f, psi, out, boundary, k, rows, cols, rows_out, cols_out = _literal_setup(
         f, psi, mode, G.order, "lifting_convolution_literal", "lifting_convolution", form, 40e-6,
         (rows + 2 * k) * (cols + 2 * k))
+    lattice = _lattice(G)
     Y = _frame_points(rows + 2 * k, cols + 2 * k)
-    f_at_Y = _read(f, Y, boundary)
+    f_at_Y = _read(f, Y, boundary, lattice=lattice)
     S = _frame_points(k, k)
     minus = np.diag([-1, -1, 1])
     psi_at_minus_S = _read(psi, S @ minus.T, "zero")
@@ -447,7 +535,7 @@ def lifting_convolution_literal(f, psi, group, mode="valid", form="paper"):
         if form == "paper":
             value = _sum_over_domain(f_at_Y, *_read(psi, Y @ (minus @ groups._inverse(g)).T, "zero", with_support=True))
         else:
-            value = _sum_over_domain(_read(f, S @ g.T, boundary), psi_at_minus_S)
+            value = _sum_over_domain(_read(f, S @ g.T, boundary, lattice=lattice), psi_at_minus_S)
         out[:, :, s_index, i, j] = value
     return out
 
@@ -515,7 +603,7 @@ def _group_correlation(f, psi, G, mode):
     O, C, nH, k, _ = psi.shape
     B, _, _, rows, cols = f.shape
     bank = filter_bank.expand(psi, filter_bank.group_index(G, k))  # (O, |H|, C, |H| k k)
-    out = engine.planar_correlation(f.reshape(B, C * nH, rows, cols), bank.reshape(O * nH, C * nH, k, k), mode)
+    out = _planar(f.reshape(B, C * nH, rows, cols), bank.reshape(O * nH, C * nH, k, k), mode, _lattice(G))
     return out.reshape(B, O, nH, *out.shape[-2:])
 
 
@@ -551,8 +639,8 @@ def group_correlation_grad_input(dout, psi, group, input_shape, mode="valid"):
     _check_size(k, mode, rows, cols)
     dout = _check_dout(dout, B, O, nH, rows, cols, k, mode)
     bank = filter_bank.expand(psi, filter_bank.group_index(G, k))
-    df = engine.planar_correlation_grad_input(dout.reshape(B, O * nH, *dout.shape[-2:]),
-                                              bank.reshape(O * nH, C * nH, k, k), (B, C * nH, rows, cols), mode)
+    df = _planar_grad_input(dout.reshape(B, O * nH, *dout.shape[-2:]), bank.reshape(O * nH, C * nH, k, k),
+                            (B, C * nH, rows, cols), mode, _lattice(G))
     return df.reshape(B, C, nH, rows, cols)
 
 
@@ -585,8 +673,8 @@ def group_correlation_grad_filter(f, dout, group, k, mode="valid"):
     k = _check_size(k, mode, rows, cols)
     dout = _check_dout(dout, B, -1, nH, rows, cols, k, mode)
     O = dout.shape[1]
-    dbank = engine.planar_correlation_grad_filter(f.reshape(B, C * nH, rows, cols),
-                                                  dout.reshape(B, O * nH, *dout.shape[-2:]), k, mode)
+    dbank = _planar_grad_filter(f.reshape(B, C * nH, rows, cols), dout.reshape(B, O * nH, *dout.shape[-2:]), k, mode,
+                                _lattice(G))
     dpsi = filter_bank.fold(dbank.reshape(O, nH, C, nH * k * k), filter_bank.group_index(G, k), C)
     return dpsi.reshape(O, C, nH, k, k)
 
@@ -628,5 +716,4 @@ def group_convolution(f, psi, group, mode="valid"):
     G = groups.get_rotation_group(group)
     f, psi = _check_pair(f, psi, G, True, True, mode)
     O, C, nH, k, _ = psi.shape
-    psi_check = psi.reshape(O, C, nH * k * k)[..., filter_bank.reverse_index(G, k)].reshape(psi.shape)  # = reverse_filter(psi)
-    return _group_correlation(f, psi_check, G, mode)
+    return _group_correlation(f, filter_bank.reverse(psi, G), G, mode)  # psi_check = reverse_filter(psi)

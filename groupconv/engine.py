@@ -359,7 +359,7 @@ def _check_filter(psi):
 def check_frame(nr, nc):
     """An image needs at least one pixel: a 0-row or 0-column frame raises (batch and channel counts may be 0)."""
     if nr < 1 or nc < 1:
-        raise ValueError(f"the input's frame is empty ({nr} x {nc} pixels); an image needs at least one pixel "
+        raise ValueError(f"the input has an empty frame ({nr} x {nc} pixels); an image needs at least one pixel "
                          f"(an empty batch or zero channels are fine)")
 
 

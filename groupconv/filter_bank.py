@@ -14,8 +14,10 @@ about its centre loses nothing - so every entry of L_s psi is one entry of psi:
 
 and index is found by applying the literal action (action.transform_image_literal,
 action.transform_group_function_literal) to the array of entry numbers 0, 1, 2, ...
-itself: the gather is L_s by construction. The indices are computed once per
-(group, k) and cached. From them:
+itself: the gather is L_s by construction. On the hexagonal lattice a k x k filter is
+supported on the hexagon of radius k // 2 (7 cells for k = 3, 19 for k = 5); its corner
+cells are no entries at all, and index holds -1 there (they read as 0). The indices are
+computed once per (group, k) and cached. From them:
 
     expand(psi, index)      the bank, by one np.take
     fold(dbank, index, C)   the adjoint of expand (a scatter-add): the filter gradient
@@ -31,57 +33,76 @@ import functools
 
 import numpy as np
 
-from . import action, groups
+from . import action, groups, lattices
 
 
-def _frozen_permutations(index):
-    # Turns and mirrors of a square frame about its centre lose nothing: each row is a permutation.
-    assert (np.sort(index, axis=1) == np.arange(index.shape[1])).all(), "a transformed filter lost entries"
+def _frozen(index, frame):
+    """Check and freeze a gather: on the frame each row is a permutation of the frame's entries, -1 off it."""
+    # Turns and mirrors about the centre map the frame (square, or hexagon) onto itself: nothing is lost.
+    on = frame.ravel()
+    assert (index[:, ~on] == -1).all(), "a transformed filter reads outside the frame"
+    assert (np.sort(index[:, on], axis=1) == np.flatnonzero(on)).all(), "a transformed filter lost entries"
     index.setflags(write=False)
     return index
 
 
+def _entry_numbers(frame):
+    """1, 2, 3, ... on the cells of the frame and 0 off it: after a move, number - 1 is the entry read (-1: none)."""
+    return np.where(frame, np.arange(frame.size).reshape(frame.shape) + 1, 0)
+
+
 @functools.lru_cache(maxsize=None)
 def lifting_index(G, k):
-    """(|H|, k*k) flat indices into a k x k filter: (L_s psi).flat[m] = psi.flat[index[s, m]]."""
-    numbers = np.arange(k * k).reshape(k, k)
-    index = np.stack([action.transform_image_literal(numbers, s, group=G) for s in G.point_group])
-    return _frozen_permutations(index.reshape(G.order, k * k))
+    """(|H|, k*k) flat indices into a k x k filter: (L_s psi).flat[m] = psi.flat[index[s, m]] (-1: zero)."""
+    frame = lattices.get(G.lattice).frame_mask(k, k)
+    numbers = _entry_numbers(frame)
+    index = np.stack([action.transform_image_literal(numbers, s, group=G) for s in G.point_group]) - 1
+    return _frozen(index.reshape(G.order, k * k), frame)
 
 
 @functools.lru_cache(maxsize=None)
 def group_index(G, k):
     """(|H|, |H|*k*k) flat indices into a (|H|, k, k) filter on G: every plane moved by s, planes permuted."""
-    numbers = np.arange(G.order * k * k).reshape(G.order, k, k)
-    index = np.stack([action.transform_group_function_literal(numbers, s, G) for s in G.point_group])
-    return _frozen_permutations(index.reshape(G.order, G.order * k * k))
+    frame = np.broadcast_to(lattices.get(G.lattice).frame_mask(k, k), (G.order, k, k))
+    numbers = _entry_numbers(frame)
+    index = np.stack([action.transform_group_function_literal(numbers, s, G) for s in G.point_group]) - 1
+    return _frozen(index.reshape(G.order, G.order * k * k), frame)
 
 
 def _with_channels(index, C):
-    """The gather over C channels of n entries each, for every s: (|H|, C, n) indices into a flat (C * n) filter."""
+    """The gather over C channels of n entries each, for every s: (|H|, C, n) indices into a flat (C * n + 1) filter.
+
+    The extra last entry, number C * n, is a zero that the -1 entries (cells off the frame) read.
+    """
     n = index.shape[1]
-    return index[:, None, :] + n * np.arange(C)[None, :, None]
+    shifted = index[:, None, :] + n * np.arange(C)[None, :, None]
+    return np.where(index[:, None, :] < 0, C * n, shifted)
 
 
 def expand(psi, index):
     """bank[o, s, c, m] = psi[o, c].flat[index[s, m]] by one gather: (O, C, ...) -> (O, |H|, C, n)."""
     O, C = psi.shape[:2]
-    return np.take(psi.reshape(O, int(np.prod(psi.shape[1:]))), _with_channels(index, C), axis=1)
+    flat = psi.reshape(O, int(np.prod(psi.shape[1:])))
+    if (index < 0).any():
+        flat = np.concatenate([flat, np.zeros((O, 1), dtype=flat.dtype)], axis=1)
+    return np.take(flat, _with_channels(index, C), axis=1)
 
 
 def fold(dbank, index, C):
     """Adjoint of expand (a scatter-add): dpsi[o, c].flat[index[s, m]] += dbank[o, s, c, m], summed over s.
 
     dbank (O, |H|, C, ...) -> dpsi (O, C * n) with n = index.shape[1]; reshape it to psi's shape.
-    Each row index[s] is a permutation, so within one s no entry is hit twice.
+    Within one s no entry of the frame is hit twice (each row of index is a permutation);
+    the gradient of cells off the frame (index -1) goes to an extra entry that is dropped.
     """
     O, nH = dbank.shape[:2]
+    n = index.shape[1]
     gather = _with_channels(index, C).reshape(nH, -1)
     dbank = dbank.reshape(O, nH, int(np.prod(dbank.shape[2:])))
-    dpsi = np.zeros((O, gather.shape[1]), dtype=dbank.dtype)
+    dpsi = np.zeros((O, C * n + 1), dtype=dbank.dtype)
     for s in range(nH):
         dpsi[:, gather[s]] += dbank[:, s]
-    return dpsi
+    return dpsi[:, :C * n]
 
 
 def _numeric_filter(psi):
@@ -125,17 +146,21 @@ def _reverse(psi, G):
 
     For every element h = t(z) . s of the filter's support (s a plane, z a pixel, in half
     pixels) the matrix h^-1 is formed; psi is read at its plane (the linear part of
-    h^-1) and its pixel (the translation part of h^-1). The support of a centred k x k
-    frame is closed under h -> h^-1, so every read lands on the frame.
+    h^-1) and its pixel (the translation part of h^-1). The support of a centred frame
+    (square, or hexagon) is closed under h -> h^-1, so every read lands on the frame;
+    cells off the frame stay 0.
     """
     k = psi.shape[-1]
+    frame = np.broadcast_to(lattices.get(G.lattice).frame_mask(k, k), (G.order, k, k))
     z = action.centred_coordinates(k)
     h = groups._with_translation(G.point_group[:, None, None], z[None, :, None], z[None, None, :])
-    h_inv = groups._inverse(h)  # (|H|, k, k, 3, 3)
+    h_inv = groups._inverse(h[frame])  # (cells of the support, 3, 3)
     plane = G.index_of(h_inv)
-    a = action._index_from_half_pixels(h_inv[..., 0, 2], k)
-    b = action._index_from_half_pixels(h_inv[..., 1, 2], k)
-    return psi[..., plane, a, b]
+    a = action._index_from_half_pixels(h_inv[:, 0, 2], k)
+    b = action._index_from_half_pixels(h_inv[:, 1, 2], k)
+    out = np.zeros_like(psi)
+    out[..., frame] = psi[..., plane, a, b]
+    return out
 
 
 def reverse_filter(psi, group):
@@ -148,8 +173,22 @@ def reverse_filter(psi, group):
     return _reverse(psi, G)
 
 
+def reverse(psi, G):
+    """psi_check for a checked filter bank psi (O, C, |H|, k, k) by the cached gather of reverse_index."""
+    O, C, nH, k, _ = psi.shape
+    index = reverse_index(G, k)
+    flat = psi.reshape(O, C, nH * k * k)
+    if (index < 0).any():
+        flat = np.concatenate([flat, np.zeros((O, C, 1), dtype=flat.dtype)], axis=-1)  # index -1 reads this 0
+    return flat[..., index].reshape(psi.shape)
+
+
 @functools.lru_cache(maxsize=None)
 def reverse_index(G, k):
-    """psi_check = psi.flat[index] for a (|H|, k, k) filter: the literal reverse applied to the entry numbers."""
-    index = _reverse(np.arange(G.order * k * k).reshape(G.order, k, k), G).reshape(1, -1)
-    return _frozen_permutations(index)[0]
+    """psi_check = psi.flat[index] for a (|H|, k, k) filter: the literal reverse applied to the entry numbers.
+
+    -1 marks cells off the frame (they read as 0); see expand.
+    """
+    frame = np.broadcast_to(lattices.get(G.lattice).frame_mask(k, k), (G.order, k, k))
+    index = _reverse(_entry_numbers(frame), G).reshape(1, -1) - 1
+    return _frozen(index, frame)[0]

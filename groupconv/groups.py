@@ -1,4 +1,4 @@
-"""The groups of groupconv, all in one table, as exact integer 3x3 matrices (docs/equations.md G1-G7).
+"""The groups of groupconv, all in one table, as exact integer 3x3 matrices (docs/equations.md G1-G7, X1).
 
 Coordinates (fixed once for the whole package; README "Conventions"):
     a pixel is x = (u, v): u is the row offset and v the column offset from the
@@ -10,6 +10,12 @@ Elements (paper section 4; docs/equations.md G4-G6):
     p4m  g(m, r, u, v) = t(u, v) . M^m . R(r)
     with R(r) = R^r the rotation by r quarter turns, [[cos, -sin], [sin, cos]] of r*pi/2,
     and M = diag(-1, 1) the mirror (u, v) -> (-u, v).
+    p6   g(r, u, v)    = t(u, v) . R^r,          r = 0 .. 5
+    p6m  g(m, r, u, v) = t(u, v) . M^m . R^r
+    on the hexagonal lattice, in its own basis b1, b2 (lattices.py): there the turn by
+    60 degrees is the integer matrix R = [[0, -1], [1, 1]] (b1 -> b2, b2 -> b2 - b1) and
+    the mirror M = [[1, 1], [0, -1]] (b1 -> b1, b2 -> b1 - b2). In Cartesian coordinates
+    a 60-degree turn has entries 1/2 and sqrt(3)/2: no integer matrix does it there.
 
 THE TABLE. Every group is one entry of GROUPS (at the end of the definitions below),
 a `Group` holding only what defines it:
@@ -181,6 +187,9 @@ class Group:
 
 _QUARTER_TURN = ((0, -1), (1, 0))  # R(1): (u, v) -> (-v, u), counter-clockwise on screen (action.py)
 _ROW_MIRROR = ((-1, 0), (0, 1))  # M: (u, v) -> (-u, v), flips the row axis
+# On the hexagonal lattice (u, v) are the coefficients of b1 = (1, 0), b2 = (1/2, sqrt(3)/2) (lattices.py):
+_SIXTH_TURN = ((0, -1), (1, 1))  # R: b1 -> b2, b2 -> b2 - b1, a 60-degree turn counter-clockwise
+_HEX_MIRROR = ((1, 1), (0, -1))  # M: b1 -> b1, b2 -> b1 - b2, the mirror in the b1 axis
 
 GROUPS = {group.name: group for group in (
     Group("T", "square", turn=None, turns=1),
@@ -188,11 +197,16 @@ GROUPS = {group.name: group for group in (
           layouts={"orbit": (3, (-2, 0))}),
     Group("p4m", "square", turn=_QUARTER_TURN, turns=4, mirror=_ROW_MIRROR,
           layouts={"orbit": (4, (-3, -1)), "rings": (5, (-2, 0))}),
+    Group("p6", "hexagonal", turn=_SIXTH_TURN, turns=6),
+    Group("p6m", "hexagonal", turn=_SIXTH_TURN, turns=6, mirror=_HEX_MIRROR),
 )}
 """The table: every group of the package by name, in the order groups are introduced."""
 
 ROTATION_GROUPS = tuple(name for name, group in GROUPS.items() if group.order > 1)
-"""The groups with a non-trivial point group: those a G-CNN layer lifts to ("p4", "p4m")."""
+"""The groups with a non-trivial point group: those a G-CNN layer lifts to ("p4", "p4m", "p6", "p6m")."""
+
+SQUARE_GROUPS = tuple(name for name in ROTATION_GROUPS if GROUPS[name].lattice == "square")
+HEXAGONAL_GROUPS = tuple(name for name in ROTATION_GROUPS if GROUPS[name].lattice == "hexagonal")
 
 
 def get(group):

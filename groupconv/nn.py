@@ -35,7 +35,7 @@ Which layers commute with L_g (docs/equations.md section 6; checked in tests/tes
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from . import action, correlate, engine, groups
+from . import action, correlate, engine, groups, lattices
 
 
 class Layer:
@@ -64,7 +64,8 @@ def he_std(fan_in):
     second moment of a symmetric y, so Var(w) = 2 / fan_in keeps E[relu(y)^2] = E[x^2].
     For a filter on G the sum runs over C_in channels, |H| planes and k x k pixels, so
     the group axis counts in fan_in (fan_in = C_in |H| k^2); for a lifting filter
-    fan_in = C_in k^2 (its |H| output planes do not add inputs).
+    fan_in = C_in k^2 (its |H| output planes do not add inputs). On the hexagonal lattice
+    k^2 becomes the number of cells of the filter's hexagon (7 for k = 3).
     """
     return np.sqrt(2.0 / fan_in)
 
@@ -76,6 +77,16 @@ def _check_input(x, ndim, what):
     if x.ndim != ndim:
         raise ValueError(f"{what} expects an input with {ndim} axes, got shape {x.shape}")
     return x
+
+
+def _filter_frame(G, k):
+    """The cells a k x k filter on G's lattice may use: all of them, or the hexagon of radius k // 2.
+
+    Cells outside it start at 0 and stay 0: their gradient is 0 (filter_bank.fold never writes there).
+    """
+    lattice = lattices.get(G.lattice)
+    lattice.check_frame(k, k, "the filter")
+    return lattice.frame_mask(k, k)
 
 
 def _check_conv(c_in, c_out, k, mode):
@@ -132,8 +143,11 @@ class LiftingConv(Layer):
         super().__init__()
         c_in, c_out, k = _check_conv(c_in, c_out, k, mode)
         rng = np.random.default_rng() if rng is None else rng
-        self.group, self.k, self.mode = groups.get_rotation_group(group).name, k, mode
-        self.params["psi"] = rng.normal(0.0, he_std(c_in * k * k), size=(c_out, c_in, k, k))
+        G = groups.get_rotation_group(group)
+        self.group, self.k, self.mode = G.name, k, mode
+        frame = _filter_frame(G, k)
+        psi = rng.normal(0.0, he_std(c_in * int(frame.sum())), size=(c_out, c_in, k, k))
+        self.params["psi"] = np.where(frame, psi, 0.0)
 
     def _describe(self):
         O, C = self.params["psi"].shape[:2]
@@ -164,7 +178,9 @@ class GroupConv(Layer):
         G = groups.get_rotation_group(group)
         self.group, self.k, self.mode = G.name, k, mode
         nH = G.order
-        self.params["psi"] = rng.normal(0.0, he_std(c_in * nH * k * k), size=(c_out, c_in, nH, k, k))
+        frame = _filter_frame(G, k)
+        psi = rng.normal(0.0, he_std(c_in * nH * int(frame.sum())), size=(c_out, c_in, nH, k, k))
+        self.params["psi"] = np.where(frame, psi, 0.0)
 
     def _describe(self):
         O, C = self.params["psi"].shape[:2]
@@ -203,6 +219,26 @@ def _check_channels(x, channels, what):
     return x
 
 
+def _lattice_of(group):
+    """The lattice of `group` when its frame is not the whole array (the hexagonal grid), else None."""
+    if group is None:
+        return None
+    lattice = lattices.get(groups.get(group).lattice)
+    return None if lattice.name == "square" else lattice
+
+
+def _to_cells(x, lattice):
+    """x (..., rows, cols) -> (..., N): the N cells of the lattice's frame (the hexagon), in array order."""
+    return x[..., lattice.frame_mask(*x.shape[-2:])]
+
+
+def _from_cells(cells, shape, lattice):
+    """The inverse of _to_cells: an array of `shape` holding the cells on the frame and 0 outside it."""
+    out = np.zeros(shape, dtype=cells.dtype)
+    out[..., lattice.frame_mask(*shape[-2:])] = cells
+    return out
+
+
 def _check_backward(layer, attribute):
     """backward() needs what forward() stored: a clear error if forward has not run."""
     if not hasattr(layer, attribute):
@@ -214,22 +250,28 @@ class Bias(Layer):
 
     Sharing over the group axis is what keeps it equivariant: L_g only moves values
     within a channel, and every value of the channel gets the same b[c] (N1-like, exact).
+    group: on a hexagonal group the bias is added on the hexagon only (the cells outside
+    the frame stay 0); None or a square group: on every cell.
     """
 
-    def __init__(self, channels):
+    def __init__(self, channels, group=None):
         super().__init__()
         self.params["b"] = np.zeros(channels)
+        self.group, self.lattice = group, _lattice_of(group)
 
     def _describe(self):
-        return {"channels": self.params["b"].shape[0]}
+        return {"channels": self.params["b"].shape[0], **({"group": self.group} if self.group else {})}
 
     def forward(self, x, train=False):
         x = _check_channels(x, self.params["b"].shape[0], "Bias")
         self.shape = x.shape
-        return x + self.params["b"].reshape(_channel_shape(x))
+        out = x + self.params["b"].reshape(_channel_shape(x))
+        return out if self.lattice is None else _from_cells(_to_cells(out, self.lattice), out.shape, self.lattice)
 
     def backward(self, dout):
         _check_backward(self, "shape")
+        if self.lattice is not None:
+            dout = _from_cells(_to_cells(dout, self.lattice), dout.shape, self.lattice)
         self.grads["b"] = dout.sum(axis=_all_but_channel(dout))
         return dout
 
@@ -352,24 +394,29 @@ class GlobalPool(Layer):
     where they are.
     """
 
-    def __init__(self, op="mean"):
+    def __init__(self, op="mean", group=None):
         super().__init__()
         if op not in ("max", "mean"):
             raise ValueError(f"op must be 'max' or 'mean', got {op!r}")
         self.op = op
+        self.group, self.lattice = group, _lattice_of(group)
 
     def _describe(self):
-        return {"op": self.op}
+        return {"op": self.op, **({"group": self.group} if self.group else {})}
 
     def forward(self, x, train=False):
         x = np.asarray(x)
         if x.ndim < 3 or x.dtype == bool or not np.issubdtype(x.dtype, np.number):
             raise ValueError(f"GlobalPool pools a numeric feature map (B, C, ...) with at least one axis after C, "
                              f"got shape {x.shape} and dtype {x.dtype}")
+        self.shape = x.shape
+        if self.lattice is not None:  # pool over the hexagon's cells only
+            self.lattice.check_frame(*x.shape[-2:], "GlobalPool's input")
+            x = _to_cells(x, self.lattice)
         n = int(np.prod(x.shape[2:]))
         if n == 0:
             raise ValueError(f"GlobalPool needs at least one value per channel to pool, got shape {x.shape}")
-        self.shape = x.shape
+        self.cells_shape = x.shape
         flat = x.reshape(x.shape[0], x.shape[1], n)
         if self.op == "mean":
             return flat.mean(axis=-1)
@@ -377,14 +424,16 @@ class GlobalPool(Layer):
         return np.take_along_axis(flat, self.argmax[..., None], axis=-1)[..., 0]
 
     def backward(self, dout):
-        _check_backward(self, "shape")
-        B, C = self.shape[:2]
-        n = int(np.prod(self.shape[2:]))
+        _check_backward(self, "cells_shape")
+        B, C = self.cells_shape[:2]
+        n = int(np.prod(self.cells_shape[2:]))
         if self.op == "mean":
-            return np.broadcast_to((dout / n)[..., None], (B, C, n)).reshape(self.shape).copy()
-        dx = np.zeros((B, C, n))
-        np.put_along_axis(dx, self.argmax[..., None], dout[..., None], axis=-1)
-        return dx.reshape(self.shape)
+            dx = np.broadcast_to((dout / n)[..., None], (B, C, n)).reshape(self.cells_shape).copy()
+        else:
+            dx = np.zeros((B, C, n))
+            np.put_along_axis(dx, self.argmax[..., None], dout[..., None], axis=-1)
+            dx = dx.reshape(self.cells_shape)
+        return dx if self.lattice is None else _from_cells(dx, self.shape, self.lattice)
 
 
 # ---------------------------------------------------------------- normalisation and dropout
@@ -401,25 +450,31 @@ class BatchNorm(Layer):
     (channel, plane s) instead, as an ordinary batch norm would if the |H| planes were
     treated as channels. That breaks equivariance: L_u sends plane s to plane u s, but the
     statistics stay with the slot (shown in tests/test_nn.py and tutorial 14, B1).
+
+    group: on a hexagonal group the statistics are taken over the cells of the hexagon
+    only, and the cells outside it stay 0; None or a square group: over every cell.
     """
 
-    def __init__(self, channels, per_plane=False, momentum=0.1, eps=1e-5):
+    def __init__(self, channels, per_plane=False, momentum=0.1, eps=1e-5, group=None):
         super().__init__()
         self.per_plane, self.momentum, self.eps = per_plane, momentum, eps
+        self.group, self.lattice = group, _lattice_of(group)
         self.params["gamma"] = np.ones(channels)
         self.params["beta"] = np.zeros(channels)
         self.buffers["mean"] = None  # shapes known at the first forward pass
         self.buffers["var"] = None
 
     def _describe(self):
-        return {"channels": self.params["gamma"].shape[0], "per_plane": self.per_plane}
+        return {"channels": self.params["gamma"].shape[0], "per_plane": self.per_plane,
+                **({"group": self.group} if self.group else {})}
 
     def _axes(self, x):
+        """The axes the statistics run over; x is (B, C, ..., rows, cols), or (B, C, ..., cells) on a hexagonal group."""
         if self.per_plane:
-            if x.ndim != 5:
+            if x.ndim != (5 if self.lattice is None else 4):
                 raise ValueError(f"per-plane statistics need a feature map on G (B, C, |H|, rows, cols), "
                                  f"got shape {x.shape}")
-            return (0, 3, 4)
+            return (0,) + tuple(range(3, x.ndim))
         return _all_but_channel(x)
 
     def forward(self, x, train=False):
@@ -427,6 +482,10 @@ class BatchNorm(Layer):
         if x.dtype.kind == "c":
             raise TypeError("BatchNorm takes real arrays; a complex input would lose its imaginary part")
         x = x.astype(np.float64, copy=False)
+        self.full_shape = x.shape
+        if self.lattice is not None:
+            self.lattice.check_frame(*x.shape[-2:], "BatchNorm's input")
+            x = _to_cells(x, self.lattice)  # the statistics see the hexagon's cells only
         axes = self._axes(x)
         if train:
             # Check before touching the running statistics, so that a bad batch leaves the layer as it was.
@@ -457,10 +516,17 @@ class BatchNorm(Layer):
         self.inv_std = 1.0 / np.sqrt(var + self.eps)
         self.x_hat = (x - mean) * self.inv_std
         shape = _channel_shape(x)
-        return self.params["gamma"].reshape(shape) * self.x_hat + self.params["beta"].reshape(shape)
+        y = self.params["gamma"].reshape(shape) * self.x_hat + self.params["beta"].reshape(shape)
+        return y if self.lattice is None else _from_cells(y, self.full_shape, self.lattice)
 
     def backward(self, dout):
         _check_backward(self, "x_hat")
+        if self.lattice is not None:
+            dout = _to_cells(dout, self.lattice)
+            return _from_cells(self._backward(dout), self.full_shape, self.lattice)
+        return self._backward(dout)
+
+    def _backward(self, dout):
         shape = _channel_shape(dout)
         self.grads["gamma"] = (dout * self.x_hat).sum(axis=_all_but_channel(dout))
         self.grads["beta"] = dout.sum(axis=_all_but_channel(dout))
@@ -677,22 +743,27 @@ def planar_cnn(channels=16, n_classes=10, in_channels=1, batch_norm=True, rng=No
 
 
 def gcnn(group, channels=8, n_classes=10, in_channels=1, batch_norm=True, rng=None):
-    """The same architecture on `group` ("p4" or "p4m"): lifting conv, then group convs.
+    """The same architecture on `group` ("p4", "p4m", "p6" or "p6m"): lifting conv, then group convs.
 
     Every feature map has a group axis; pooling at the end runs over space *and* the
     group axis, so the logits are invariant to the point group (I1). Batch norm shares
-    its statistics over the group axis (B1).
+    its statistics over the group axis (B1). On the hexagonal lattice the strided max
+    pool is left out (its square windows do not fit the hexagon), and bias, batch norm and
+    global pooling work on the hexagon's cells.
     """
     rng = np.random.default_rng() if rng is None else rng
-    norm = (lambda c: BatchNorm(c)) if batch_norm else (lambda c: Bias(c))
+    hexagonal = groups.get_rotation_group(group).lattice == "hexagonal"
+    frame = group if hexagonal else None
+    norm = (lambda c: BatchNorm(c, group=frame)) if batch_norm else (lambda c: Bias(c, group=frame))
     c = channels
+    pool = [] if hexagonal else [MaxPool(3, 2)]
     return Sequential(
         LiftingConv(in_channels, c, group, 3, "same", rng), norm(c), ReLU(),
         GroupConv(c, c, group, 3, "same", rng), norm(c), ReLU(),
-        MaxPool(3, 2),
+        *pool,
         GroupConv(c, c, group, 3, "same", rng), norm(c), ReLU(),
         GroupConv(c, c, group, 3, "same", rng), norm(c), ReLU(),
-        GlobalPool("mean"), Linear(c, n_classes, rng))
+        GlobalPool("mean", group=frame), Linear(c, n_classes, rng))
 
 
 def rotation_pooling_cnn(group="p4", channels=16, n_classes=10, in_channels=1, batch_norm=True, rng=None):

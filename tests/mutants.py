@@ -117,6 +117,20 @@ MUTANTS = {
     "max-pool-gradient-to-the-wrong-row": ("groupconv/nn.py", [
         ("rows = np.arange(nr_o)[:, None] * st + self.argmax // p", "rows = np.arange(nr_o)[:, None] * st + self.argmax % p")],
         ["test_nn.py"]),
+    # the hexagonal lattice
+    "hexagonal-gather-without-inverse": ("groupconv/action.py", [
+        ("    g_inv = groups._inverse(g)\n    su = g_inv[0, 0] * U", "    g_inv = g\n    su = g_inv[0, 0] * U")],
+        ["test_hexagonal.py"]),
+    "hexagonal-circular-as-a-square-torus": ("groupconv/correlate.py", [
+        ('    if lattice.name == "hexagonal" and mode == "circular":\n        a, b = _periodic_hexagon_padding('
+         'f.shape[-1], bank.shape[-1])', '    if False:\n        a, b = _periodic_hexagon_padding('
+         'f.shape[-1], bank.shape[-1])')], ["test_hexagonal.py"]),
+    "hexagonal-output-not-masked": ("groupconv/correlate.py", [
+        ('    if lattice.name == "square":\n        return a\n    return np.where(lattice.frame_mask',
+         '    if True:\n        return a\n    return np.where(lattice.frame_mask')], ["test_hexagonal.py"]),
+    "hexagonal-batch-norm-counts-the-corners": ("groupconv/nn.py", [
+        ("            x = _to_cells(x, self.lattice)  # the statistics see the hexagon's cells only",
+         "            pass")], ["test_hexagonal.py"]),
     # the checks themselves
     "exact-check-allows-round-off": ("groupconv/checks.py", [
         ('    if kind == "exact":\n        return res.exact', '    if kind == "exact":\n        return res.within_float_tolerance()')],

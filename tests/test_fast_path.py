@@ -41,7 +41,7 @@ def _data(rng, shape, dtype):
 
 # ------------------------------------------------------------------ filter banks by gathers
 
-@pytest.mark.parametrize("group", groups.ROTATION_GROUPS)
+@pytest.mark.parametrize("group", groups.SQUARE_GROUPS)
 @pytest.mark.parametrize("k", [1, 2, 3, 4, 5])
 def test_expanded_banks_equal_the_actions(rng, group, k):
     """bank[:, s] == L_s psi computed by action.transform_image / transform_group_function."""

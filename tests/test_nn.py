@@ -105,7 +105,7 @@ def _group_elements(group):
 
 # ---------------------------------------------------------------- gradient checks, every layer
 
-GROUPS = groups.ROTATION_GROUPS
+GROUPS = groups.SQUARE_GROUPS  # the square lattice; the hexagonal groups are tested in test_hexagonal.py
 
 
 def test_gradient_planar_conv():
@@ -194,7 +194,7 @@ def test_gradient_softmax_cross_entropy():
     assert abs(loss - np.log(4.0 / 3.0)) <= 1e-15
 
 
-@pytest.mark.parametrize("group", groups.ROTATION_GROUPS)
+@pytest.mark.parametrize("group", groups.SQUARE_GROUPS)
 def test_gradient_whole_network(group):
     """A small G-CNN with every kind of layer, loss = softmax cross-entropy, all parameters checked."""
     rng = _rng()
@@ -525,7 +525,7 @@ def test_strided_pooling_survival_table():
 
 # ---------------------------------------------------------------- init, optimisers, save/load, input checks
 
-@pytest.mark.parametrize("group", (None,) + groups.ROTATION_GROUPS)
+@pytest.mark.parametrize("group", (None,) + groups.SQUARE_GROUPS)
 def test_he_init_keeps_unit_scale(group):
     """E[relu(conv(x))^2] stays ~ E[x^2] = 1 with fan-in counting the group axis (circular mode: no border zeros)."""
     rng = _rng()
