@@ -24,7 +24,8 @@ a `Group` holding only what defines it:
     turn      R, its smallest turn, as a 2x2 integer matrix acting on (u, v) (None for T)
     turns     the order of R: the turns are R(r) = R^r for r = 0 .. turns - 1
     mirror    M as a 2x2 integer matrix, or None
-    layouts   how plot.py arranges the |H| planes of a feature map: {name: (grid, p0)}
+    layouts   how plot.py arranges the |H| planes of a feature map: {name: (grid, p0)} on
+              the square grid; on the hexagonal grid {"ring": direction of p0} (plot.py)
 Everything else is derived from the entry: the point group H (the elements fixing the
 origin) in canonical order, M^m . R^r at index m * turns + r (the order of GrouPy, the
 paper authors' code: r for p4, 4m + r for p4m; every array axis "over H" uses it); its
@@ -197,8 +198,10 @@ GROUPS = {group.name: group for group in (
           layouts={"orbit": (3, (-2, 0))}),
     Group("p4m", "square", turn=_QUARTER_TURN, turns=4, mirror=_ROW_MIRROR,
           layouts={"orbit": (4, (-3, -1)), "rings": (5, (-2, 0))}),
-    Group("p6", "hexagonal", turn=_SIXTH_TURN, turns=6),
-    Group("p6m", "hexagonal", turn=_SIXTH_TURN, turns=6, mirror=_HEX_MIRROR),
+    Group("p6", "hexagonal", turn=_SIXTH_TURN, turns=6,
+          layouts={"ring": (1, 0)}),
+    Group("p6m", "hexagonal", turn=_SIXTH_TURN, turns=6, mirror=_HEX_MIRROR,
+          layouts={"ring": (3, 1)}),
 )}
 """The table: every group of the package by name, in the order groups are introduced."""
 

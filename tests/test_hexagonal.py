@@ -360,3 +360,22 @@ def test_resampling_keeps_constants_and_the_centre():
     assert back[64, 64] == photo[64, 64] and np.isnan(back[0, 0])
     with pytest.raises(ValueError, match="positive odd"):
         images.to_hexagonal(photo, 20)
+
+
+# ---------------------------------------------------------------- X6: pictures
+
+@pytest.mark.parametrize("group", HEX)
+def test_the_picture_turns_with_the_input(rng, group):
+    """hexagonal_canvas(L_g F) == L_g hexagonal_canvas(F) for every g of the point group: the whole picture turns."""
+    from groupconv import plot
+
+    nH = groups.order(group)
+    F = hex_data(rng, (nH, 5, 5))
+    canvas = plot.hexagonal_canvas(F, group, fill=0.0)
+    for g in groups.point_group(group):
+        assert residual(plot.hexagonal_canvas(action.transform_group_function(F, g, group), group, fill=0.0),
+                        action.transform_image(canvas, g, group=group)).exact, groups.name(g, group)
+    assert residual(plot.split_hexagonal_canvas(canvas, group, 5), F).exact
+    slots, size = plot.hexagonal_slots(5, group)
+    i, j = np.triu_indices(nH, 1)
+    assert lattices.hexagonal_distance(*(slots[i] - slots[j]).T).min() >= 6  # patches of radius 2, 1 cell apart
