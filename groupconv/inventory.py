@@ -1,8 +1,9 @@
-"""The list of statements the tutorials verify, by the stable IDs S1 ... V4 of the equation inventory.
+"""The list of statements the tutorials verify, by the stable IDs S1 ... X6 of the equation inventory.
 
 Every statement of the theory that groupconv reproduces numerically has a short ID
 (S = symmetry, G = groups, A = action, C = planar correlation, U = correlation on T,
-L = lifting and group correlation, N/P/B/I = the rest of a G-CNN, V = pictures).
+L = lifting and group correlation, N/P/B/I = the rest of a G-CNN, V = pictures,
+X = the hexagonal lattice).
 Tutorials declare the IDs they check (a module-level tuple ``IDS``), every check they
 print carries its ID, and ``tutorials/run_all.py`` prints one row per entry below.
 
@@ -19,13 +20,14 @@ SECTIONS = {
     5: "Lifting and group correlation",
     6: "The rest of a G-CNN (nonlinearity, pooling, normalisation, invariance)",
     7: "Pictures of G-feature maps",
+    8: "The hexagonal lattice: p6 and p6m",
 }
 
 
 @dataclass(frozen=True)
 class Statement:
     id: str  # e.g. "C5"
-    section: int  # 1 .. 7, a key of SECTIONS
+    section: int  # 1 .. 8, a key of SECTIONS
     summary: str  # one line, in words
 
 
@@ -76,6 +78,16 @@ INVENTORY = (
     Statement("V2", 7, "an edge detector lifted to p4 responds to four edge orientations on a photograph"),
     Statement("V3", 7, "interactive view: translate or rotate the input and watch the output picture follow"),
     Statement("V4", 7, "a p4 filter and its transforms L_s psi, the filter bank of the fast path"),
+    # 8. The hexagonal lattice
+    Statement("X1", 8, "in the hexagonal lattice's basis the 60-degree turn and the mirror are integer matrices; "
+                       "p6 and p6m are groups"),
+    Statement("X2", 8, "L_g moves the cells of hexagonal images and of functions on p6/p6m; the hexagon maps onto "
+                       "itself; L_g L_h = L_gh"),
+    Statement("X3", 8, "the lifting correlation to p6 and p6m: literal sum = filter-bank path, exactly equivariant"),
+    Statement("X4", 8, "the group correlation on p6 and p6m is equivariant: both proofs, every line as an array"),
+    Statement("X5", 8, "the p6 filter bank: each filter turned by 60 degrees on its hexagonal support, planes cycled"),
+    Statement("X6", 8, "a p6 (p6m) feature map drawn as 6 (12) patches: a 60-degree turn of the input turns "
+                       "the picture"),
 )
 
 BY_ID = {s.id: s for s in INVENTORY}

@@ -139,11 +139,12 @@ def test_run_all_runs_every_tutorial_as_a_script_and_passes_every_id(tmp_path):
 def test_inventory_is_the_full_list_in_order():
     expected = (["S1", "S2"] + [f"G{i}" for i in range(1, 8)] + [f"A{i}" for i in range(1, 5)]
                 + [f"C{i}" for i in range(1, 7)] + ["U1", "U2", "U3"] + [f"L{i}" for i in range(1, 9)]
-                + ["N1", "P1", "P2", "B1", "I1"] + [f"V{i}" for i in range(1, 5)])
+                + ["N1", "P1", "P2", "B1", "I1"] + [f"V{i}" for i in range(1, 5)]
+                + [f"X{i}" for i in range(1, 7)])
     assert inventory.ids() == expected
     assert [s.section for s in inventory.INVENTORY] == sorted(s.section for s in inventory.INVENTORY)
     assert all(s.summary and s.section in inventory.SECTIONS for s in inventory.INVENTORY)
     with pytest.raises(ValueError, match="unknown statement ID"):
         inventory.lookup("X9")
     with pytest.raises(ValueError, match="sections are numbered"):
-        inventory.ids(sections=[8])
+        inventory.ids(sections=[9])
