@@ -545,8 +545,13 @@ def plot_hexagonal_image(ax, f, cmap="gray", vmin=None, vmax=None, title=None, c
 
 
 def plot_hexagonal_group_function(ax, feature_map, group, channel=0, batch=0, gap=1, cmap=None, vmin=None,
-                                  vmax=None, colorbar=True, labels=True, title=None):
-    """Draw a function on p6/p6m as its hexagonal canvas (X6), with each patch named; return the PolyCollection."""
+                                  vmax=None, colorbar=True, labels=True, title=None, fontsize=None):
+    """Draw a function on p6/p6m as its hexagonal canvas (X6), with each patch named; return the PolyCollection.
+
+    Each name stands just outside its patch, on the ray from the centre of the picture
+    through the patch's centre (fontsize: matplotlib's font.size unless given), so no
+    name covers a cell.
+    """
     G, F = _hexagonal_planes(feature_map, group, channel, batch)
     n = F.shape[-1]
     canvas = hexagonal_canvas(F, G, gap=gap)
@@ -558,8 +563,11 @@ def plot_hexagonal_group_function(ax, feature_map, group, channel=0, batch=0, ga
         for s, (a, b) in enumerate(slots):
             centre = a * b1 + b * b2
             outward = centre / max(np.linalg.norm(centre), 1e-9)
-            x, y = centre + outward * (n // 2 + 1.6)
-            ax.text(x, y, groups.name(G.point_group[s], G), ha="center", va="center", fontsize=11)
+            tip = centre + outward * (n // 2 + 0.6)  # beyond the patch's outermost cell on this ray
+            ha = "left" if outward[0] > 0.3 else "right" if outward[0] < -0.3 else "center"
+            va = "bottom" if outward[1] > 0.3 else "top" if outward[1] < -0.3 else "center"
+            ax.annotate(groups.name(G.point_group[s], G), tip, xytext=4 * outward, textcoords="offset points",
+                        ha=ha, va=va, fontsize=fontsize, annotation_clip=False)
         ax.autoscale_view()
         half = (size // 2 + 3)
         ax.set_xlim(-half, half)
