@@ -62,7 +62,7 @@ def _fitting_scale(image_shape, n):
     return (min(image_shape[-2:]) - 1) / 2 / max(r, 1)
 
 
-def to_hexagonal(image, n, scale=None, order=1):
+def to_hexagonal(image, n, scale=None, order=1, angle=0.0):
     """Resample a square image (rows, cols) onto the hexagonal lattice: an n x n axial array, zero outside its hexagon.
 
     Cell (u, v) sits at x = u b1 + v b2 in the plane (lattices.py), b1 = (1, 0) and
@@ -72,6 +72,12 @@ def to_hexagonal(image, n, scale=None, order=1):
     exactly the centre pixel. Values between pixels are interpolated with
     scipy.ndimage.map_coordinates (order 1: bilinear); outside the image they are 0.
     Leading axes (..., rows, cols) are resampled alike.
+
+    angle (degrees): sample the image turned counter-clockwise by `angle` about its
+    centre - every cell reads the image at its place turned by -angle (L_g f = f o g^-1)
+    - with one interpolation however large the angle. At multiples of 60 degrees this is
+    the unturned sample turned by the integer matrix R^r of p6 (action.transform_image),
+    up to the round-off of the sampling places.
     """
     from scipy import ndimage
 
@@ -82,9 +88,15 @@ def to_hexagonal(image, n, scale=None, order=1):
         raise ValueError(f"an image to resample has shape (..., rows, cols), got {image.shape}")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 or n % 2 == 0:
         raise ValueError(f"n must be a positive odd integer (the hexagon of radius n // 2), got {n!r}")
+    if not np.isfinite(angle):
+        raise ValueError(f"angle must be a finite number of degrees, got {angle!r}")
     hexagonal = lattices.get("hexagonal")
     scale = _fitting_scale(image.shape, n) if scale is None else float(scale)
     xy = hexagonal.positions(n, n)  # (n, n, 2) in lattice steps
+    if angle:
+        c, s = np.cos(np.deg2rad(angle)), np.sin(np.deg2rad(angle))
+        x, y = xy[..., 0], xy[..., 1]
+        xy = np.stack([c * x + s * y, -s * x + c * y], axis=-1)  # turned by -angle: where each cell reads
     centre_row, centre_col = (image.shape[-2] - 1) / 2, (image.shape[-1] - 1) / 2
     rows = centre_row - scale * xy[..., 1]  # y points up, rows point down
     cols = centre_col + scale * xy[..., 0]

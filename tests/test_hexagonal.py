@@ -362,6 +362,27 @@ def test_resampling_keeps_constants_and_the_centre():
         images.to_hexagonal(photo, 20)
 
 
+def test_resampling_a_turned_image_at_multiples_of_60_degrees_is_the_exact_turn():
+    """to_hexagonal(img, angle=60 r) == L_R^r to_hexagonal(img): the places turned by cos/sin land on cells."""
+    photo = images.photograph(65)
+    upright = images.to_hexagonal(photo, 21)
+    for r in range(6):
+        turned = images.to_hexagonal(photo, 21, angle=60 * r)
+        expected = action.transform_image(upright, groups.element("p6", r, 0, 0), group="p6")
+        assert residual(turned, expected).value <= 1e-12, r  # bilinear weights at round-off-shifted places
+    # the sense of the turn, also between the cells: a bright square right of the centre, turned by +90
+    # (+30) degrees, lands above the centre (30 degrees above the x axis), y pointing up
+    dot = np.zeros((41, 41))
+    dot[18:23, 28:33] = 1.0  # a 5 x 5 square centred 10 pixels right of the centre (row 20, column 30)
+    places = HEXAGONAL.positions(31, 31)
+    for angle, (x0, y0) in ((0, (10, 0)), (90, (0, 10)), (30, (10 * np.cos(np.pi / 6), 5))):
+        sampled = images.to_hexagonal(dot, 31, scale=1.0, angle=angle)  # radius 15: the square fits
+        centroid = np.einsum("ij,ijk->k", sampled, places) / sampled.sum()
+        assert np.abs(centroid - [x0, y0]).max() < 0.2, (angle, centroid)
+    with pytest.raises(ValueError, match="finite"):
+        images.to_hexagonal(photo, 21, angle=np.nan)
+
+
 # ---------------------------------------------------------------- X6: pictures
 
 @pytest.mark.parametrize("group", HEX)
