@@ -50,6 +50,10 @@ class Layer:
     def backward(self, dout):
         raise NotImplementedError
 
+    def n_parameters(self):
+        """The number of trained numbers: every entry of every parameter array."""
+        return int(sum(p.size for p in self.params.values()))
+
     def __repr__(self):
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._describe().items())})"
 
@@ -145,9 +149,13 @@ class LiftingConv(Layer):
         rng = np.random.default_rng() if rng is None else rng
         G = groups.get_rotation_group(group)
         self.group, self.k, self.mode = G.name, k, mode
-        frame = _filter_frame(G, k)
-        psi = rng.normal(0.0, he_std(c_in * int(frame.sum())), size=(c_out, c_in, k, k))
-        self.params["psi"] = np.where(frame, psi, 0.0)
+        self.frame = _filter_frame(G, k)
+        psi = rng.normal(0.0, he_std(c_in * int(self.frame.sum())), size=(c_out, c_in, k, k))
+        self.params["psi"] = np.where(self.frame, psi, 0.0)
+
+    def n_parameters(self):
+        """Trained weights: the filter's cells on its frame (on the hexagonal lattice the k x k corners are none)."""
+        return self.params["psi"].size // self.frame.size * int(self.frame.sum())
 
     def _describe(self):
         O, C = self.params["psi"].shape[:2]
@@ -178,9 +186,13 @@ class GroupConv(Layer):
         G = groups.get_rotation_group(group)
         self.group, self.k, self.mode = G.name, k, mode
         nH = G.order
-        frame = _filter_frame(G, k)
-        psi = rng.normal(0.0, he_std(c_in * nH * int(frame.sum())), size=(c_out, c_in, nH, k, k))
-        self.params["psi"] = np.where(frame, psi, 0.0)
+        self.frame = _filter_frame(G, k)
+        psi = rng.normal(0.0, he_std(c_in * nH * int(self.frame.sum())), size=(c_out, c_in, nH, k, k))
+        self.params["psi"] = np.where(self.frame, psi, 0.0)
+
+    def n_parameters(self):
+        """Trained weights: the filter's cells on its frame (on the hexagonal lattice the k x k corners are none)."""
+        return self.params["psi"].size // self.frame.size * int(self.frame.sum())
 
     def _describe(self):
         O, C = self.params["psi"].shape[:2]
@@ -651,7 +663,8 @@ class Sequential:
         return [(layer, name) for layer in self.layers for name in layer.params]
 
     def n_parameters(self):
-        return int(sum(layer.params[name].size for layer, name in self.parameters()))
+        """The number of trained numbers of all layers (Layer.n_parameters: filter cells off a hexagon not counted)."""
+        return int(sum(layer.n_parameters() for layer in self.layers))
 
     def state(self):
         """Every parameter and buffer as a flat dict {"<layer index>.<name>": array}."""

@@ -334,6 +334,21 @@ def test_p6cnn_predictions_are_identical_under_the_six_turns(rng):
         assert residual(turned, logits).within_float_tolerance()
 
 
+def test_parameter_counts_leave_out_the_corners_of_hexagonal_filters(rng):
+    """A 3 x 3 filter on the hexagonal lattice has 7 weights, a 5 x 5 one 19; the square grid's keep all k^2."""
+    for group, cells in (("p6", {3: 7, 5: 19}), ("p6m", {3: 7, 5: 19}), ("p4", {3: 9, 5: 25})):
+        nH = groups.order(group)
+        for k, n in cells.items():
+            lifting, conv = nn.LiftingConv(2, 3, group, k, rng=rng), nn.GroupConv(2, 3, group, k, rng=rng)
+            assert lifting.n_parameters() == 3 * 2 * n and conv.n_parameters() == 3 * 2 * nH * n
+            for layer in (lifting, conv):  # the weights counted are exactly the ones that can be non-zero
+                assert layer.n_parameters() == np.count_nonzero(layer.params["psi"])
+    net = nn.gcnn("p6", channels=4, rng=rng)
+    convs = 1 * 4 * 7 + 3 * (4 * 4 * 6 * 7)
+    others = 4 * (2 * 4) + (4 * 10 + 10)  # batch norm (gamma, beta) x 4, the linear layer
+    assert net.n_parameters() == convs + others
+
+
 def test_layers_keep_the_outside_of_the_hexagon_zero(rng):
     x = images.on_hexagon(rng.normal(size=(2, 3, 6, 7, 7)))
     for layer in (nn.Bias(3, group="p6"), nn.BatchNorm(3, group="p6")):
