@@ -366,6 +366,55 @@ def plot_image(ax, image, title=None, cmap="gray", colorbar=False, vmin=None, vm
     return im
 
 
+def rendered_colours(im, dpi=None):
+    """What the rendered figure shows for an AxesImage: one RGBA colour per data pixel, (rows, cols, 4) uint8.
+
+    The whole figure is drawn by its (Agg) canvas, at `dpi` if given (the figure's own
+    dpi is restored afterwards), and the rendered pixel under the centre of every data
+    pixel of `im` is read from the canvas buffer (np.asarray(fig.canvas.buffer_rgba())).
+    So this reads the picture, not the array handed to imshow: compare it with
+    im.to_rgba(expected_values, bytes=True), or with the rendered colours of another
+    image. Each data pixel must cover at least 2 x 2 rendered pixels (raise the dpi
+    otherwise), so that its centre lies well inside it; ValueError if not.
+    """
+    fig = im.get_figure(root=True)
+    saved = fig.dpi
+    try:
+        if dpi is not None:
+            fig.set_dpi(dpi)
+        fig.canvas.draw()
+        buffer = np.asarray(fig.canvas.buffer_rgba())
+        rows, cols = np.shape(im.get_array())[:2]
+        left, right, bottom, top = im.get_extent()
+        j, i = np.meshgrid(np.arange(cols) + 0.5, np.arange(rows) + 0.5)
+        x = left + j * (right - left) / cols
+        y = top + i * (bottom - top) / rows
+        xy = im.axes.transData.transform(np.column_stack([x.ravel(), y.ravel()]))
+        step = im.axes.transData.transform([(left, top), (left + (right - left) / cols, top + (bottom - top) / rows)])
+        if np.min(np.abs(step[1] - step[0])) < 2.0:
+            raise ValueError(f"each data pixel covers {np.abs(step[1] - step[0]).round(2).tolist()} rendered "
+                             "pixels; at least 2 x 2 are needed: pass a larger dpi")
+        height = buffer.shape[0]
+        r = np.floor(height - xy[:, 1]).astype(np.int64)  # display y points up, buffer rows down
+        c = np.floor(xy[:, 0]).astype(np.int64)
+        return buffer[r, c].reshape(rows, cols, 4).copy()
+    finally:
+        if dpi is not None:
+            fig.set_dpi(saved)
+
+
+def colours(im, values):
+    """The RGBA colours (uint8) that the colour map and limits of AxesImage `im` give to `values`: shape (..., 4).
+
+    Every entry of `values` is one scalar, whatever the shape (im.to_rgba would read an
+    array whose last axis has length 3 or 4 as colours). NaN gets the colour map's "bad"
+    colour. Compare with rendered_colours(im).
+    """
+    values = _numeric(values, "the values").astype(np.float64)
+    flat = im.to_rgba(values.reshape(-1, 1), bytes=True)
+    return flat.reshape(values.shape + (4,))
+
+
 def filter_bank(psi, group):
     """The bank the efficient correlations use (L7), for one filter: bank[s] = L_s psi.
 
