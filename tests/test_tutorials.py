@@ -39,7 +39,6 @@ NOT_YET_LESSONS = {
     "09",
     "10",
     "13",
-    "14",
 }
 """Tutorials still written as scripts with a final main(): expected to fail the lesson tests (strict xfail)."""
 
