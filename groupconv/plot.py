@@ -392,32 +392,44 @@ def rendered_colours(im, dpi=None):
     handed to imshow: compare it with colours(im, expected_values), or with the rendered
     colours of another image. Each data pixel must cover at least 2 x 2 rendered pixels
     (raise the dpi otherwise), so that its centre lies well inside it; ValueError if not.
+    `im` may also be a list of AxesImages of one figure: the figure is drawn once and a
+    list of arrays is returned.
     """
-    fig = im.get_figure(root=True)
+    many = isinstance(im, (list, tuple))
+    ims = list(im) if many else [im]
+    fig = ims[0].get_figure(root=True)
+    if any(other.get_figure(root=True) is not fig for other in ims):
+        raise ValueError("rendered_colours reads images of one figure at a time")
     saved = fig.dpi
     try:
         if dpi is not None:
             fig.set_dpi(dpi)
         fig.canvas.draw()
         buffer = np.asarray(fig.canvas.buffer_rgba())
-        rows, cols = np.shape(im.get_array())[:2]
-        left, right, bottom, top = im.get_extent()
-        j, i = np.meshgrid(np.arange(cols) + 0.5, np.arange(rows) + 0.5)
-        x = left + j * (right - left) / cols
-        y = top + i * (bottom - top) / rows
-        xy = im.axes.transData.transform(np.column_stack([x.ravel(), y.ravel()]))
-        step = im.axes.transData.transform([(left, top), (left + (right - left) / cols, top + (bottom - top) / rows)])
-        if np.min(np.abs(step[1] - step[0])) < 2.0:
-            raise ValueError(f"each data pixel covers {np.abs(step[1] - step[0]).round(2).tolist()} rendered "
-                             "pixels; at least 2 x 2 are needed: pass a larger dpi")
-        height = buffer.shape[0]
-        r = np.floor(height - xy[:, 1]).astype(np.int64)  # display y points up, buffer rows down
-        c = np.floor(xy[:, 0]).astype(np.int64)
-        return buffer[r, c].reshape(rows, cols, 4).copy()
+        out = [_read_pixels(one, buffer) for one in ims]
     finally:
         if dpi is not None and dpi != saved:
             fig.set_dpi(saved)
             fig.canvas.draw()  # leave the canvas (and anything saved from it, e.g. a blitting background) as it was
+    return out if many else out[0]
+
+
+def _read_pixels(im, buffer):
+    """The rendered pixels of `buffer` under the centre of every data pixel of `im`, (rows, cols, 4)."""
+    rows, cols = np.shape(im.get_array())[:2]
+    left, right, bottom, top = im.get_extent()
+    j, i = np.meshgrid(np.arange(cols) + 0.5, np.arange(rows) + 0.5)
+    x = left + j * (right - left) / cols
+    y = top + i * (bottom - top) / rows
+    xy = im.axes.transData.transform(np.column_stack([x.ravel(), y.ravel()]))
+    step = im.axes.transData.transform([(left, top), (left + (right - left) / cols, top + (bottom - top) / rows)])
+    if np.min(np.abs(step[1] - step[0])) < 2.0:
+        raise ValueError(f"each data pixel covers {np.abs(step[1] - step[0]).round(2).tolist()} rendered "
+                         "pixels; at least 2 x 2 are needed: pass a larger dpi")
+    height = buffer.shape[0]
+    r = np.floor(height - xy[:, 1]).astype(np.int64)  # display y points up, buffer rows down
+    c = np.floor(xy[:, 0]).astype(np.int64)
+    return buffer[r, c].reshape(rows, cols, 4).copy()
 
 
 def colours(im, values):
@@ -461,6 +473,8 @@ def plot_filter_transforms(psi, group, cmap="RdBu_r", layout=None, elements=None
     elements: the indices s (canonical order) of the transforms to draw, four to a row;
     default all |H| (e.g. range(4) and range(4, 8) split p4m into turns and mirrored turns).
 
+    The canvases have a margin of one patch (split_canvas(..., margin=k) reads them back).
+
     Returns (fig, images): images[i] is the AxesImage of L_s psi for the i-th s drawn.
     """
     import matplotlib.pyplot as plt
@@ -481,8 +495,11 @@ def plot_filter_transforms(psi, group, cmap="RdBu_r", layout=None, elements=None
     for ax, s in zip(axes.flat, elements):
         title = f"L_{groups.name(H[s], group)} ψ" if s else "ψ = L_R(0) ψ"
         if on_group:
-            im = plot_group_function(ax, bank[s], group, layout=layout, cmap=cmap, vmin=-top, vmax=top,
-                                     colorbar=False, arrows=True, labels=True, title=title)
+            # a margin of one patch leaves room for the slot labels; p4m's small central hole has no
+            # room for its two cycles of arrows at a readable size
+            im = plot_group_function(ax, bank[s], group, layout=layout, margin=bank.shape[-1], cmap=cmap,
+                                     vmin=-top, vmax=top, colorbar=False, arrows=(group == "p4"), labels=True,
+                                     title=title)
         else:
             im = plot_image(ax, bank[s], title=title, cmap=cmap, vmin=-top, vmax=top)
         images.append(im)

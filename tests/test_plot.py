@@ -172,6 +172,19 @@ def test_rendered_colours_need_two_rendered_pixels_per_data_pixel(rng):
     assert fig.dpi == dpi  # restored
 
 
+def test_rendered_colours_of_several_images_of_one_figure(rng):
+    a = rng.integers(0, 5, size=(2, 4, 4)).astype(np.float64)
+    fig, axes = plt.subplots(1, 2, figsize=(4, 2))
+    ims = [ax.imshow(x, vmin=0, vmax=4, interpolation="nearest") for ax, x in zip(axes, a)]
+    shown = plot.rendered_colours(ims)
+    assert isinstance(shown, list) and len(shown) == 2
+    for im, x, colours in zip(ims, a, shown):
+        assert residual(colours, plot.colours(im, x)).exact
+    other = plt.subplots()[1].imshow(a[0])
+    with pytest.raises(ValueError, match="one figure"):
+        plot.rendered_colours([ims[0], other])
+
+
 def test_colours_treat_every_entry_as_one_value():
     fig, ax = plt.subplots()
     im = ax.imshow(np.zeros((2, 2)), cmap="gray", vmin=0, vmax=1)
@@ -188,7 +201,7 @@ def test_filter_transform_figure_shows_the_bank(rng, group):
     k = 3
     psi = rng.integers(-3, 4, size=(groups.order(group), k, k)).astype(np.float64)
     fig, images = plot.plot_filter_transforms(psi, group)
-    shown = np.stack([plot.split_canvas(np.nan_to_num(im.get_array().astype(np.float64)), group, k)
+    shown = np.stack([plot.split_canvas(np.nan_to_num(im.get_array().astype(np.float64)), group, k, margin=k)
                       for im in images])
     # independent reference: L_s psi by the pixel-by-pixel definition
     literal = np.stack([action.transform_group_function_literal(psi, s, group) for s in groups.point_group(group)])
@@ -198,7 +211,7 @@ def test_filter_transform_figure_shows_the_bank(rng, group):
     assert residual(shown, bank).exact
     # the rendered figure shows it: every patch pixel has the colour of the bank's value
     for s, im in enumerate(images):
-        canvas = plot.arrange_canvas(bank[s], group)
+        canvas = plot.arrange_canvas(bank[s], group, margin=k)
         inside = np.isfinite(canvas)
         assert residual(plot.rendered_colours(im)[inside], plot.colours(im, canvas[inside])).exact
 

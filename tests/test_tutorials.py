@@ -38,7 +38,6 @@ NOT_YET_LESSONS = {
     "08",
     "09",
     "10",
-    "13",
 }
 """Tutorials still written as scripts with a final main(): expected to fail the lesson tests (strict xfail)."""
 

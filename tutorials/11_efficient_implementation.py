@@ -258,7 +258,7 @@ fig.legend(handles, [f"from plane R({r}) of ψ" for r in range(4)], loc="lower c
            title="frame colour: where the plane came from")
 fig.suptitle("A filter ψ on p4 and its transforms L_s ψ (figure 1 of the paper):\n"
              "each plane turns by s and moves on by s slots (R(0) top, R(1) left, R(2) bottom, R(3) right)")
-shown = np.array([[plot.rendered_colours(drawn[s, r]) for r in range(4)] for s in range(4)])
+shown = np.array(plot.rendered_colours([drawn[s, r] for s in range(4) for r in range(4)])).reshape(4, 4, 3, 3, 4)
 used = correlate.expand_group_filter(psi, "p4")[0, :, 0]  # (s, r, k, k): the bank the fast path uses
 checks.check("V4", "the rendered p4 figure shows the colours of correlate.expand_group_filter(ψ)", shown,
              plot.colours(drawn[0, 0], used), "exact", elements="s = R(0..3), 16 planes of 3 x 3",
@@ -300,7 +300,7 @@ for s, g in enumerate(groups.point_group("p4m")):
 fig.colorbar(drawn[0], ax=axes, shrink=0.7, label="filter weight (dark = negative)")
 fig.suptitle("The lifting filter bank of p4m: an edge filter ψ and its 8 transforms L_s ψ\n"
              "top: turned by R(r); bottom: turned, then mirrored (M·R(r))")
-shown = np.array([plot.rendered_colours(im) for im in drawn])
+shown = np.array(plot.rendered_colours(drawn))
 checks.check("V4", "the rendered lifting figure shows the colours of correlate.expand_lifting_filter(ψ)", shown,
              plot.colours(drawn[0], correlate.expand_lifting_filter(psi, "p4m")[0, :, 0]), "exact",
              elements="all 8 s of D4, 5 x 5 filters", why=PIXELS_WHY)
