@@ -215,8 +215,8 @@ figures.save(fig, "13_v1_p4m_turn_and_mirror.png")
 # patch with the largest response must be R(q) for the edge turned by R(q).
 #
 # For p4m the answer is a pair: this Sobel filter is symmetric under the mirror M (it
-# flips the rows, and the filter's rows are symmetric), so L_M.R(r) ψ = L_R(-r) ψ and
-# every orientation is found by one rotation and one mirrored patch, M.R(-q).
+# flips the rows, and the filter's rows are symmetric), so L_M·R(r) ψ = L_R(-r) ψ and
+# every orientation is found by one rotation and one mirrored patch, M·R(-q).
 
 # %%
 edge = np.zeros((15, 15))
