@@ -316,8 +316,13 @@ figures.save(fig, "11_filter_transforms_lifting.png")
 #   path agree exactly on integer data, and to round-off on float data.
 # * V4: the transforms L_s ψ of a filter on p4 turn each plane and cycle the planes; the
 #   rendered figure shows exactly the bank the vectorised path uses.
-#
+
+# %% [markdown]
 # ## The tally
+#
+# Every check above printed its own line. The last cell counts them: run as a script it
+# exits with status 1 if any failed (so `tutorials/run_all.py` and CI notice); in a
+# notebook it raises instead.
 
 # %%
 checks.finish()

@@ -300,8 +300,13 @@ figures.save(fig, "12_stacked_layers_photograph.png")
 # * A single non-equivariant layer is enough to lose the property.
 # * The remaining parts of a G-CNN (pooling, normalisation, the invariant read-out) are
 #   the subject of tutorial 14.
-#
+
+# %% [markdown]
 # ## The tally
+#
+# Every check above printed its own line. The last cell counts them: run as a script it
+# exits with status 1 if any failed (so `tutorials/run_all.py` and CI notice); in a
+# notebook it raises instead.
 
 # %%
 checks.finish()

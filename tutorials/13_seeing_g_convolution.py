@@ -462,8 +462,13 @@ for group in ("p4", "p4m"):
 #   and its picture turns with the input; it also runs inside a notebook (ipympl).
 # * V4: the transforms L_s ψ of a filter on G, figure 1 of the paper, are exactly the
 #   filter bank of the efficient implementation.
-#
+
+# %% [markdown]
 # ## The tally
+#
+# Every check above printed its own line. The last cell counts them: run as a script it
+# exits with status 1 if any failed (so `tutorials/run_all.py` and CI notice); in a
+# notebook it raises instead.
 
 # %%
 checks.finish()

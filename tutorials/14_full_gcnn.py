@@ -458,8 +458,13 @@ figures.save(fig, "14_full_gcnn_feature_maps.png")
 #   invariant; experiments/rotated_digits.py shows what that buys on real digits.
 # * L6: the backward pass of a G-correlation is a G-convolution with the transformed
 #   filters - equivariant as well, and computed with the same filter bank.
-#
+
+# %% [markdown]
 # ## The tally
+#
+# Every check above printed its own line. The last cell counts them: run as a script it
+# exits with status 1 if any failed (so `tutorials/run_all.py` and CI notice); in a
+# notebook it raises instead.
 
 # %%
 checks.finish()
