@@ -13,10 +13,10 @@ In a Jupyter notebook (with the optional ipympl, requirements-notebooks.txt), in
 Left: the input image f (default: matplotlib's sample photograph, in grey levels).
 Right: a feature map on p4 (or p4m) drawn as in plot.py: one patch per rotation (and
 mirror), placed so that a turn of the input turns the whole picture (V1).
-depth 1: the lifting correlation f ⋆ psi (⋆: correlation) of a dark-to-light edge detector psi (or a
-random or given filter); depth 2, 3: the output of a small random network
-lifting -> ReLU -> group correlation (-> ReLU -> group correlation), so that deeper
-feature maps can be seen to follow the input in the same way.
+depth 1: the lifting correlation f ⋆ psi (⋆: correlation) of a dark-to-light edge
+detector psi (or a random or given filter); depth 2, 3: the output of a small random
+network lifting -> ReLU -> group correlation (-> ReLU -> group correlation), so that
+deeper feature maps can be seen to follow the input in the same way.
 
 Controls (mouse on the input image):
     drag             translate the input by whole pixels (t(u, v))

@@ -121,13 +121,13 @@ for group in ("p4", "p4m"):
     H = groups.point_group(group)
     lhs = np.stack([canvas(lift(action.transform_image(f, s), group), group) for s in H])
     rhs = np.stack([action.transform_image(canvas(lift(f, group), group), s) for s in H])
-    checks.check("V1", f"{group}: canvas of (L_s f) ⋆ ψ = canvas of f ⋆ ψ moved by s (np.rot90 / np.flip)", lhs, rhs,
-                 "exact", elements=f"all {len(H)} s of {'C4' if group == 'p4' else 'D4'}", why=EXACT_WHY)
+    checks.check("V1", f"{group}: canvas of (L_s f) ⋆ ψ = canvas of f ⋆ ψ moved by s (np.rot90 / np.flip)",
+                 lhs, rhs, "exact", elements=f"all {len(H)} s of {'C4' if group == 'p4' else 'D4'}", why=EXACT_WHY)
 rings = canvas(lift(f, "p4m"), "p4m", layout="rings")
 turned = canvas(lift(np.rot90(f), "p4m"), "p4m", layout="rings")
 mirrored = canvas(lift(np.flip(f, axis=0), "p4m"), "p4m", layout="rings")
-checks.check("V1", "p4m rings layout: canvas of (L_R(1) f) ⋆ ψ = np.rot90(canvas of f ⋆ ψ)", turned, np.rot90(rings),
-             "exact", elements="R(1)", why=EXACT_WHY)
+checks.check("V1", "p4m rings layout: canvas of (L_R(1) f) ⋆ ψ = np.rot90(canvas of f ⋆ ψ)", turned,
+             np.rot90(rings), "exact", elements="R(1)", why=EXACT_WHY)
 checks.check("V1", "p4m rings layout: the mirror does NOT flip this canvas", mirrored, np.flip(rings, axis=0),
              "nonzero", elements="M", why="M exchanges rotations (inner ring) and mirrored elements (outer ring)")
 checks.check("V1", "p4m rings layout: canvas of (L_M f) ⋆ ψ = swap_rings(np.flip(canvas))", mirrored,
@@ -391,8 +391,8 @@ def check_filter_figure(psi, group, images, elements):
     inside = np.isfinite(picture(bank[0]))
     drawn = np.stack([shown[i][inside] for i in range(len(elements))])
     by_bank = np.stack([plot.colours(images[0], picture(bank[s])[inside]) for s in elements])
-    literal = np.stack([plot.colours(images[0], picture(action.transform_group_function_literal(psi, H[s], group))[inside])
-                        for s in elements])
+    literal = np.stack([plot.colours(images[0], picture(action.transform_group_function_literal(psi, H[s], group)))
+                        for s in elements])[:, inside]
     tried = ", ".join(groups.name(H[s]) for s in elements)
     checks.check("V4", f"{group}: the rendered transforms show the bank of correlate.expand_group_filter", drawn,
                  by_bank, "exact", elements=tried, why=PIXELS_WHY)

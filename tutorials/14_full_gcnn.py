@@ -238,7 +238,7 @@ for (n, p, s), cells in results.items():
         else:
             checks.check("P2", f"n={n}, p={p}, s={s}: {groups.name(g)} is broken, as the rule predicts: the "
                          "closest motion of the output differs", target, moved, "nonzero",
-                         elements=f"all {(2 * pooled.shape[-1] - 1) ** 2} shifts tried, closest {motion_name(found, r)}",
+                         elements=f"all {(2 * pooled.shape[-1] - 1) ** 2} shifts, closest {motion_name(found, r)}",
                          why="the windows cut the moved input elsewhere")
     checks.check("P2", f"n={n}, p={p}, s={s}: kept, as the rule predicts: pool(L_g f) vs that motion of pool(f)",
                  np.stack(kept_lhs), np.stack(kept_rhs), "exact", elements=", ".join(kept_names),
