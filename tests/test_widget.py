@@ -1,4 +1,5 @@
 """Tests for widget.py, driven headless with synthetic matplotlib events (V3), and in a notebook through ipympl."""
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -212,12 +213,20 @@ def test_save_writes_an_animated_gif_and_stills(tmp_path):
 IPYMPL = "module://ipympl.backend_nbagg"  # the backend `%matplotlib widget` selects
 
 
+def require(*names):
+    """Skip unless the optional packages are installed; found without importing them (importing
+    ipympl while matplotlib is loaded switches matplotlib's backend)."""
+    missing = [name for name in names if importlib.util.find_spec(name) is None]
+    if missing:
+        pytest.skip(f"optional packages missing: {', '.join(missing)} (requirements-notebooks.txt)")
+
+
 @pytest.fixture
 def ipympl_backend():
-    """pyplot on ipympl's backend for one test (skipped without the optional ipympl), Agg again afterwards."""
-    pytest.importorskip("ipympl")
+    """pyplot on ipympl's backend for one test (skipped without the optional ipympl), the old backend afterwards."""
+    require("ipympl")
     plt.close("all")
-    previous = matplotlib.get_backend()
+    previous = matplotlib.get_backend()  # before anything imports ipympl
     plt.switch_backend(IPYMPL)
     yield
     plt.close("all")
@@ -285,8 +294,7 @@ def test_widget_under_ipympl_follows_browser_events(image, ipympl_backend):
 
 def test_widget_runs_in_a_notebook_kernel_with_matplotlib_widget(tmp_path, monkeypatch):
     """A real Jupyter kernel: `%matplotlib widget`, the widget displayed as an ipympl canvas, browser events."""
-    for name in ("ipympl", "nbclient", "nbformat", "ipykernel"):
-        pytest.importorskip(name)
+    require("ipympl", "nbclient", "nbformat", "ipykernel")
     import nbclient
     import nbformat
 
