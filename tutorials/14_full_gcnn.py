@@ -236,11 +236,12 @@ for (n, p, s), cells in results.items():
             kept_rhs.append(move(pooled, groups.p4_element(r, u // s, v // s), "p4"))
             kept_names.append(groups.name(g))
         else:
-            checks.check("P2", f"n={n}, p={p}, s={s}: {groups.name(g)} is broken, as the rule predicts: the "
-                         "closest motion of the output differs", target, moved, "nonzero",
-                         elements=f"all {(2 * pooled.shape[-1] - 1) ** 2} shifts, closest {motion_name(found, r)}",
+            checks.check("P2", f"n={n}, p={p}, s={s}, {groups.name(g)}: no motion of pool(f) gives pool(L_g f)",
+                         target, moved, "nonzero",
+                         elements=f"all {(2 * pooled.shape[-1] - 1) ** 2} t(a,b){'·R(1)' if r else ''}, "
+                                  f"closest {motion_name(found, r)}",
                          why="the windows cut the moved input elsewhere")
-    checks.check("P2", f"n={n}, p={p}, s={s}: kept, as the rule predicts: pool(L_g f) vs that motion of pool(f)",
+    checks.check("P2", f"n={n}, p={p}, s={s}, kept cells: pool(L_g f) vs the predicted motion of pool(f)",
                  np.stack(kept_lhs), np.stack(kept_rhs), "exact", elements=", ".join(kept_names),
                  why="a max only selects values: the same windows, moved")
 
