@@ -7,7 +7,9 @@ engine only: the meaning of the modes (which output pixels exist, where their ce
 is) is documented in correlate.py. The two backward products that training needs
 (gradient with respect to the input and to the filter) live here too.
 
-Shapes: f (B, C, H, W), psi (O, C, k, k), out (B, O, H', W').
+Shapes: f (B, C, rows, cols), psi (O, C, k, k), out (B, O, rows', cols'). In the code
+nr x nc counts rows x columns: of the input (nr, nc), padded (nr_p, nc_p), of the
+output (nr_o, nc_o) and of the FFT (nr_f, nc_f).
 Modes: "valid" (no padding), "same" (zero padding (k-1)/2, odd k), "full" (zero
 padding k-1) and "circular" (periodic padding (k-1)/2, odd k).
 
@@ -15,7 +17,7 @@ How the sum is computed (all three give the same numbers; tests check it):
     "gemm"  im2col + one matrix product per chunk of the batch. The k*k shifted copies
             of f_pad are laid out as cols[(c, a, b'), (b, i, j)] = f_pad[b, c, i + a, j + b'],
             then acc = psi.reshape(O, C*k*k) @ cols is one large product on contiguous
-            operands, and acc[o, (b, i, j)] is copied into the (B, O, H', W') result.
+            operands, and acc[o, (b, i, j)] is copied into the (B, O, rows', cols') result.
     "fft"   the correlation theorem: all B*C input planes and O*C filter planes are
             transformed at once (scipy.fft.rfft2 with workers), the sum over c is one
             batched complex matrix product per frequency, and one inverse transform
@@ -24,10 +26,16 @@ How the sum is computed (all three give the same numbers; tests check it):
             cases use "gemm", real floating-point cases with large filters (k >= 5 and
             C*k*k >= 1000) use "fft".
 
-Integer inputs give exact integer results: they never go through the FFT; the product
-runs in float64 when every partial sum is an integer below 2**53 (so it is exact), and
-in int64 otherwise; sums that could overflow int64 raise ValueError. The result dtype
-is np.result_type(f, psi) (float32 stays float32).
+Dtypes (compute_dtypes). Integer inputs of any width (uint8 images too) give exact int64
+results, never wrapped: they never go through the FFT; the products run in float64 when
+every partial sum is an integer below 2**53 (so it is exact), in int64 otherwise; sums
+that could overflow int64 raise ValueError. float16 is accumulated and returned in
+float32. Otherwise the result dtype is np.result_type(f, psi) (float32 stays float32).
+
+NaN and infinity propagate as in the direct sum: an output value is NaN (or infinite)
+exactly when a NaN (infinity) lies under its filter window. The FFT would spread one
+NaN over its whole plane, so "auto" never takes it for data that is not finite, and a
+forced method="fft" on such data raises.
 
 Memory: the padded input and the im2col matrix are processed in chunks over the batch,
 sized so that the workspace stays below WORKSPACE_BYTES (256 MiB by default; change it
@@ -42,6 +50,8 @@ from collections import OrderedDict
 
 import numpy as np
 import scipy.fft
+
+from . import limits
 
 MODES = ("valid", "same", "full", "circular")
 METHODS = ("auto", "gemm", "fft")
@@ -69,7 +79,7 @@ for the scheduler (measured: 8 MiB chunks up to 7x slower there), so fewer, larg
 """
 
 SMALL_PRODUCT = 2**18
-"""Below this many multiply-adds per image (O * C*k*k * H'*W') the GEMM path takes one product per image.
+"""Below this many multiply-adds per image (O * C*k*k * rows'*cols') the GEMM path takes one product per image.
 
 OpenBLAS runs such small products on one thread, so they need no thread synchronisation
 and can write straight into the result; a lifting layer from one input channel (K = 9)
@@ -103,7 +113,7 @@ def padding(k, mode):
 
 
 def pad(f, k, mode):
-    """f (..., H, W) padded on the last two axes as `mode` requires (a new array unless mode is "valid")."""
+    """f (..., rows, cols) padded on the last two axes as `mode` requires (a new array unless mode is "valid")."""
     p = padding(k, mode)
     if p == 0:
         return f
@@ -120,57 +130,57 @@ def unpad_adjoint(g, k, mode, shape):
     p = padding(k, mode)
     if p == 0:
         return g
-    H, W = shape[-2:]
+    nr, nc = shape[-2:]
     if mode != "circular":
-        return g[..., p:p + H, p:p + W]
-    if p > H or p > W:  # the border wraps round more than once: add cell by cell
-        out = np.zeros(g.shape[:-2] + (H, W), dtype=g.dtype)
-        Hp, Wp = g.shape[-2:]
-        rows = (np.arange(Hp) - p) % H
-        cols = (np.arange(Wp) - p) % W
-        np.add.at(out, (..., rows[:, None], cols[None, :]), g)
+        return g[..., p:p + nr, p:p + nc]
+    if p > nr or p > nc:  # the border wraps round more than once: add cell by cell
+        out = np.zeros(g.shape[:-2] + (nr, nc), dtype=g.dtype)
+        nr_p, nc_p = g.shape[-2:]
+        row_of = (np.arange(nr_p) - p) % nr  # the input row each padded row wraps to
+        col_of = (np.arange(nc_p) - p) % nc
+        np.add.at(out, (..., row_of[:, None], col_of[None, :]), g)
         return out
-    # padded column j holds input column (j - p) mod W: fold the columns, then the rows
-    t = g[..., :, p:p + W].copy()
-    t[..., :, W - p:] += g[..., :, :p]
-    t[..., :, :p] += g[..., :, p + W:]
-    out = t[..., p:p + H, :].copy()
-    out[..., H - p:, :] += t[..., :p, :]
-    out[..., :p, :] += t[..., p + H:, :]
+    # padded column j holds input column (j - p) mod nc: fold the columns, then the rows
+    t = g[..., :, p:p + nc].copy()
+    t[..., :, nc - p:] += g[..., :, :p]
+    t[..., :, :p] += g[..., :, p + nc:]
+    out = t[..., p:p + nr, :].copy()
+    out[..., nr - p:, :] += t[..., :p, :]
+    out[..., :p, :] += t[..., p + nr:, :]
     return out
 
 
-def _pad_buffer(n, C, Hp, Wp, p, dtype, mode):
+def _pad_buffer(n, C, nr_p, nc_p, p, dtype, mode):
     """Workspace for the padded input, one per kind of padding.
 
     For "same" and "full" it is zeroed once and only its interior is written, so its
     border stays zero; "circular" and "valid" (a dtype cast) write every cell, so their
     buffers must never be handed to a zero-padding mode."""
     if mode in ("circular", "valid"):  # every cell is written on each call
-        return _buffer("pad-" + mode, (n, C, Hp, Wp), dtype)
-    # keyed by p too: the same (Hp, Wp) with another p would leave non-zero cells in the border
-    return _buffer(f"pad-zero-{p}", (n, C, Hp, Wp), dtype, zero=True)
+        return _buffer("pad-" + mode, (n, C, nr_p, nc_p), dtype)
+    # keyed by p too: the same (nr_p, nc_p) with another p would leave non-zero cells in the border
+    return _buffer(f"pad-zero-{p}", (n, C, nr_p, nc_p), dtype, zero=True)
 
 
 def _pad_into(buf, f, p, mode):
-    """Write f (n, C, H, W) padded by p into buf (>= n, C, H + 2p, W + 2p); return the filled view.
+    """Write f (n, C, nr, nc) padded by p into buf (>= n, C, nr + 2p, nc + 2p); return the filled view.
 
     The zero border of a reused buffer is never written, so it stays zero.
     """
-    n, _, H, W = f.shape
+    n, _, nr, nc = f.shape
     out = buf[:n]
     if p == 0:
         out[...] = f
         return out
-    out[:, :, p:p + H, p:p + W] = f
+    out[:, :, p:p + nr, p:p + nc] = f
     if mode == "circular":
-        if p > H or p > W:  # the border wraps more than once round the torus
+        if p > nr or p > nc:  # the border wraps more than once round the torus
             out[...] = pad(f, 2 * p + 1, mode)
             return out
-        out[:, :, p:p + H, :p] = f[..., W - p:]
-        out[:, :, p:p + H, p + W:] = f[..., :p]
-        out[:, :, :p, :] = out[:, :, H:H + p, :]
-        out[:, :, p + H:, :] = out[:, :, p:2 * p, :]
+        out[:, :, p:p + nr, :p] = f[..., nc - p:]
+        out[:, :, p:p + nr, p + nc:] = f[..., :p]
+        out[:, :, :p, :] = out[:, :, nr:nr + p, :]
+        out[:, :, p + nr:, :] = out[:, :, p:2 * p, :]
     return out
 
 
@@ -234,22 +244,34 @@ def _chunk(B, bytes_per_image, cols_bytes_per_image=None):
 
 # ---------------------------------------------------------------- dtypes
 
-def _compute_dtype(f, psi, K):
-    """(dtype the products run in, result dtype). Integer data runs exactly: float64 if safe, else int64."""
+def compute_dtypes(f, psi, K):
+    """(dtype the products run in, dtype of the result) for correlating f with psi, K products per output value.
+
+        integers (any width, signed or unsigned; uint8 images included)  ->  int64 results,
+            never wrapped: the products run in float64 when every partial sum is an
+            integer below 2**53 (then float64 is exact), in int64 otherwise, and a sum
+            that could leave int64 raises ValueError before anything is computed;
+        float16  ->  float32 (accumulated and returned in float32: float16 sums overflow at 65504);
+        float32, float64, complex  ->  np.result_type(f, psi).
+    The literal sums of correlate.py follow the same rule, so both paths agree in dtype.
+    """
+    if f.dtype.kind in "iu" and psi.dtype.kind in "iu":
+        # Every partial sum is an integer of size at most max|f| * max|psi| * K.
+        bound = _max_abs(f) * _max_abs(psi) * max(K, 1)
+        if bound >= 2**63:
+            raise ValueError(f"integer sums of up to {K} products of entries as large as {_max_abs(f)} and "
+                             f"{_max_abs(psi)} could overflow int64; pass float arrays instead")
+        return (np.dtype(np.float64) if bound < 2**53 else np.dtype(np.int64)), np.dtype(np.int64)
     result = np.result_type(f, psi)
-    if result.kind in "fc":
-        return result, result
-    if result.kind not in "iu":
+    if result.kind not in "fc":
         raise TypeError(f"f and psi must be numeric arrays, got dtypes {f.dtype} and {psi.dtype}")
-    # Every partial sum is an integer of size at most max|f| * max|psi| * K; below 2**53 float64 is exact.
-    bound = _max_abs(f) * _max_abs(psi) * max(K, 1)
-    if bound >= 2**63:
-        raise ValueError(f"integer sums of up to {K} products of entries as large as {_max_abs(f)} and "
-                         f"{_max_abs(psi)} could overflow int64; pass float arrays instead")
-    return (np.dtype(np.float64) if bound < 2**53 else np.dtype(np.int64)), result
+    if result.kind == "f" and result.itemsize < 4:
+        result = np.dtype(np.float32)
+    return result, result
 
 
 def _max_abs(a):
+    """max |a| as a Python integer (negative extremes included: -2**63 has no int64 absolute value)."""
     if a.size == 0:
         return 0
     return max(abs(int(a.max())), abs(int(a.min())))
@@ -266,7 +288,7 @@ def _to_result(a, result):
 # ---------------------------------------------------------------- choosing the method
 
 def choose_method(f_shape, k, dtype, mode="valid"):
-    """The method "auto" uses: "fft" for real float32/float64 data with large filters, else "gemm".
+    """The method "auto" uses for finite data: "fft" for real float32/float64 data with large filters, else "gemm".
 
     Large means k >= FFT_MIN_K and C * k * k >= FFT_MIN_TAPS (C = f_shape[1]). The im2col
     product costs about C * k * k multiply-adds per output value; the FFT path about
@@ -277,13 +299,35 @@ def choose_method(f_shape, k, dtype, mode="valid"):
     within 10 % of each other; at k = 7 and 9 with 32-40 channels the FFT won by 2-3x;
     with 3-8 channels (C k k <= 392) the GEMM won or tied even at k = 7. Integer data is
     never sent through the FFT (it would lose exactness), nor complex data (rfft2 is
-    for real signals). `mode` does not enter the rule; it is accepted so that callers
-    can pass it along.
+    for real signals), nor data with a NaN or an infinity (see _method). `mode` does not
+    enter the rule; it is accepted so that callers can pass it along.
     """
     dtype = np.dtype(dtype)
     if dtype in (np.float32, np.float64) and k >= FFT_MIN_K and f_shape[1] * k * k >= FFT_MIN_TAPS:
         return "fft"
     return "gemm"
+
+
+def _method(method, shape, k, result, *arrays):
+    """The method to run: "auto" follows choose_method, but never the FFT for data that is not finite.
+
+    Through the FFT one NaN or infinity spreads over every output value of its plane; the
+    direct sum (the GEMM path) keeps it to the outputs whose window covers it, as the
+    literal sum does. A forced method="fft" on such data, or on data the FFT cannot
+    take exactly (integers, complex), raises ValueError.
+    """
+    _check_method(method)
+    if method == "auto":
+        method = choose_method(shape, k, result)
+        if method == "fft" and not all(np.isfinite(a).all() for a in arrays):
+            method = "gemm"
+    elif method == "fft":
+        if result not in (np.float32, np.float64):
+            raise ValueError(f"the FFT path is for real float32/float64 data only, not {result} (it would not be exact)")
+        if not all(np.isfinite(a).all() for a in arrays):
+            raise ValueError("the FFT path needs finite data: a NaN or an infinity would spread over every output; "
+                             "use method='gemm' or 'auto'")
+    return method
 
 
 def _check_method(method):
@@ -312,6 +356,13 @@ def _check_filter(psi):
     return kh
 
 
+def check_frame(nr, nc):
+    """An image needs at least one pixel: a 0-row or 0-column frame raises (batch and channel counts may be 0)."""
+    if nr < 1 or nc < 1:
+        raise ValueError(f"the input has an empty frame ({nr} x {nc} pixels); an image needs at least one pixel "
+                         f"(an empty batch or zero channels are fine)")
+
+
 def _check_size(k):
     """k, the filter size, as a positive Python int."""
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
@@ -324,29 +375,28 @@ def _check_size(k):
 # ---------------------------------------------------------------- forward
 
 def planar_correlation(f, psi, mode="valid", method="auto"):
-    """Multi-channel planar correlation (B, C, H, W) x (O, C, k, k) -> (B, O, H', W').
+    """Multi-channel planar correlation (B, C, rows, cols) x (O, C, k, k) -> (B, O, rows', cols').
 
-    H' = H + 2p - k + 1 with p = padding(k, mode). method: "auto", "gemm" or "fft"
+    nr_o = nr + 2p - k + 1 with p = padding(k, mode). method: "auto", "gemm" or "fft"
     (see the module header). The inputs are never modified; the result is a new array
     of dtype np.result_type(f, psi).
     """
     f, psi = np.asarray(f), np.asarray(psi)
     _check_method(method)
     _check_numeric(f=f, psi=psi)
-    _check_shape(f, "the input f", "B, C, H, W")
+    _check_shape(f, "the input f", "B, C, rows, cols")
     k = _check_filter(psi)
     if f.shape[1] != psi.shape[1]:
-        raise ValueError(f"expected f (B, C, H, W) and psi (O, C, k, k) with equal C, got {f.shape} and {psi.shape}")
-    B, C, H, W = f.shape
+        raise ValueError(f"expected f (B, C, rows, cols) and psi (O, C, k, k) with equal C, got {f.shape} and {psi.shape}")
+    B, C, nr, nc = f.shape
+    check_frame(nr, nc)
     p = padding(k, mode)
-    Ho, Wo = H + 2 * p - k + 1, W + 2 * p - k + 1
-    if Ho < 1 or Wo < 1:
-        raise ValueError(f"the filter ({k} x {k}) does not fit the padded input ({H + 2 * p} x {W + 2 * p})")
-    compute, result = _compute_dtype(f, psi, C * k * k)
-    if method == "auto":
-        method = choose_method(f.shape, k, result, mode)  # the result dtype: integers stay off the FFT
-    if method == "fft" and result not in (np.float32, np.float64):
-        raise ValueError(f"the FFT path is for real float32/float64 data only, not {result} (it would not be exact)")
+    nr_o, nc_o = nr + 2 * p - k + 1, nc + 2 * p - k + 1
+    if nr_o < 1 or nc_o < 1:
+        raise ValueError(f"the filter ({k} x {k}) does not fit the padded input ({nr + 2 * p} x {nc + 2 * p})")
+    compute, result = compute_dtypes(f, psi, C * k * k)
+    method = _method(method, f.shape, k, result, f, psi)
+    limits.check_allocation((B, psi.shape[0], nr_o, nc_o), result, "the correlation's output")
     if method == "fft":
         out = _correlate_fft(f, psi, p, mode, compute)
     else:
@@ -357,39 +407,39 @@ def planar_correlation(f, psi, mode="valid", method="auto"):
 def _gemm_workspace(f, p, mode, dtype, K, O, P):
     """Chunk size and reused buffers of the im2col path, shared by the forward pass and the filter gradient.
 
-    K = C k k rows of the im2col matrix, O output channels, P = H' W' output pixels per
+    K = C k k rows of the im2col matrix, O output channels, P = rows' cols' output pixels per
     image. Returns (n images per chunk, whether f is copied into a padded buffer, the
     im2col buffer (n K P), the (O, n P) product buffer, the padded-input buffer or None).
     """
-    B, C, H, W = f.shape
-    Hp, Wp = H + 2 * p, W + 2 * p
+    B, C, nr, nc = f.shape
+    nr_p, nc_p = nr + 2 * p, nc + 2 * p
     itemsize = np.dtype(dtype).itemsize
     padded = p > 0 or f.dtype != dtype
-    per_image = itemsize * (K * P + O * P + (C * Hp * Wp if padded else 0))
+    per_image = itemsize * (K * P + O * P + (C * nr_p * nc_p if padded else 0))
     n = _chunk(B, per_image, itemsize * K * P)
     cols_buf = _buffer("cols", (n * K * P,), dtype)
     acc_buf = _buffer("acc", (n * O * P,), dtype)
-    fp_buf = _pad_buffer(n, C, Hp, Wp, p, dtype, mode) if padded else None
+    fp_buf = _pad_buffer(n, C, nr_p, nc_p, p, dtype, mode) if padded else None
     return n, padded, cols_buf, acc_buf, fp_buf
 
 
 def _correlate_gemm(f, psi, p, mode, dtype):
-    """im2col + one GEMM per chunk of the batch: acc (O, n H' W') = psi (O, C k k) @ cols (C k k, n H' W').
+    """im2col + one GEMM per chunk of the batch: acc (O, n rows' cols') = psi (O, C k k) @ cols (C k k, n rows' cols').
 
     One product per chunk rather than one per image: every multi-threaded BLAS call
     synchronises its threads, and on a busy machine many calls wait a lot. The chunks
     are cache-sized (_chunk). The product comes out channel-major, acc[o, (b, i, j)], and
-    one copy puts it in the (B, O, H', W') order of the result. Products below
+    one copy puts it in the (B, O, rows', cols') order of the result. Products below
     SMALL_PRODUCT multiply-adds per image (single-threaded in OpenBLAS) are taken one per
     image instead, written straight into the result.
     """
-    B, C, H, W = f.shape
+    B, C, nr, nc = f.shape
     O, _, kh, kw = psi.shape
-    Hp, Wp = H + 2 * p, W + 2 * p
-    Ho, Wo = Hp - kh + 1, Wp - kw + 1
-    K, P = C * kh * kw, Ho * Wo
+    nr_p, nc_p = nr + 2 * p, nc + 2 * p
+    nr_o, nc_o = nr_p - kh + 1, nc_p - kw + 1
+    K, P = C * kh * kw, nr_o * nc_o
     weights = np.ascontiguousarray(psi.reshape(O, K), dtype=dtype)
-    out = np.empty((B, O, Ho, Wo), dtype)
+    out = np.empty((B, O, nr_o, nc_o), dtype)
     if B == 0 or O == 0:
         return out
     n, padded, cols_buf, acc_buf, fp_buf = _gemm_workspace(f, p, mode, dtype, K, O, P)
@@ -400,10 +450,10 @@ def _correlate_gemm(f, psi, p, mode, dtype):
         m = b1 - b0
         fp = _pad_into(fp_buf, f[b0:b1], p, mode) if padded else f[b0:b1]
         if per_image_products:  # small products: one per image, written straight into the result
-            cols = _im2col(fp, cols_buf[:K * m * P].reshape(C, kh, kw, m, Ho, Wo), image_major=True)
+            cols = _im2col(fp, cols_buf[:K * m * P].reshape(C, kh, kw, m, nr_o, nc_o), image_major=True)
             np.matmul(weights, cols.reshape(m, K, P), out=out3[b0:b1])
             continue
-        cols = _im2col(fp, cols_buf[:K * m * P].reshape(C, kh, kw, m, Ho, Wo))
+        cols = _im2col(fp, cols_buf[:K * m * P].reshape(C, kh, kw, m, nr_o, nc_o))
         acc = np.matmul(weights, cols.reshape(K, m * P), out=acc_buf[:O * m * P].reshape(O, m * P))
         out3[b0:b1] = acc.reshape(O, m, P).transpose(1, 0, 2)
     return out
@@ -412,68 +462,68 @@ def _correlate_gemm(f, psi, p, mode, dtype):
 def _im2col(fp, cols, image_major=False):
     """cols[c, a, b', b, i, j] = fp[b, c, i + a, j + b']: one strided copy per filter tap (a, b').
 
-    Laid out with (c, a, b') first and (b, i, j) last, the array is the (C k k, n H' W')
+    Laid out with (c, a, b') first and (b, i, j) last, the array is the (C k k, n rows' cols')
     matrix of the GEMM. With image_major the same memory is laid out (b, c, a, b', i, j)
-    instead: n matrices (C k k, H' W'), one per image.
+    instead: n matrices (C k k, rows' cols'), one per image.
     """
-    C, kh, kw, n, Ho, Wo = cols.shape
+    C, kh, kw, n, nr_o, nc_o = cols.shape
     if image_major:
-        cols = cols.reshape(n, C, kh, kw, Ho, Wo).transpose(1, 2, 3, 0, 4, 5)  # same memory, (b, c, a, b') order
-    fp = fp.transpose(1, 0, 2, 3)  # (C, n, Hp, Wp), a view
+        cols = cols.reshape(n, C, kh, kw, nr_o, nc_o).transpose(1, 2, 3, 0, 4, 5)  # same memory, (b, c, a, b') order
+    fp = fp.transpose(1, 0, 2, 3)  # (C, n, nr_p, nc_p), a view
     for a in range(kh):
         for b_ in range(kw):
-            cols[:, a, b_] = fp[:, :, a:a + Ho, b_:b_ + Wo]
+            cols[:, a, b_] = fp[:, :, a:a + nr_o, b_:b_ + nc_o]
     return cols.transpose(3, 0, 1, 2, 4, 5) if image_major else cols
 
 
-def _rfft2_small(psi, Hf, Wf):
-    """scipy.fft.rfft2(psi, s=(Hf, Wf)) for a small k x k filter, skipping the Hf - k rows of zeros.
+def _rfft2_small(psi, nr_f, nc_f):
+    """scipy.fft.rfft2(psi, s=(nr_f, nc_f)) for a small k x k filter, skipping the nr_f - k rows of zeros.
 
     The 2-D transform is a 1-D transform along the rows, then along the columns; along the
     rows only the k non-zero rows need transforming.
     """
-    rows = scipy.fft.rfft(psi, n=Wf, axis=-1, workers=FFT_WORKERS)  # (..., k, Wf // 2 + 1)
-    return scipy.fft.fft(rows, n=Hf, axis=-2, workers=FFT_WORKERS)
+    rows = scipy.fft.rfft(psi, n=nc_f, axis=-1, workers=FFT_WORKERS)  # (..., k, nc_f // 2 + 1)
+    return scipy.fft.fft(rows, n=nr_f, axis=-2, workers=FFT_WORKERS)
 
 
-def _fft_shape(Hp, Wp):
-    return scipy.fft.next_fast_len(Hp, real=True), scipy.fft.next_fast_len(Wp, real=True)
+def _fft_shape(nr_p, nc_p):
+    return scipy.fft.next_fast_len(nr_p, real=True), scipy.fft.next_fast_len(nc_p, real=True)
 
 
 def _correlate_fft(f, psi, p, mode, dtype):
     """Correlation theorem, chunked over the batch.
 
-    With F the 2-D DFT of size (Hf, Wf) >= (Hp, Wp), the circular correlation
+    With F the 2-D DFT of size (nr_f, nc_f) >= (nr_p, nc_p), the circular correlation
     sum_y fp[x + y] psi[y] has DFT F(fp) * conj(F(psi)); for x on the valid output frame
-    no term wraps round, so cropping the inverse transform to H' x W' gives the result.
+    no term wraps round, so cropping the inverse transform to nr_o x nc_o gives the result.
     The sum over channels is one batched complex product over the frequencies:
     G[q, b, o] = sum_c F(fp)[q, b, c] * conj(F(psi))[q, c, o].
     """
-    B, C, H, W = f.shape
+    B, C, nr, nc = f.shape
     O, _, kh, kw = psi.shape
-    Hp, Wp = H + 2 * p, W + 2 * p
-    Ho, Wo = Hp - kh + 1, Wp - kw + 1
-    Hf, Wf = _fft_shape(Hp, Wp)
-    Q = Hf * (Wf // 2 + 1)
-    out = np.empty((B, O, Ho, Wo), dtype)
+    nr_p, nc_p = nr + 2 * p, nc + 2 * p
+    nr_o, nc_o = nr_p - kh + 1, nc_p - kw + 1
+    nr_f, nc_f = _fft_shape(nr_p, nc_p)
+    Q = nr_f * (nc_f // 2 + 1)
+    out = np.empty((B, O, nr_o, nc_o), dtype)
     if B == 0 or O == 0:
         return out
     # conj(F(psi)) laid out (Q, C, O) for the product
-    psi_hat = np.conj(_rfft2_small(psi.astype(dtype, copy=False), Hf, Wf))
+    psi_hat = np.conj(_rfft2_small(psi.astype(dtype, copy=False), nr_f, nc_f))
     psi_hat = np.ascontiguousarray(psi_hat.reshape(O, C, Q).transpose(2, 1, 0))
     cbytes = psi_hat.itemsize
-    per_image = np.dtype(dtype).itemsize * C * Hp * Wp + cbytes * Q * (2 * C + 2 * O)
+    per_image = np.dtype(dtype).itemsize * C * nr_p * nc_p + cbytes * Q * (2 * C + 2 * O)
     n = _chunk(B, per_image)
     padded = p > 0 or f.dtype != dtype
-    fp_buf = _pad_buffer(n, C, Hp, Wp, p, dtype, mode) if padded else None
+    fp_buf = _pad_buffer(n, C, nr_p, nc_p, p, dtype, mode) if padded else None
     for b0 in range(0, B, n):
         b1 = min(B, b0 + n)
         fp = _pad_into(fp_buf, f[b0:b1], p, mode) if padded else f[b0:b1]
-        f_hat = scipy.fft.rfft2(fp, s=(Hf, Wf), workers=FFT_WORKERS).reshape(b1 - b0, C, Q)
+        f_hat = scipy.fft.rfft2(fp, s=(nr_f, nc_f), workers=FFT_WORKERS).reshape(b1 - b0, C, Q)
         g_hat = np.matmul(f_hat.transpose(2, 0, 1), psi_hat)  # (Q, b, O)
-        g_hat = g_hat.transpose(1, 2, 0).reshape(b1 - b0, O, Hf, Wf // 2 + 1)
-        g = scipy.fft.irfft2(g_hat, s=(Hf, Wf), workers=FFT_WORKERS)
-        out[b0:b1] = g[..., :Ho, :Wo]
+        g_hat = g_hat.transpose(1, 2, 0).reshape(b1 - b0, O, nr_f, nc_f // 2 + 1)
+        g = scipy.fft.irfft2(g_hat, s=(nr_f, nc_f), workers=FFT_WORKERS)
+        out[b0:b1] = g[..., :nr_o, :nc_o]
     return out
 
 
@@ -497,24 +547,22 @@ def planar_correlation_grad_input(dout, psi, input_shape, mode="valid", method="
     k = _check_filter(psi)
     O, C = psi.shape[:2]
     if len(input_shape) != 4 or input_shape[1] != C:
-        raise ValueError(f"input_shape must be (B, C, H, W) with C = {C}, the filter's input channels; "
+        raise ValueError(f"input_shape must be (B, C, rows, cols) with C = {C}, the filter's input channels; "
                          f"got {tuple(input_shape)}")
-    B, _, H, W = input_shape
+    B, _, nr, nc = input_shape
+    check_frame(nr, nc)
     p = padding(k, mode)
-    if dout.ndim != 4 or dout.shape != (B, O, H + 2 * p - k + 1, W + 2 * p - k + 1):
-        raise ValueError(f"dout must have shape (B, O, H', W') = ({B}, {O}, {H + 2 * p - k + 1}, "
-                         f"{W + 2 * p - k + 1}) for input_shape {tuple(input_shape)}, k = {k}, mode {mode!r}; "
+    if dout.ndim != 4 or dout.shape != (B, O, nr + 2 * p - k + 1, nc + 2 * p - k + 1):
+        raise ValueError(f"dout must have shape (B, O, rows', cols') = ({B}, {O}, {nr + 2 * p - k + 1}, "
+                         f"{nc + 2 * p - k + 1}) for input_shape {tuple(input_shape)}, k = {k}, mode {mode!r}; "
                          f"got {dout.shape}")
-    if method == "auto":
-        method = choose_method(dout.shape, k, np.result_type(dout, psi), "full")
-    result = np.result_type(dout, psi)
-    if method == "fft" and result not in (np.float32, np.float64):
-        raise ValueError(f"the FFT path is for real float32/float64 data only, not {result} (it would not be exact)")
+    compute, result = compute_dtypes(dout, psi, O * k * k)
+    method = _method(method, dout.shape, k, result, dout, psi)
+    limits.check_allocation((B, C, nr, nc), result, "the input gradient")
     if method == "fft":
-        return _grad_input_fft(dout, psi, (B, C, H, W), p, mode, result)
+        return _grad_input_fft(dout, psi, (B, C, nr, nc), p, mode, compute)
     if C < O:
-        compute, result = _compute_dtype(dout, psi, O * k * k)
-        return _to_result(_grad_input_col2im(dout, psi, (B, C, H, W), p, mode, compute), result)
+        return _to_result(_grad_input_col2im(dout, psi, (B, C, nr, nc), p, mode, compute), result)
     flipped = np.ascontiguousarray(np.swapaxes(psi[..., ::-1, ::-1], 0, 1))  # (C, O, k, k)
     d_padded = planar_correlation(dout, flipped, "full", method)
     return np.ascontiguousarray(unpad_adjoint(d_padded, k, mode, input_shape))
@@ -523,73 +571,73 @@ def planar_correlation_grad_input(dout, psi, input_shape, mode="valid", method="
 def _grad_input_fft(dout, psi, input_shape, p, mode, dtype):
     """df_pad[b, c] = sum_o (dout[b, o] convolved with psi[o, c]) by the convolution theorem.
 
-    The full convolution has Ho + k - 1 = Hp rows, so a DFT of size (Hf, Wf) >= (Hp, Wp)
+    The full convolution has nr_o + k - 1 = nr_p rows, so a DFT of size (nr_f, nc_f) >= (nr_p, nc_p)
     holds it without wrapping round; DFT(df_pad)[q, b, c] = sum_o DFT(dout)[q, b, o] DFT(psi)[q, o, c].
     """
-    B, C, H, W = input_shape
+    B, C, nr, nc = input_shape
     O, _, k, _ = psi.shape
-    Hp, Wp = H + 2 * p, W + 2 * p
-    Hf, Wf = _fft_shape(Hp, Wp)
-    Q = Hf * (Wf // 2 + 1)
-    df = np.empty((B, C, H, W), dtype)
+    nr_p, nc_p = nr + 2 * p, nc + 2 * p
+    nr_f, nc_f = _fft_shape(nr_p, nc_p)
+    Q = nr_f * (nc_f // 2 + 1)
+    df = np.empty((B, C, nr, nc), dtype)
     if B == 0:
         return df
-    psi_hat = _rfft2_small(psi.astype(dtype, copy=False), Hf, Wf)  # (O, C, Hf, Wf // 2 + 1)
+    psi_hat = _rfft2_small(psi.astype(dtype, copy=False), nr_f, nc_f)  # (O, C, nr_f, nc_f // 2 + 1)
     psi_hat = np.ascontiguousarray(psi_hat.reshape(O, C, Q).transpose(2, 0, 1))  # (Q, O, C)
-    per_image = np.dtype(dtype).itemsize * C * Hp * Wp + psi_hat.itemsize * Q * (2 * C + 2 * O)
+    per_image = np.dtype(dtype).itemsize * C * nr_p * nc_p + psi_hat.itemsize * Q * (2 * C + 2 * O)
     n = _chunk(B, per_image)
     for b0 in range(0, B, n):
         b1 = min(B, b0 + n)
-        d_hat = scipy.fft.rfft2(dout[b0:b1].astype(dtype, copy=False), s=(Hf, Wf), workers=FFT_WORKERS)
+        d_hat = scipy.fft.rfft2(dout[b0:b1].astype(dtype, copy=False), s=(nr_f, nc_f), workers=FFT_WORKERS)
         g_hat = np.matmul(d_hat.reshape(b1 - b0, O, Q).transpose(2, 0, 1), psi_hat)  # (Q, b, C)
-        g_hat = g_hat.transpose(1, 2, 0).reshape(b1 - b0, C, Hf, Wf // 2 + 1)
-        dfp = scipy.fft.irfft2(g_hat, s=(Hf, Wf), workers=FFT_WORKERS)[..., :Hp, :Wp]
-        df[b0:b1] = unpad_adjoint(dfp, k, mode, (H, W))
+        g_hat = g_hat.transpose(1, 2, 0).reshape(b1 - b0, C, nr_f, nc_f // 2 + 1)
+        dfp = scipy.fft.irfft2(g_hat, s=(nr_f, nc_f), workers=FFT_WORKERS)[..., :nr_p, :nc_p]
+        df[b0:b1] = unpad_adjoint(dfp, k, mode, (nr, nc))
     return df
 
 
 def _grad_input_col2im(dout, psi, input_shape, p, mode, dtype):
     """df_pad[b, c, i + a, j + b'] += sum_o psi[o, c, a, b'] dout[b, o, i, j], chunked over the batch.
 
-    dcols (C k k, n H' W') = psi^T (C k k, O) @ dout (O, n H' W') is one GEMM per chunk (or
+    dcols (C k k, n rows' cols') = psi^T (C k k, O) @ dout (O, n rows' cols') is one GEMM per chunk (or
     one per image for small products); then each tap (a, b') adds its block of dcols into
     the padded gradient, which unpad_adjoint folds back onto the input frame.
     """
-    B, C, H, W = input_shape
+    B, C, nr, nc = input_shape
     O, _, k, _ = psi.shape
-    Ho, Wo = dout.shape[-2:]
-    Hp, Wp = H + 2 * p, W + 2 * p
-    K, P = C * k * k, Ho * Wo
+    nr_o, nc_o = dout.shape[-2:]
+    nr_p, nc_p = nr + 2 * p, nc + 2 * p
+    K, P = C * k * k, nr_o * nc_o
     weights_t = np.ascontiguousarray(psi.reshape(O, K).T, dtype=dtype)  # (C k k, O)
-    df = np.empty((B, C, H, W), dtype)
+    df = np.empty((B, C, nr, nc), dtype)
     if B == 0:
         return df
     itemsize = np.dtype(dtype).itemsize
-    n = _chunk(B, itemsize * (K * P + O * P + C * Hp * Wp), itemsize * K * P)
+    n = _chunk(B, itemsize * (K * P + O * P + C * nr_p * nc_p), itemsize * K * P)
     dcols_buf = _buffer("cols", (n * K * P,), dtype)
     d_buf = _buffer("acc", (n * O * P,), dtype)
-    dfp_buf = _buffer("dpad", (n * C * Hp * Wp,), dtype)
+    dfp_buf = _buffer("dpad", (n * C * nr_p * nc_p,), dtype)
     d3 = dout.reshape(B, O, P)
     per_image_products = O * K * P < SMALL_PRODUCT
     for b0 in range(0, B, n):
         b1 = min(B, b0 + n)
         m = b1 - b0
-        if per_image_products:  # dcols[b] (C k k, H' W') = psi^T @ dout[b], image-major
+        if per_image_products:  # dcols[b] (C k k, rows' cols') = psi^T @ dout[b], image-major
             d = d3[b0:b1] if d3.dtype == dtype else d3[b0:b1].astype(dtype)
             dcols = np.matmul(weights_t, d, out=dcols_buf[:K * m * P].reshape(m, K, P))
-            dcols = dcols.reshape(m, C, k, k, Ho, Wo).transpose(1, 2, 3, 0, 4, 5)  # (C, k, k, m, H', W') view
+            dcols = dcols.reshape(m, C, k, k, nr_o, nc_o).transpose(1, 2, 3, 0, 4, 5)  # (C, k, k, m, nr_o, nc_o) view
         else:  # one GEMM for the chunk, channel-major
             d = d_buf[:O * m * P].reshape(O, m, P)
             d[...] = d3[b0:b1].transpose(1, 0, 2)
             dcols = np.matmul(weights_t, d.reshape(O, m * P), out=dcols_buf[:K * m * P].reshape(K, m * P))
-            dcols = dcols.reshape(C, k, k, m, Ho, Wo)
-        dfp = dfp_buf[:C * m * Hp * Wp].reshape(m, C, Hp, Wp)
+            dcols = dcols.reshape(C, k, k, m, nr_o, nc_o)
+        dfp = dfp_buf[:C * m * nr_p * nc_p].reshape(m, C, nr_p, nc_p)
         dfp[...] = 0
-        dfp_t = dfp.transpose(1, 0, 2, 3)  # (C, m, Hp, Wp) view
+        dfp_t = dfp.transpose(1, 0, 2, 3)  # (C, m, nr_p, nc_p) view
         for a in range(k):
             for b_ in range(k):
-                dfp_t[:, :, a:a + Ho, b_:b_ + Wo] += dcols[:, a, b_]
-        df[b0:b1] = unpad_adjoint(dfp, k, mode, (H, W))
+                dfp_t[:, :, a:a + nr_o, b_:b_ + nc_o] += dcols[:, a, b_]
+        df[b0:b1] = unpad_adjoint(dfp, k, mode, (nr, nc))
     return df
 
 
@@ -603,18 +651,16 @@ def planar_correlation_grad_filter(f, dout, k, mode="valid", method="auto"):
     _check_method(method)
     _check_numeric(f=f, dout=dout)
     k = _check_size(k)
-    _check_shape(f, "the input f", "B, C, H, W")
-    _check_shape(dout, "dout", "B, O, H', W'")
-    B, C, H, W = f.shape
+    _check_shape(f, "the input f", "B, C, rows, cols")
+    _check_shape(dout, "dout", "B, O, rows', cols'")
+    B, C, nr, nc = f.shape
+    check_frame(nr, nc)
     p = padding(k, mode)
-    if dout.shape != (B, dout.shape[1], H + 2 * p - k + 1, W + 2 * p - k + 1):
-        raise ValueError(f"dout must have shape (B, O, H', W') = ({B}, O, {H + 2 * p - k + 1}, "
-                         f"{W + 2 * p - k + 1}) for f {f.shape}, k = {k}, mode {mode!r}; got {dout.shape}")
-    compute, result = _compute_dtype(f, dout, B * (H + 2 * p) * (W + 2 * p))
-    if method == "auto":
-        method = choose_method(f.shape, k, result, mode)  # the result dtype: integers stay off the FFT
-    if method == "fft" and result not in (np.float32, np.float64):
-        raise ValueError(f"the FFT path is for real float32/float64 data only, not {result} (it would not be exact)")
+    if dout.shape != (B, dout.shape[1], nr + 2 * p - k + 1, nc + 2 * p - k + 1):
+        raise ValueError(f"dout must have shape (B, O, rows', cols') = ({B}, O, {nr + 2 * p - k + 1}, "
+                         f"{nc + 2 * p - k + 1}) for f {f.shape}, k = {k}, mode {mode!r}; got {dout.shape}")
+    compute, result = compute_dtypes(f, dout, B * (nr + 2 * p) * (nc + 2 * p))
+    method = _method(method, f.shape, k, result, f, dout)
     if method == "fft":
         dpsi = _grad_filter_fft(f, dout, k, p, mode, compute)
     else:
@@ -623,15 +669,15 @@ def planar_correlation_grad_filter(f, dout, k, mode="valid", method="auto"):
 
 
 def _grad_filter_gemm(f, dout, k, p, mode, dtype):
-    """dpsi (O, C k k) = sum over chunks of (cols (C k k, n H' W') @ dout^T (n H' W', O))^T.
+    """dpsi (O, C k k) = sum over chunks of (cols (C k k, n rows' cols') @ dout^T (n rows' cols', O))^T.
 
-    The product is taken in the orientation (C k k, O): with the long n H' W' axis as the
+    The product is taken in the orientation (C k k, O): with the long n rows' cols' axis as the
     reduction, OpenBLAS splits the work across threads far better this way round than as
-    (O, n H' W') @ (n H' W', C k k) (measured several times faster on 2 cores).
+    (O, n rows' cols') @ (n rows' cols', C k k) (measured several times faster on 2 cores).
     """
-    B, C, H, W = f.shape
-    O, Ho, Wo = dout.shape[1:]
-    K, P = C * k * k, Ho * Wo
+    B, C, nr, nc = f.shape
+    O, nr_o, nc_o = dout.shape[1:]
+    K, P = C * k * k, nr_o * nc_o
     dpsi_t = np.zeros((K, O), dtype)
     if B == 0:
         return np.ascontiguousarray(dpsi_t.T).reshape(O, C, k, k)
@@ -643,12 +689,12 @@ def _grad_filter_gemm(f, dout, k, p, mode, dtype):
         b1 = min(B, b0 + n)
         m = b1 - b0
         fp = _pad_into(fp_buf, f[b0:b1], p, mode) if padded else f[b0:b1]
-        if per_image_products:  # small products: one per image, cols[b] (C k k, H' W') @ dout[b]^T (H' W', O)
-            cols = _im2col(fp, cols_buf[:K * m * P].reshape(C, k, k, m, Ho, Wo), image_major=True)
+        if per_image_products:  # small products: one per image, cols[b] (C k k, rows' cols') @ dout[b]^T (rows' cols', O)
+            cols = _im2col(fp, cols_buf[:K * m * P].reshape(C, k, k, m, nr_o, nc_o), image_major=True)
             d = d3[b0:b1] if d3.dtype == dtype else d3[b0:b1].astype(dtype)
             dpsi_t += np.matmul(cols.reshape(m, K, P), d.transpose(0, 2, 1)).sum(axis=0)
             continue
-        cols = _im2col(fp, cols_buf[:K * m * P].reshape(C, k, k, m, Ho, Wo)).reshape(K, m * P)
+        cols = _im2col(fp, cols_buf[:K * m * P].reshape(C, k, k, m, nr_o, nc_o)).reshape(K, m * P)
         d = d_buf[:O * m * P].reshape(O, m, P)
         d[...] = d3[b0:b1].transpose(1, 0, 2)  # channel-major, like cols
         dpsi_t += np.matmul(cols, d.reshape(O, m * P).T, out=partial)
@@ -657,26 +703,26 @@ def _grad_filter_gemm(f, dout, k, p, mode, dtype):
 
 def _grad_filter_fft(f, dout, k, p, mode, dtype):
     """dpsi[o, c] = crop_k( irfft2( sum_b conj(F(dout[b, o])) * F(fp[b, c]) ) ), chunked over the batch."""
-    B, C, H, W = f.shape
-    O, Ho, Wo = dout.shape[1:]
-    Hp, Wp = H + 2 * p, W + 2 * p
-    Hf, Wf = _fft_shape(Hp, Wp)
-    Q = Hf * (Wf // 2 + 1)
+    B, C, nr, nc = f.shape
+    O, nr_o, nc_o = dout.shape[1:]
+    nr_p, nc_p = nr + 2 * p, nc + 2 * p
+    nr_f, nc_f = _fft_shape(nr_p, nc_p)
+    Q = nr_f * (nc_f // 2 + 1)
     cdtype = np.result_type(dtype, np.complex64)
     acc = np.zeros((Q, O, C), cdtype)
-    per_image = np.dtype(dtype).itemsize * C * Hp * Wp + np.dtype(cdtype).itemsize * Q * (2 * C + 2 * O)
+    per_image = np.dtype(dtype).itemsize * C * nr_p * nc_p + np.dtype(cdtype).itemsize * Q * (2 * C + 2 * O)
     n = _chunk(B, per_image)
-    fp_buf = _pad_buffer(n, C, Hp, Wp, p, dtype, mode)
+    fp_buf = _pad_buffer(n, C, nr_p, nc_p, p, dtype, mode)
     for b0 in range(0, B, n):
         b1 = min(B, b0 + n)
         fp = _pad_into(fp_buf, f[b0:b1], p, mode)
-        f_hat = scipy.fft.rfft2(fp, s=(Hf, Wf), workers=FFT_WORKERS).reshape(b1 - b0, C, Q)
-        d_hat = scipy.fft.rfft2(dout[b0:b1].astype(dtype, copy=False), s=(Hf, Wf), workers=FFT_WORKERS)
+        f_hat = scipy.fft.rfft2(fp, s=(nr_f, nc_f), workers=FFT_WORKERS).reshape(b1 - b0, C, Q)
+        d_hat = scipy.fft.rfft2(dout[b0:b1].astype(dtype, copy=False), s=(nr_f, nc_f), workers=FFT_WORKERS)
         d_hat = np.conj(d_hat.reshape(b1 - b0, O, Q))
         acc += np.matmul(d_hat.transpose(2, 1, 0), f_hat.transpose(2, 0, 1))  # (Q, O, C)
     # inverse transform, keeping only the k x k corner: first along the columns (keep k rows), then the rows
-    g_hat = acc.transpose(1, 2, 0).reshape(O, C, Hf, Wf // 2 + 1)
-    rows = scipy.fft.ifft(g_hat, n=Hf, axis=-2, workers=FFT_WORKERS)[..., :k, :]
-    g = scipy.fft.irfft(rows, n=Wf, axis=-1, workers=FFT_WORKERS)
+    g_hat = acc.transpose(1, 2, 0).reshape(O, C, nr_f, nc_f // 2 + 1)
+    rows = scipy.fft.ifft(g_hat, n=nr_f, axis=-2, workers=FFT_WORKERS)[..., :k, :]
+    g = scipy.fft.irfft(rows, n=nc_f, axis=-1, workers=FFT_WORKERS)
     return np.ascontiguousarray(g[..., :k])
 

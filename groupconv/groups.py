@@ -1,4 +1,4 @@
-"""The groups T, p4 and p4m, as exact integer 3x3 matrices (docs/equations.md G1-G7).
+"""The groups of groupconv, all in one table, as exact integer 3x3 matrices (docs/equations.md G1-G7, X1).
 
 Coordinates (fixed once for the whole package; README "Conventions"):
     a pixel is x = (u, v): u is the row offset and v the column offset from the
@@ -8,34 +8,56 @@ Elements (paper section 4; docs/equations.md G4-G6):
     T    t(u, v)       = [[1, 0, u], [0, 1, v], [0, 0, 1]]
     p4   g(r, u, v)    = t(u, v) . R(r)
     p4m  g(m, r, u, v) = t(u, v) . M^m . R(r)
-    with R(r) the rotation by r quarter turns, [[cos, -sin], [sin, cos]] of r*pi/2,
+    with R(r) = R^r the rotation by r quarter turns, [[cos, -sin], [sin, cos]] of r*pi/2,
     and M = diag(-1, 1) the mirror (u, v) -> (-u, v).
+    p6   g(r, u, v)    = t(u, v) . R^r,          r = 0 .. 5
+    p6m  g(m, r, u, v) = t(u, v) . M^m . R^r
+    on the hexagonal lattice, in its own basis b1, b2 (lattices.py): there the turn by
+    60 degrees is the integer matrix R = [[0, -1], [1, 1]] (b1 -> b2, b2 -> b2 - b1) and
+    the mirror M = [[1, 1], [0, -1]] (b1 -> b1, b2 -> b1 - b2). In Cartesian coordinates
+    a 60-degree turn has entries 1/2 and sqrt(3)/2: no integer matrix does it there.
 
-Every matrix is built from the integer tables COS and SIN below, never by rounding
-floating-point trigonometry, and stored as int64; elements are compared with ``==``.
-A product g . h means "first h, then g" (matrix product acting on columns).
+THE TABLE. Every group is one entry of GROUPS (at the end of the definitions below),
+a `Group` holding only what defines it:
+    name      "p4"
+    lattice   the pixel grid its images live on ("square"; see action.py)
+    turn      R, its smallest turn, as a 2x2 integer matrix acting on (u, v) (None for T)
+    turns     the order of R: the turns are R(r) = R^r for r = 0 .. turns - 1
+    mirror    M as a 2x2 integer matrix, or None
+    layouts   how plot.py arranges the |H| planes of a feature map: {name: (grid, p0)} on
+              the square grid; on the hexagonal grid {"ring": direction of p0} (plot.py)
+Everything else is derived from the entry: the point group H (the elements fixing the
+origin) in canonical order, M^m . R^r at index m * turns + r (the order of GrouPy, the
+paper authors' code: r for p4, 4m + r for p4m; every array axis "over H" uses it); its
+order |H|; the parameters (u, v), (r, u, v) or (m, r, u, v); membership; inverses;
+names; random elements. Adding a group is adding an entry.
 
-The point group H (the elements fixing the origin) is enumerated in one canonical
-order, the order of GrouPy (the paper authors' code): index r for R(r) in C4 (p4),
-index 4*m + r for M^m . R(r) in D4 (p4m). Every array axis "over H" uses this order.
+Every matrix is built from these integer tables, never by rounding floating-point
+trigonometry, and stored as int64; elements are compared with ``==``. A product g . h
+means "first h, then g" (matrix product acting on columns).
+
+Validation happens once. The public functions below accept a group as its name or as
+its Group entry (`get` turns either into the entry) and check elements as they come in;
+the rest of the package passes the checked entry and the checked int64 arrays inward,
+and inner code does not check them again.
 
 Functions that take elements accept arrays of them, shape (..., 3, 3), and work
 elementwise (name() alone describes a single element).
 """
+from dataclasses import dataclass, field
+from functools import cached_property
+
 import numpy as np
 
-GROUPS = ("T", "p4", "p4m")
+INT64_SAFE = 2**61
+"""Translations (and pixel coordinates) of at most this size in absolute value keep products and inverses in int64.
 
-# cos(r*pi/2) and sin(r*pi/2) for r = 0, 1, 2, 3, exactly.
-COS = np.array([1, 0, -1, 0], dtype=np.int64)
-SIN = np.array([0, 1, 0, -1], dtype=np.int64)
+A linear part has entries -1, 0 or 1, so a row of A t adds at most two such numbers:
+|A t + t'| <= 3 * 2**61 < 2**63.
+"""
 
 
-def _check_group(group):
-    if group not in GROUPS:
-        raise ValueError(f"group must be one of {GROUPS}, got {group!r}")
-    return group
-
+# ---------------------------------------------------------------- checking arrays
 
 def _as_int64(a, what):
     """a as an int64 array: integer dtypes as they are, real floats only if they hold whole numbers.
@@ -60,7 +82,12 @@ def _as_int64(a, what):
 
 def _as_int_params(*params, names):
     """Integer arrays broadcast together; floats with integer values are accepted."""
-    return np.broadcast_arrays(*(_as_int64(p, name) for p, name in zip(params, names)))
+    arrays = [_as_int64(p, name) for p, name in zip(params, names)]
+    try:
+        return np.broadcast_arrays(*arrays)
+    except ValueError:
+        shapes = ", ".join(f"{name} {a.shape}" for name, a in zip(names, arrays))
+        raise ValueError(f"the parameters must have shapes that broadcast together, got {shapes}") from None
 
 
 def as_element(g):
@@ -76,61 +103,190 @@ def as_element(g):
     return _as_int64(a, "a group element (a 3x3 matrix)")
 
 
+def _check_fits(g, what):
+    """Raise ValueError if a translation entry is too large for products and inverses to stay exact in int64."""
+    t = g[..., :2, 2]
+    too_large = (t > INT64_SAFE) | (t < -INT64_SAFE)  # not np.abs: abs(-2**63) wraps round to -2**63
+    if too_large.any():
+        raise ValueError(f"{what}: translations must be at most 2**61 in absolute value, so that products "
+                         f"and inverses stay exact in int64; got an entry {int(t[too_large][0])}")
+
+
+# ---------------------------------------------------------------- the table
+
+@dataclass(frozen=True, eq=False)
+class Group:
+    """One entry of the group table: a wallpaper group g = t(u, v) . M^m . R^r given by its generators.
+
+    The fields define the group (see the module header); the properties are derived.
+    """
+    name: str
+    lattice: str
+    turn: tuple  # R as ((a, b), (c, d)), or None
+    turns: int
+    mirror: tuple = None  # M as ((a, b), (c, d)), or None
+    layouts: dict = field(default_factory=dict)
+
+    def __repr__(self):
+        return f"Group({self.name!r})"
+
+    @cached_property
+    def point_group(self):
+        """H as an array (|H|, 3, 3), read-only: M^m . R^r at index m * turns + r."""
+        turn = np.eye(2, dtype=np.int64) if self.turn is None else np.array(self.turn, dtype=np.int64)
+        mirrors = [np.eye(2, dtype=np.int64)]
+        if self.mirror is not None:
+            mirrors.append(np.array(self.mirror, dtype=np.int64))
+        out = []
+        for m in mirrors:
+            power = np.eye(2, dtype=np.int64)
+            for _ in range(self.turns):
+                s = np.eye(3, dtype=np.int64)
+                s[:2, :2] = m @ power
+                out.append(s)
+                power = turn @ power
+        H = np.stack(out)
+        H.setflags(write=False)
+        return H
+
+    @property
+    def order(self):
+        """|H|, the number of point-group elements."""
+        return len(self.point_group)
+
+    @property
+    def parameter_names(self):
+        """("u", "v"), ("r", "u", "v") or ("m", "r", "u", "v")."""
+        return ("m", "r", "u", "v")[(self.mirror is None) + (self.turns == 1):]
+
+    @cached_property
+    def cayley(self):
+        """cayley[i, j] = index of H[i] . H[j]: the multiplication table of H, read-only."""
+        table = self.index_of(self.point_group[:, None] @ self.point_group[None, :])
+        table.setflags(write=False)
+        return table
+
+    @cached_property
+    def inverse_index(self):
+        """inverse_index[i] = index of H[i]^-1, read-only."""
+        index = np.argmax(self.cayley == 0, axis=1)
+        index.setflags(write=False)
+        return index
+
+    def index_of(self, g):
+        """Index in H of the linear part of each matrix g (..., 3, 3); -1 where it is not in H.
+
+        Only the upper-left 2 x 2 block is read (the point-group part s of g = t . s, G7).
+        """
+        hit = np.all(g[..., None, :2, :2] == self.point_group[:, :2, :2], axis=(-2, -1))
+        return np.where(hit.any(-1), hit.argmax(-1), -1)
+
+    def params_of_index(self, index):
+        """(m, r) of point-group element number `index` (= m * turns + r)."""
+        return divmod(index, self.turns)
+
+
+_QUARTER_TURN = ((0, -1), (1, 0))  # R(1): (u, v) -> (-v, u), counter-clockwise on screen (action.py)
+_ROW_MIRROR = ((-1, 0), (0, 1))  # M: (u, v) -> (-u, v), flips the row axis
+# On the hexagonal lattice (u, v) are the coefficients of b1 = (1, 0), b2 = (1/2, sqrt(3)/2) (lattices.py):
+_SIXTH_TURN = ((0, -1), (1, 1))  # R: b1 -> b2, b2 -> b2 - b1, a 60-degree turn counter-clockwise
+_HEX_MIRROR = ((1, 1), (0, -1))  # M: b1 -> b1, b2 -> b1 - b2, the mirror in the b1 axis
+
+GROUPS = {group.name: group for group in (
+    Group("T", "square", turn=None, turns=1),
+    Group("p4", "square", turn=_QUARTER_TURN, turns=4,
+          layouts={"orbit": (3, (-2, 0))}),
+    Group("p4m", "square", turn=_QUARTER_TURN, turns=4, mirror=_ROW_MIRROR,
+          layouts={"orbit": (4, (-3, -1)), "rings": (5, (-2, 0))}),
+    Group("p6", "hexagonal", turn=_SIXTH_TURN, turns=6,
+          layouts={"ring": (1, 0)}),
+    Group("p6m", "hexagonal", turn=_SIXTH_TURN, turns=6, mirror=_HEX_MIRROR,
+          layouts={"ring": (3, 1)}),
+)}
+"""The table: every group of the package by name, in the order groups are introduced."""
+
+ROTATION_GROUPS = tuple(name for name, group in GROUPS.items() if group.order > 1)
+"""The groups with a non-trivial point group: those a G-CNN layer lifts to ("p4", "p4m", "p6", "p6m")."""
+
+SQUARE_GROUPS = tuple(name for name in ROTATION_GROUPS if GROUPS[name].lattice == "square")
+HEXAGONAL_GROUPS = tuple(name for name in ROTATION_GROUPS if GROUPS[name].lattice == "hexagonal")
+
+
+def get(group):
+    """The table entry of `group`, given by name ("p4") or as a Group; ValueError for an unknown name."""
+    if isinstance(group, Group):
+        return group
+    if isinstance(group, str) and group in GROUPS:
+        return GROUPS[group]
+    raise ValueError(f"group must be one of {tuple(GROUPS)}, got {group!r}")
+
+
+def get_rotation_group(group):
+    """As get(), for operations that need turns (lifting, group correlation): T is refused."""
+    entry = get(group)
+    if entry.order == 1:
+        raise ValueError(f"this operation needs a group with turns, one of {ROTATION_GROUPS}; got {group!r}")
+    return entry
+
+
 # ---------------------------------------------------------------- building elements
 
-def translation(u, v):
-    """t(u, v) = [[1, 0, u], [0, 1, v], [0, 0, 1]] (G4); arrays of u, v give arrays of elements."""
-    u, v = _as_int_params(u, v, names=("u", "v"))
-    g = np.zeros(u.shape + (3, 3), dtype=np.int64)
-    g[..., 0, 0] = g[..., 1, 1] = g[..., 2, 2] = 1
+def _with_translation(s, u, v):
+    """t(u, v) . s for point-group matrices s (..., 3, 3) and integer arrays u, v (unchecked)."""
+    shape = np.broadcast_shapes(s.shape[:-2], np.shape(u), np.shape(v))
+    g = np.array(np.broadcast_to(s, shape + (3, 3)))
     g[..., 0, 2] = u
     g[..., 1, 2] = v
     return g
 
 
+def translation(u, v):
+    """t(u, v) = [[1, 0, u], [0, 1, v], [0, 0, 1]] (G4); arrays of u, v give arrays of elements."""
+    u, v = _as_int_params(u, v, names=("u", "v"))
+    return _with_translation(np.eye(3, dtype=np.int64), u, v)
+
+
+def _point_group_element(G, m, r):
+    """M^m . R^r of group G for integer arrays m, r, each checked against its range."""
+    if np.any((r < 0) | (r >= G.turns)):
+        raise ValueError(f"r counts turns by {360 // G.turns} degrees and must be in 0..{G.turns - 1}, got {r!r}")
+    if np.any((m < 0) | (m > (G.mirror is not None))):
+        raise ValueError(f"m says whether to mirror and must be 0 or 1, got {m!r}")
+    return G.point_group[m * G.turns + r]
+
+
 def rotation(r):
     """R(r): rotation by r quarter turns about the origin, [[cos, -sin, 0], [sin, cos, 0], [0, 0, 1]] (G5)."""
     (r,) = _as_int_params(r, names=("r",))
-    if np.any((r < 0) | (r > 3)):
-        raise ValueError(f"r counts quarter turns and must be in 0..3, got {r!r}")
-    g = np.zeros(r.shape + (3, 3), dtype=np.int64)
-    g[..., 0, 0] = COS[r]
-    g[..., 0, 1] = -SIN[r]
-    g[..., 1, 0] = SIN[r]
-    g[..., 1, 1] = COS[r]
-    g[..., 2, 2] = 1
-    return g
+    return _point_group_element(GROUPS["p4"], np.zeros_like(r), r).copy()
 
 
 def mirror(m):
     """M^m: the identity for m = 0, the reflection (u, v) -> (-u, v) for m = 1 (G6)."""
     (m,) = _as_int_params(m, names=("m",))
-    if np.any((m < 0) | (m > 1)):
-        raise ValueError(f"m says whether to mirror and must be 0 or 1, got {m!r}")
-    g = np.zeros(m.shape + (3, 3), dtype=np.int64)
-    g[..., 0, 0] = 1 - 2 * m
-    g[..., 1, 1] = 1
-    g[..., 2, 2] = 1
-    return g
+    return _point_group_element(GROUPS["p4m"], m, np.zeros_like(m)).copy()
+
+
+def element(group, *params):
+    """The element of `group` with parameters (u, v), (r, u, v) or (m, r, u, v): t(u, v) . M^m . R^r."""
+    G = get(group)
+    names = G.parameter_names
+    if len(params) != len(names):
+        raise ValueError(f"an element of {G.name} has {len(names)} parameters {names}, got {len(params)}")
+    values = dict(zip(names, _as_int_params(*params, names=names)))
+    zero = np.zeros_like(values["u"])
+    s = _point_group_element(G, values.get("m", zero), values.get("r", zero))
+    return _with_translation(s, values["u"], values["v"])
 
 
 def p4_element(r, u, v):
     """g(r, u, v) = t(u, v) . R(r), the p4 element of G5."""
-    return translation(u, v) @ rotation(r)
+    return element("p4", r, u, v)
 
 
 def p4m_element(m, r, u, v):
     """g(m, r, u, v) = t(u, v) . M^m . R(r), the p4m element of G6."""
-    return translation(u, v) @ mirror(m) @ rotation(r)
-
-
-def element(group, *params):
-    """The element of `group` with parameters (u, v), (r, u, v) or (m, r, u, v)."""
-    builders = {"T": (translation, 2), "p4": (p4_element, 3), "p4m": (p4m_element, 4)}
-    build, n = builders[_check_group(group)]
-    if len(params) != n:
-        raise ValueError(f"an element of {group} has {n} parameters, got {len(params)}")
-    return build(*params)
+    return element("p4m", m, r, u, v)
 
 
 def identity():
@@ -140,25 +296,11 @@ def identity():
 
 # ---------------------------------------------------------------- reading elements
 
-def _read_parameters(g, group):
-    """Parameters read off the matrices g, and a mask of the matrices that really are in `group`.
-
-    The parameters are read from the entries (translation column; (sin, cos) in the
-    second row, which every element of G6 has; det = (-1)^m), then the element is
-    rebuilt from them: a matrix is a member exactly when the rebuilt one equals it.
-    """
-    u, v = g[..., 0, 2], g[..., 1, 2]
-    if group == "T":
-        params = (u, v)
-    else:
-        c, s = g[..., 1, 1], g[..., 1, 0]
-        hit = (COS == c[..., None]) & (SIN == s[..., None])  # r is where (COS, SIN) == (c, s)
-        r = np.where(hit.any(-1), hit.argmax(-1), 0)
-        m = (g[..., 0, 0] * c - g[..., 0, 1] * s == -1).astype(np.int64)  # det of the linear part
-        params = (r, u, v) if group == "p4" else (m, r, u, v)
-    rebuilt = element(group, *params)
-    member = np.all(rebuilt == g, axis=(-2, -1))
-    return tuple(np.asarray(p, dtype=np.int64) for p in params), member
+def _membership(g, G):
+    """(point-group index, member mask) of int64 matrices g (..., 3, 3) in G, unchecked input."""
+    index = G.index_of(g)
+    member = (index >= 0) & np.all(g[..., 2, :] == [0, 0, 1], axis=-1)
+    return index, member
 
 
 def parameters(g, group):
@@ -166,14 +308,17 @@ def parameters(g, group):
 
     Raises ValueError if any matrix is not an element of `group`.
     """
-    _check_group(group)
+    G = get(group)
     g = as_element(g)
-    params, member = _read_parameters(g, group)
+    index, member = _membership(g, G)
     if not np.all(member):
         bad = g[tuple(np.argwhere(~member)[0])] if g.ndim > 2 else g
-        raise ValueError(f"not an element of {group}: the matrix {bad.tolist()} is not of the form "
-                         f"of docs/equations.md {dict(T='G4', p4='G5', p4m='G6')[group]}")
-    return params
+        form = "t(u, v)" + (" . M^m" if G.mirror is not None else "") + (" . R(r)" if G.turns > 1 else "")
+        raise ValueError(f"not an element of {G.name}: the matrix {bad.tolist()} is not of the form {form} "
+                         f"(docs/equations.md G4-G6)")
+    m, r = G.params_of_index(index)
+    values = {"m": m, "r": r, "u": g[..., 0, 2], "v": g[..., 1, 2]}
+    return tuple(np.asarray(values[name], dtype=np.int64) for name in G.parameter_names)
 
 
 def is_member(g, group):
@@ -182,8 +327,7 @@ def is_member(g, group):
     A non-member gives False, not an exception; a malformed array (not (..., 3, 3), not
     integer-valued) still raises as in as_element.
     """
-    _check_group(group)
-    return _read_parameters(as_element(g), group)[1]
+    return _membership(as_element(g), get(group))[1]
 
 
 def check_member(g, group):
@@ -193,31 +337,72 @@ def check_member(g, group):
     return g
 
 
+def point_group_index(s, group):
+    """Canonical index of point-group elements s (translation part must be zero)."""
+    G = get(group)
+    s = check_member(s, G)
+    if np.any(s[..., :2, 2] != 0):
+        raise ValueError("a point-group element has zero translation part")
+    return G.index_of(s)
+
+
 # ---------------------------------------------------------------- the group operations
 
+def _check_affine(g, what):
+    """g (int64, (..., 3, 3)) must be an integer motion: last row (0, 0, 1), linear part of determinant +-1."""
+    if np.any(g[..., 2, :] != [0, 0, 1]):
+        raise ValueError(f"{what} must have the last row (0, 0, 1) of homogeneous coordinates")
+    a = g[..., :2, :2]
+    det = a[..., 0, 0] * a[..., 1, 1] - a[..., 0, 1] * a[..., 1, 0]
+    if np.any(np.abs(det) != 1) or np.abs(a).max(initial=0) > 1:
+        raise ValueError(f"{what} must be a motion of the pixel lattice (a linear part with entries -1, 0 or 1 "
+                         f"and determinant +-1), got linear parts {a.reshape(-1, 2, 2)[:3].tolist()}")
+
+
 def compose(*gs):
-    """g_1 . g_2 . ... . g_n (matrix product; the rightmost element acts first)."""
+    """g_1 . g_2 . ... . g_n (matrix product; the rightmost element acts first).
+
+    Raises ValueError where a product could leave int64 (translations above 2**61).
+    """
     if not gs:
         return identity()
     out = as_element(gs[0])
+    _check_fits(out, "compose")
     for g in gs[1:]:
-        out = out @ as_element(g)
+        g = as_element(g)
+        _check_fits(g, "compose")
+        out = out @ g
+        _check_fits(out, "compose")
+    return out
+
+
+def _inverse(g):
+    """g^-1 for integer motions g = [[A, t], [0, 1]] with det A = +-1 (unchecked): [[A^-1, -A^-1 t], [0, 1]].
+
+    A^-1 = adj(A) / det(A) is an integer matrix because det(A) = +-1.
+    """
+    a = g[..., :2, :2]
+    det = (a[..., 0, 0] * a[..., 1, 1] - a[..., 0, 1] * a[..., 1, 0])[..., None, None]
+    adj = np.stack([np.stack([a[..., 1, 1], -a[..., 0, 1]], -1), np.stack([-a[..., 1, 0], a[..., 0, 0]], -1)], -2)
+    a_inv = adj * det  # adj / det, and 1 / det == det for det = +-1
+    out = np.zeros_like(g)
+    out[..., :2, :2] = a_inv
+    out[..., :2, 2] = -np.einsum("...ij,...j->...i", a_inv, g[..., :2, 2])
+    out[..., 2, 2] = 1
     return out
 
 
 def inverse(g):
-    """g^-1, exactly in integers: for g = [[A, t], [0, 1]] with A orthogonal, g^-1 = [[A^T, -A^T t], [0, 1]].
+    """g^-1, exactly in integers: for g = [[A, t], [0, 1]], g^-1 = [[A^-1, -A^-1 t], [0, 1]].
 
-    Raises ValueError if g is not a rigid motion with integer orthogonal linear part
-    (that is, not an element of p4m, the largest of the three groups).
+    g must be a rigid motion of the pixel lattice (integer linear part A of determinant
+    +-1, as every element of the table has) with translations of at most 2**61 (so that
+    -A^-1 t fits in int64); ValueError otherwise.
     """
-    g = check_member(g, "p4m")
-    a_t = np.swapaxes(g[..., :2, :2], -1, -2)
-    out = np.zeros_like(g)
-    out[..., :2, :2] = a_t
-    out[..., :2, 2] = -np.einsum("...ij,...j->...i", a_t, g[..., :2, 2])
-    out[..., 2, 2] = 1
-    return out
+    g = as_element(g)
+    _check_affine(g, "an element to invert")
+    _check_fits(g, "inverse")
+    return _inverse(g)
 
 
 def act(g, x):
@@ -232,14 +417,18 @@ def act(g, x):
     if x.shape[-1:] != (2,):
         raise ValueError(f"pixel coordinates need a last axis of length 2 (u, v), got shape {x.shape}")
     (xi,) = _as_int_params(x, names=("x",))
+    _check_fits(g, "act")
+    if ((xi > INT64_SAFE) | (xi < -INT64_SAFE)).any():
+        raise ValueError("act: pixel coordinates must be at most 2**61 in absolute value (int64)")
     column = np.concatenate([xi, np.ones(xi.shape[:-1] + (1,), dtype=np.int64)], axis=-1)
     y = np.einsum("...ij,...j->...i", g, column)
     return y[..., :2]
 
 
 def split(g):
-    """Factor g = t . s (G7): t a translation, s in the point group H (fixing the origin)."""
-    g = check_member(g, "p4m")
+    """Factor g = t . s (G7): t a translation, s fixing the origin (the point-group part)."""
+    g = as_element(g)
+    _check_affine(g, "an element to split")
     t = translation(g[..., 0, 2], g[..., 1, 2])
     s = g.copy()
     s[..., :2, 2] = 0
@@ -249,75 +438,59 @@ def split(g):
 # ---------------------------------------------------------------- point groups
 
 def point_group(group):
-    """The point group H of `group` as an array (|H|, 3, 3) in canonical order.
+    """The point group H of `group` as an array (|H|, 3, 3) in canonical order (a new, writeable copy).
 
     T: [e]; p4: C4 = [R(0), R(1), R(2), R(3)]; p4m: D4 = [M^m . R(r) at index 4m + r].
     """
-    _check_group(group)
-    if group == "T":
-        return identity()[None]
-    if group == "p4":
-        return rotation(np.arange(4))
-    m, r = np.divmod(np.arange(8), 4)
-    return mirror(m) @ rotation(r)
+    return get(group).point_group.copy()
 
 
 def order(group):
     """|H|: 1 for T, 4 for p4, 8 for p4m."""
-    return {"T": 1, "p4": 4, "p4m": 8}[_check_group(group)]
-
-
-def point_group_index(s, group):
-    """Canonical index of point-group elements s (translation part must be zero)."""
-    s = check_member(s, group)
-    if np.any(s[..., :2, 2] != 0):
-        raise ValueError("a point-group element has zero translation part")
-    H = point_group(group)
-    eq = np.all(s[..., None, :, :] == H, axis=(-2, -1))
-    return eq.argmax(-1)
+    return get(group).order
 
 
 def cayley_table(group):
     """table[i, j] = index of H[i] . H[j] in the canonical order."""
-    H = point_group(group)
-    return point_group_index(H[:, None] @ H[None, :], group)
+    return get(group).cayley.copy()
 
 
 def random_elements(group, n, rng, max_shift=10):
     """n random elements of `group` (translations uniform in [-max_shift, max_shift]^2).
 
-    rng is a numpy.random.Generator (e.g. np.random.default_rng(checks.SEED)).
+    rng is a numpy.random.Generator (e.g. np.random.default_rng(checks.SEED)). The
+    draws come in a fixed order (u and v, then r, then m), so a seed gives the same
+    elements every time.
     """
-    _check_group(group)
+    G = get(group)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     if int(n) != n or n < 0 or int(max_shift) != max_shift or max_shift < 0:
         raise ValueError(f"n and max_shift must be non-negative integers, got n = {n!r}, max_shift = {max_shift!r}")
+    if max_shift > INT64_SAFE:
+        raise ValueError(f"max_shift must be at most 2**61, got {max_shift}")
     u, v = rng.integers(-max_shift, max_shift + 1, size=(2, n))
-    if group == "T":
-        return translation(u, v)
-    r = rng.integers(0, 4, size=n)
-    if group == "p4":
-        return p4_element(r, u, v)
-    return p4m_element(rng.integers(0, 2, size=n), r, u, v)
+    r = rng.integers(0, G.turns, size=n) if G.turns > 1 else np.zeros(n, dtype=np.int64)
+    m = rng.integers(0, 2, size=n) if G.mirror is not None else np.zeros(n, dtype=np.int64)
+    return _with_translation(G.point_group[m * G.turns + r], u, v)
 
 
 def name(g, group="p4m"):
     """A short readable name of one element, e.g. 't(1,-2)·M·R(3)'."""
-    g = check_member(g, group)
+    G = get(group)
+    g = check_member(g, G)
     if g.ndim != 2:
         raise ValueError("name() describes one element, a 3x3 matrix")
-    if group == "T":
-        u, v = parameters(g, "T")
-        return f"t({int(u)},{int(v)})"
-    m, r, u, v = parameters(g, "p4m")
+    (m, r), u, v = G.params_of_index(int(G.index_of(g))), int(g[0, 2]), int(g[1, 2])
     parts = []
     if u or v:
-        parts.append(f"t({int(u)},{int(v)})")
+        parts.append(f"t({u},{v})")
+    if G.order == 1:
+        return parts[0] if parts else "t(0,0)"
     if m:
         parts.append("M")
     if r or not parts:
-        parts.append(f"R({int(r)})")
+        parts.append(f"R({r})")
     return "·".join(parts)
 
 

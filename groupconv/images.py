@@ -43,3 +43,88 @@ def random_signal(shape, rng, kind="exact"):
     if kind == "float":
         return rng.standard_normal(shape)
     raise ValueError(f"kind must be 'exact' or 'float', got {kind!r}")
+
+
+# ---------------------------------------------------------------- the hexagonal lattice
+
+def on_hexagon(f):
+    """A copy of f (..., n, n) with every cell outside the hexagon of radius n // 2 set to 0 (lattices.py)."""
+    from . import lattices
+
+    f = np.asarray(f)
+    lattices.get("hexagonal").check_frame(*f.shape[-2:])
+    return np.where(lattices.get("hexagonal").frame_mask(*f.shape[-2:]), f, np.zeros((), dtype=f.dtype))
+
+
+def _fitting_scale(image_shape, n):
+    """Square pixels per lattice step so that the hexagon of radius n // 2 fits inside the image."""
+    r = n // 2
+    return (min(image_shape[-2:]) - 1) / 2 / max(r, 1)
+
+
+def to_hexagonal(image, n, scale=None, order=1):
+    """Resample a square image (rows, cols) onto the hexagonal lattice: an n x n axial array, zero outside its hexagon.
+
+    Cell (u, v) sits at x = u b1 + v b2 in the plane (lattices.py), b1 = (1, 0) and
+    b2 = (1/2, sqrt(3)/2) in lattice steps, y pointing up. One lattice step is `scale`
+    pixels of the image (default: the largest that fits the hexagon inside the image);
+    the centre cell (0, 0) sits on the image's centre, so for an odd-sized image it reads
+    exactly the centre pixel. Values between pixels are interpolated with
+    scipy.ndimage.map_coordinates (order 1: bilinear); outside the image they are 0.
+    Leading axes (..., rows, cols) are resampled alike.
+    """
+    from scipy import ndimage
+
+    from . import lattices
+
+    image = np.asarray(image, dtype=np.float64)
+    if image.ndim < 2:
+        raise ValueError(f"an image to resample has shape (..., rows, cols), got {image.shape}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 or n % 2 == 0:
+        raise ValueError(f"n must be a positive odd integer (the hexagon of radius n // 2), got {n!r}")
+    hexagonal = lattices.get("hexagonal")
+    scale = _fitting_scale(image.shape, n) if scale is None else float(scale)
+    xy = hexagonal.positions(n, n)  # (n, n, 2) in lattice steps
+    centre_row, centre_col = (image.shape[-2] - 1) / 2, (image.shape[-1] - 1) / 2
+    rows = centre_row - scale * xy[..., 1]  # y points up, rows point down
+    cols = centre_col + scale * xy[..., 0]
+    flat = image.reshape(-1, *image.shape[-2:])
+    out = np.stack([ndimage.map_coordinates(plane, [rows, cols], order=order, mode="constant", cval=0.0)
+                    for plane in flat]).reshape(image.shape[:-2] + (n, n))
+    return np.where(hexagonal.frame_mask(n, n), out, 0.0)
+
+
+def from_hexagonal(f, size=None, scale=None, fill=np.nan):
+    """A hexagonal image f (..., n, n) drawn back onto a square grid of size x size pixels, for display.
+
+    Every pixel takes the value of the hexagon cell whose centre is nearest to it (the
+    cell it lies in); pixels outside the hexagon get `fill`. `scale` (pixels per lattice
+    step) and the centre are those of to_hexagonal, so from_hexagonal(to_hexagonal(img,
+    n), img.shape[-1]) lays the cells back where they came from.
+    """
+    from . import lattices
+
+    f = np.asarray(f)
+    hexagonal = lattices.get("hexagonal")
+    hexagonal.check_frame(*f.shape[-2:])
+    n = f.shape[-1]
+    r = n // 2
+    size = 4 * n + 1 if size is None else int(size)
+    scale = _fitting_scale((size, size), n) if scale is None else float(scale)
+    centre = (size - 1) / 2
+    row, col = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
+    x, y = (col - centre) / scale, (centre - row) / scale
+    v = y / lattices.SQRT3_2
+    u = x - v / 2
+    # the nearest lattice point: round in cube coordinates (u, v, -u-v), fix the coordinate that moved most
+    ru, rv, rw = np.rint(u), np.rint(v), np.rint(-u - v)
+    du, dv, dw = np.abs(ru - u), np.abs(rv - v), np.abs(rw + u + v)
+    fix_u = (du > dv) & (du > dw)
+    fix_v = ~fix_u & (dv > dw)
+    ru = np.where(fix_u, -rv - rw, ru)
+    rv = np.where(fix_v, -ru - rw, rv)
+    ru, rv = ru.astype(np.int64), rv.astype(np.int64)
+    inside = lattices.hexagonal_distance(ru, rv) <= r
+    out = np.full(f.shape[:-2] + (size, size), fill, dtype=np.result_type(f, np.float64))
+    out[..., inside] = f[..., ru[inside] + r, rv[inside] + r]
+    return out

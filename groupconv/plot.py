@@ -50,7 +50,7 @@ Canvas pixels outside every slot hold `fill` (NaN by default, drawn as backgroun
 """
 import numpy as np
 
-from . import correlate, groups
+from . import correlate, groups, lattices
 
 LAYOUTS = {"p4": ("orbit",), "p4m": ("orbit", "rings")}
 
@@ -507,3 +507,151 @@ def plot_filter_transforms(psi, group, cmap="RdBu_r", layout=None, elements=None
         ax.axis("off")
     fig.colorbar(images[0], ax=axes, shrink=0.6, label="filter value")
     return fig, images
+
+
+# ---------------------------------------------------------------- the hexagonal lattice (p6, p6m; X6)
+#
+# A hexagonal image is an odd n x n array in axial coordinates (lattices.py): cell (u, v)
+# is drawn as a hexagon centred at u b1 + v b2, b1 = (1, 0), b2 = (1/2, sqrt(3)/2), with
+# the y axis pointing up. A function on p6 (p6m) is drawn as 6 (12) such patches on one
+# larger hexagonal canvas, patch s centred at slot(s) = s . p0, where p0 = t d is the
+# smallest multiple of the table's direction d (groups.py: "ring") that keeps the patches
+# apart. Since slot(s) = s . p0 as for p4, the same argument gives, exactly, for every
+# point-group element g: hexagonal_canvas(L_g F) = L_g hexagonal_canvas(F), the canvas
+# being a hexagonal image turned (mirrored) by action.transform_image.
+
+def _hexagonal_planes(feature_map, group, channel, batch):
+    G = groups.get_rotation_group(group)
+    if G.lattice != "hexagonal":
+        raise ValueError(f"hexagonal pictures are for p6 and p6m, got {group!r}")
+    F = _numeric(feature_map, "the feature map")
+    if F.ndim not in (3, 4, 5) or F.shape[-3] != G.order:
+        raise ValueError(f"a function on {G.name} has shape (|H|, n, n), (C, |H|, n, n) or (B, C, |H|, n, n) "
+                         f"with |H| = {G.order}; got shape {F.shape}")
+    lattices.get("hexagonal").check_frame(*F.shape[-2:], "each plane")
+    if F.ndim == 5:
+        F = F[_index(batch, F.shape[0], "batch")]
+    if F.ndim == 4:
+        F = F[_index(channel, F.shape[0], "channel")]
+    return G, F
+
+
+def hexagonal_slots(n, group, gap=1):
+    """(slots, size): the axial centre of each patch, slots[s] = s . p0, and the canvas side (odd).
+
+    p0 = t * direction for the smallest t >= 1 at which any two patches of radius n // 2
+    are at least gap cells apart.
+    """
+    G = groups.get_rotation_group(group)
+    if isinstance(gap, bool) or not isinstance(gap, (int, np.integer)) or gap < 0:
+        raise ValueError(f"gap must be a non-negative integer, got {gap!r}")
+    direction = np.array(G.layouts["ring"], dtype=np.int64)
+    r = n // 2
+    i, j = np.triu_indices(G.order, 1)
+    t = 1
+    while True:
+        slots = G.point_group[:, :2, :2] @ (t * direction)
+        apart = lattices.hexagonal_distance(*(slots[i] - slots[j]).T).min()
+        if apart >= 2 * r + 1 + gap:
+            break
+        t += 1
+    radius = int(lattices.hexagonal_distance(*slots.T).max()) + r + 1
+    return slots, 2 * radius + 1
+
+
+def hexagonal_canvas(feature_map, group, channel=0, batch=0, gap=1, fill=np.nan):
+    """The picture of a function on p6/p6m as one hexagonal image: plane s pasted around slot(s) (X6).
+
+    feature_map (|H|, n, n), (C, |H|, n, n) or (B, C, |H|, n, n), n odd. Returns an
+    (N, N) axial array (a hexagonal image whose frame holds all patches); cells outside
+    every patch hold `fill` (NaN: not drawn; pass 0 to turn it with action.transform_image).
+    Exact: cells are only moved, never computed.
+    """
+    G, F = _hexagonal_planes(feature_map, group, channel, batch)
+    n = F.shape[-1]
+    r = n // 2
+    slots, size = hexagonal_slots(n, G, gap)
+    centre = size // 2
+    canvas = np.full((size, size), fill, dtype=np.float64)
+    on_patch = lattices.get("hexagonal").frame_mask(n, n)
+    for s, (a, b) in enumerate(slots):
+        window = canvas[centre + a - r:centre + a + r + 1, centre + b - r:centre + b + r + 1]
+        window[on_patch] = F[s][on_patch]
+    return canvas
+
+
+def split_hexagonal_canvas(canvas, group, n, gap=1):
+    """Inverse of hexagonal_canvas: the (|H|, n, n) planes read back (0 outside each patch's hexagon)."""
+    canvas = _numeric(canvas, "the canvas")
+    slots, size = hexagonal_slots(n, group, gap)
+    if canvas.shape != (size, size):
+        raise ValueError(f"a {groups.get(group).name} canvas of radius-{n // 2} patches has shape ({size}, {size}), "
+                         f"got {canvas.shape}")
+    r, centre = n // 2, size // 2
+    on_patch = lattices.get("hexagonal").frame_mask(n, n)
+    planes = np.zeros((len(slots), n, n))
+    for s, (a, b) in enumerate(slots):
+        window = canvas[centre + a - r:centre + a + r + 1, centre + b - r:centre + b + r + 1]
+        planes[s][on_patch] = window[on_patch]
+    return planes
+
+
+def _hexagon_corners():
+    """The 6 corners of one cell (pointy top), for centres one lattice step apart: circumradius 1 / sqrt(3)."""
+    angles = np.deg2rad(30.0 + 60.0 * np.arange(6))
+    return np.stack([np.cos(angles), np.sin(angles)], axis=-1) / np.sqrt(3.0)
+
+
+def plot_hexagonal_image(ax, f, cmap="gray", vmin=None, vmax=None, title=None, colorbar=False, edgecolor="none"):
+    """Draw a hexagonal image f (n, n) as hexagon cells at their places in the plane; return the PolyCollection.
+
+    Only the cells of the hexagon with a finite value are drawn; the collection's data
+    (coll.get_array()) are those values in array order. Axes are equal and without ticks.
+    """
+    from matplotlib.collections import PolyCollection
+
+    f = _numeric(f, "the hexagonal image")
+    if f.ndim != 2:
+        raise ValueError(f"a hexagonal image to draw has shape (n, n), got {f.shape}")
+    hexagonal = lattices.get("hexagonal")
+    hexagonal.check_frame(*f.shape)
+    drawn = hexagonal.frame_mask(*f.shape) & np.isfinite(f)
+    centres = hexagonal.positions(*f.shape)[drawn]
+    coll = PolyCollection(centres[:, None, :] + _hexagon_corners()[None], array=f[drawn], cmap=cmap,
+                          edgecolors=edgecolor, linewidths=0.3)
+    coll.set_clim(vmin, vmax)
+    ax.add_collection(coll)
+    ax.set_aspect("equal")
+    ax.autoscale_view()
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if title:
+        ax.set_title(title)
+    if colorbar:
+        ax.figure.colorbar(coll, ax=ax, fraction=0.046, pad=0.03)
+    return coll
+
+
+def plot_hexagonal_group_function(ax, feature_map, group, channel=0, batch=0, gap=1, cmap=None, vmin=None,
+                                  vmax=None, colorbar=True, labels=True, title=None):
+    """Draw a function on p6/p6m as its hexagonal canvas (X6), with each patch named; return the PolyCollection."""
+    G, F = _hexagonal_planes(feature_map, group, channel, batch)
+    n = F.shape[-1]
+    canvas = hexagonal_canvas(F, G, gap=gap)
+    cmap, vmin, vmax = _colour_limits(canvas, cmap, vmin, vmax)
+    coll = plot_hexagonal_image(ax, canvas, cmap=cmap, vmin=vmin, vmax=vmax, title=title, colorbar=colorbar)
+    if labels:
+        slots, size = hexagonal_slots(n, G, gap)
+        b1, b2 = np.array([1.0, 0.0]), np.array([0.5, lattices.SQRT3_2])
+        for s, (a, b) in enumerate(slots):
+            centre = a * b1 + b * b2
+            outward = centre / max(np.linalg.norm(centre), 1e-9)
+            x, y = centre + outward * (n // 2 + 1.6)
+            ax.text(x, y, groups.name(G.point_group[s], G), ha="center", va="center", fontsize=11)
+        ax.autoscale_view()
+        half = (size // 2 + 3)
+        ax.set_xlim(-half, half)
+        ax.set_ylim(-half * lattices.SQRT3_2 - 1, half * lattices.SQRT3_2 + 1)
+    return coll

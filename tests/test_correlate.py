@@ -74,7 +74,7 @@ def test_planar_literal_equals_vectorised(rng, n, k):
             assert residual(correlate.planar_correlation_literal(f, psi, mode, form), fast).value <= LITERAL_TOL
 
 
-@pytest.mark.parametrize("group", ["p4", "p4m"])
+@pytest.mark.parametrize("group", groups.SQUARE_GROUPS)
 @pytest.mark.parametrize("n, k", CASES)
 def test_lifting_literal_equals_vectorised(rng, group, n, k):
     B, C, O = (1, 2, 2) if k == 5 else (2, 3, 2)
@@ -88,7 +88,7 @@ def test_lifting_literal_equals_vectorised(rng, group, n, k):
             assert residual(correlate.lifting_convolution_literal(f, psi, group, mode, form), fast_conv).value <= LITERAL_TOL
 
 
-@pytest.mark.parametrize("group", ["p4", "p4m"])
+@pytest.mark.parametrize("group", groups.SQUARE_GROUPS)
 @pytest.mark.parametrize("n, k", CASES)
 def test_group_literal_equals_vectorised(rng, group, n, k):
     nH = groups.order(group)
@@ -112,7 +112,7 @@ def test_integer_inputs_give_exact_integer_outputs(rng):
 
 # ------------------------------------------------------------------ L6 relation, L7 filter bank
 
-@pytest.mark.parametrize("group", ["p4", "p4m"])
+@pytest.mark.parametrize("group", groups.SQUARE_GROUPS)
 def test_reverse_filter_is_psi_of_h_inverse(rng, group):
     nH = groups.order(group)
     psi = _ints(rng, (nH, 3, 3))
@@ -169,7 +169,7 @@ def _equivariance_residuals(rng, group, n, k, mode, u, boundary="zero"):
     return out
 
 
-@pytest.mark.parametrize("group", ["p4", "p4m"])
+@pytest.mark.parametrize("group", groups.SQUARE_GROUPS)
 @pytest.mark.parametrize("n, k, mode", [(9, 3, "valid"), (9, 3, "same"), (8, 3, "valid"), (8, 2, "valid"),
                                         (9, 2, "valid"), (7, 5, "same"), (6, 2, "full"), (8, 3, "same"),
                                         (8, 3, "circular"), (7, 3, "full")])
@@ -178,7 +178,7 @@ def test_point_group_equivariance_exact(rng, group, n, k, mode):
         assert all(r.exact for r in _equivariance_residuals(rng, group, n, k, mode, s)), groups.name(s)
 
 
-@pytest.mark.parametrize("group", ["p4", "p4m"])
+@pytest.mark.parametrize("group", groups.SQUARE_GROUPS)
 @pytest.mark.parametrize("mode, boundary", [("full", "grow"), ("circular", "wrap")])
 def test_full_group_equivariance_with_translations(rng, group, mode, boundary):
     for s in groups.point_group(group):
@@ -236,7 +236,7 @@ def test_planar_correlation_is_not_rotation_equivariant_but_C6_holds(rng):
 
 def test_bad_input_messages(rng):
     f, psi = np.zeros((1, 2, 7, 7)), np.zeros((3, 2, 3, 3))
-    with pytest.raises(ValueError, match=r"\(B, C_in, H, W\)"):
+    with pytest.raises(ValueError, match=r"\(B, C_in, rows, cols\)"):
         correlate.lifting_correlation(np.zeros((2, 7, 7)), psi, "p4")
     with pytest.raises(ValueError, match="channel mismatch"):
         correlate.lifting_correlation(np.zeros((1, 3, 7, 7)), psi, "p4")
@@ -248,8 +248,10 @@ def test_bad_input_messages(rng):
         correlate.planar_correlation(f, np.zeros((3, 2, 2, 2)), "same")
     with pytest.raises(ValueError, match="mode must be one of"):
         correlate.planar_correlation(f, psi, "reflect")
-    with pytest.raises(ValueError, match="'p4' or 'p4m'"):
-        correlate.lifting_correlation(f, psi, "p6")
+    with pytest.raises(ValueError, match="group must be one of"):
+        correlate.lifting_correlation(f, psi, "p5")
+    with pytest.raises(ValueError, match="needs a group with turns"):
+        correlate.lifting_correlation(f, psi, "T")
     with pytest.raises(TypeError, match="numeric"):
         correlate.planar_correlation(f.astype(str), psi)
     with pytest.raises(ValueError, match="square"):
@@ -295,7 +297,7 @@ def test_inputs_not_modified(rng):
     assert np.array_equal(f, f0) and np.array_equal(psi, psi0)
 
 
-@pytest.mark.parametrize("group", ["p4", "p4m"])
+@pytest.mark.parametrize("group", groups.SQUARE_GROUPS)
 def test_no_function_writes_into_its_inputs(rng, group):
     """Every public function of correlate.py runs on read-only inputs (a write would raise) and leaves them equal."""
     nH = groups.order(group)

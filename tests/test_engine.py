@@ -102,14 +102,14 @@ def test_forward_float32_stays_float32(rng, method):
             assert r.value <= FLOAT32_TOL * r.scale, (shape, k, mode, method, r)
 
 
-@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int16])
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int16, np.int8])
 def test_forward_integers_exact(rng, dtype):
     for shape, O, k in CASES:
         f = rng.integers(-9, 10, size=shape).astype(dtype)
         psi = rng.integers(-9, 10, size=(O, shape[1], k, k)).astype(dtype)
         for mode in _modes(k):
             out = engine.planar_correlation(f, psi, mode)
-            assert out.dtype == np.result_type(f, psi)
+            assert out.dtype == np.int64  # integers of every width are widened, never wrapped
             assert residual(out, _reference(f, psi, mode).round().astype(np.int64)).exact, (shape, k, mode)
 
 
@@ -117,7 +117,7 @@ def test_large_integers_exact_through_int64(rng):
     """Values whose products exceed 2**53: float64 would round, so the engine must use int64."""
     f = rng.integers(-2**29, 2**29, size=(2, 2, 6, 6), dtype=np.int64)
     psi = rng.integers(-2**29, 2**29, size=(3, 2, 3, 3), dtype=np.int64)
-    assert engine._compute_dtype(f, psi, 2 * 9)[0] == np.int64
+    assert engine.compute_dtypes(f, psi, 2 * 9)[0] == np.int64
     windows = sliding_window_view(f, (3, 3), axis=(-2, -1))  # exact int64 reference
     expected = np.einsum("bcijxy,ocxy->boij", windows, psi)
     assert residual(engine.planar_correlation(f, psi, "valid"), expected).exact
@@ -333,7 +333,7 @@ def test_bad_input_raises():
         engine.planar_correlation(f, np.zeros((1, 2, 0, 0)), "full")
     with pytest.raises(TypeError, match="numeric"):
         engine.planar_correlation(f > 0, np.zeros((1, 2, 3, 3)))
-    with pytest.raises(ValueError, match=r"the input f must have shape \(B, C, H, W\)"):
+    with pytest.raises(ValueError, match=r"the input f must have shape \(B, C, rows, cols\)"):
         engine.planar_correlation(f[0], np.zeros((1, 2, 3, 3)))
     with pytest.raises(ValueError, match="input_shape must be"):  # the filter has C = 2, the input 5 channels
         engine.planar_correlation_grad_input(np.zeros((1, 1, 5, 5)), np.zeros((1, 2, 3, 3)), (1, 5, 7, 7))

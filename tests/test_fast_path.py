@@ -10,7 +10,7 @@ No timings are asserted.
 import numpy as np
 import pytest
 
-from groupconv import action, correlate, engine, groups
+from groupconv import action, correlate, engine, filter_bank, groups
 from groupconv.checks import FLOAT32_TOL, LITERAL_TOL, residual
 
 
@@ -41,7 +41,7 @@ def _data(rng, shape, dtype):
 
 # ------------------------------------------------------------------ filter banks by gathers
 
-@pytest.mark.parametrize("group", ["p4", "p4m"])
+@pytest.mark.parametrize("group", groups.SQUARE_GROUPS)
 @pytest.mark.parametrize("k", [1, 2, 3, 4, 5])
 def test_expanded_banks_equal_the_actions(rng, group, k):
     """bank[:, s] == L_s psi computed by action.transform_image / transform_group_function."""
@@ -53,15 +53,16 @@ def test_expanded_banks_equal_the_actions(rng, group, k):
     expected = np.stack([action.transform_group_function(psi, s, group) for s in groups.point_group(group)], axis=1)
     assert residual(correlate.expand_group_filter(psi, group), expected).exact
     # the cached gather of group_convolution is reverse_filter (psi_check(h) = psi(h^-1))
-    gathered = psi.reshape(3, 2, -1)[..., correlate._reverse_gather(group, k)].reshape(psi.shape)
+    gathered = psi.reshape(3, 2, -1)[..., filter_bank.reverse_index(groups.get(group), k)].reshape(psi.shape)
     assert residual(gathered, correlate.reverse_filter(psi, group)).exact
 
 
 def test_bank_dtype_preserved_and_gather_cached():
     for dtype in (np.float32, np.int16):
         assert correlate.expand_group_filter(np.ones((1, 1, 4, 3, 3), dtype), "p4").dtype == dtype
-    assert correlate._group_gather("p4m", 3) is correlate._group_gather("p4m", 3)
-    assert not correlate._group_gather("p4m", 3).flags.writeable
+    G = groups.get("p4m")
+    assert filter_bank.group_index(G, 3) is filter_bank.group_index(G, 3)
+    assert not filter_bank.group_index(G, 3).flags.writeable
 
 
 # ------------------------------------------------------------------ forward: fast == literal
@@ -237,7 +238,7 @@ def test_backward_bad_shapes_raise(rng):
         correlate.lifting_correlation_grad_input(np.zeros((1, 2, 4, 3, 3)), psi, "p4", (1, 1, 6, 6), "valid")
     with pytest.raises(ValueError, match="input_shape"):
         correlate.lifting_correlation_grad_input(np.zeros((1, 2, 4, 4, 4)), psi, "p4", (1, 6, 6), "valid")
-    with pytest.raises(ValueError, match=r"shape \(B, C_in, 4, H, W\)"):
+    with pytest.raises(ValueError, match=r"shape \(B, C_in, 4, rows, cols\)"):
         correlate.group_correlation_grad_filter(np.zeros((1, 1, 8, 6, 6)), np.zeros((1, 1, 4, 4, 4)), "p4", 3)
     with pytest.raises(ValueError, match="group"):
         correlate.group_correlation_grad_filter(np.zeros((1, 1, 4, 6, 6)), np.zeros((1, 1, 4, 4, 4)), "T", 3)

@@ -91,7 +91,7 @@ def test_bad_inputs_raise_clear_errors():
     with pytest.raises(TypeError, match="numeric"):
         groups.as_element(np.array([["a"] * 3] * 3))
     with pytest.raises(ValueError, match="group must be one of"):
-        groups.point_group("p6")
+        groups.point_group("p5")
     with pytest.raises(ValueError, match="whole numbers"):
         groups.translation(0.5, 1)
     with pytest.raises(ValueError, match="3 parameters"):
@@ -125,7 +125,7 @@ def test_malformed_parameters_raise_instead_of_being_cast():
 
 # ------------------------------------------------------------------ G1, G2: axioms
 
-@pytest.mark.parametrize("group", ["p4", "p4m"])
+@pytest.mark.parametrize("group", groups.ROTATION_GROUPS)
 def test_point_group_axioms_exhaustively(group):
     H = groups.point_group(group)
     n = len(H)
@@ -178,7 +178,7 @@ def test_sampled_axioms(group, rng):
     assert np.array_equal(groups.inverse(a @ b), groups.inverse(b) @ groups.inverse(a))
 
 
-@pytest.mark.parametrize("group", ["p4", "p4m"])
+@pytest.mark.parametrize("group", groups.ROTATION_GROUPS)
 def test_closure_in_parameter_form(group, rng):
     """The product's parameters, recovered exactly, follow the group law t1 + s1 t2, s1 s2.
 
@@ -190,12 +190,13 @@ def test_closure_in_parameter_form(group, rng):
         prod = [int(p) for p in groups.parameters(g @ h, group)]
         t_expected = g[:2, 2] + g[:2, :2] @ h[:2, 2]
         assert tuple(prod[-2:]) == tuple(int(x) for x in t_expected)
-        if group == "p4":
+        n = groups.get(group).turns  # 4 quarter turns, or 6 turns by 60 degrees
+        if groups.get(group).mirror is None:
             (r1, _, _), (r2, _, _) = groups.parameters(g, group), groups.parameters(h, group)
-            assert prod[0] == (r1 + r2) % 4
+            assert prod[0] == (r1 + r2) % n
         else:
             (m1, r1, _, _), (m2, r2, _, _) = groups.parameters(g, group), groups.parameters(h, group)
-            assert prod[:2] == [(m1 + m2) % 2, ((-1) ** int(m2) * r1 + r2) % 4]
+            assert prod[:2] == [(m1 + m2) % 2, ((-1) ** int(m2) * r1 + r2) % n]
 
 
 def test_inverse_of_real_invertible_matrices_G3(rng):
@@ -209,7 +210,7 @@ def test_inverse_of_real_invertible_matrices_G3(rng):
 
 # ------------------------------------------------------------------ G7: g = t . s
 
-@pytest.mark.parametrize("group", ["p4", "p4m"])
+@pytest.mark.parametrize("group", groups.ROTATION_GROUPS)
 def test_factorisation_t_times_s(group, rng):
     H = groups.point_group(group)
     for u, v in rng.integers(-20, 20, size=(50, 2)):

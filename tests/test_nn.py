@@ -15,7 +15,7 @@ in another order.
 import numpy as np
 import pytest
 
-from groupconv import action, correlate, groups, nn
+from groupconv import action, correlate, filter_bank, groups, nn
 from groupconv.checks import SEED, residual
 
 GRAD_TOL = 1e-6
@@ -105,7 +105,7 @@ def _group_elements(group):
 
 # ---------------------------------------------------------------- gradient checks, every layer
 
-GROUPS = ("p4", "p4m")
+GROUPS = groups.SQUARE_GROUPS  # the square lattice; the hexagonal groups are tested in test_hexagonal.py
 
 
 def test_gradient_planar_conv():
@@ -194,7 +194,7 @@ def test_gradient_softmax_cross_entropy():
     assert abs(loss - np.log(4.0 / 3.0)) <= 1e-15
 
 
-@pytest.mark.parametrize("group", ["p4", "p4m"])
+@pytest.mark.parametrize("group", groups.SQUARE_GROUPS)
 def test_gradient_whole_network(group):
     """A small G-CNN with every kind of layer, loss = softmax cross-entropy, all parameters checked."""
     rng = _rng()
@@ -233,35 +233,44 @@ def test_gradient_whole_network(group):
 
 # ---------------------------------------------------------------- the bank gradient is the adjoint of the expansion
 
+def _fold_literally(dbank, group, on_group):
+    """d psi = sum over s in H of L_{s^-1} dbank[:, s], written with the actions of action.py."""
+    H = groups.point_group(group)
+    if on_group:
+        return sum(action.transform_group_function(dbank[:, s], groups.inverse(H[s]), group) for s in range(len(H)))
+    return sum(action.transform_image(dbank[:, s], groups.inverse(H[s])) for s in range(len(H)))
+
+
 @pytest.mark.parametrize("group", GROUPS)
 def test_fold_is_the_sum_of_inverse_transforms(group):
-    """fold_bank_gradient (index structure) == fold_bank_gradient_literal (sum over s of L_{s^-1} dbank[:, s])."""
+    """filter_bank.fold (a scatter-add through the cached index) == sum over s of L_{s^-1} dbank[:, s]."""
     rng = _rng()
-    nH = groups.order(group)
+    G = groups.get(group)
+    nH = G.order
     d_lift = rng.integers(-5, 6, size=(2, nH, 3, 3, 3)).astype(np.float64)
-    assert residual(nn.fold_bank_gradient(d_lift, group, on_group=False),
-                    nn.fold_bank_gradient_literal(d_lift, group, on_group=False)).exact
+    folded = filter_bank.fold(d_lift, filter_bank.lifting_index(G, 3), 3).reshape(2, 3, 3, 3)
+    assert residual(folded, _fold_literally(d_lift, group, on_group=False)).exact
     d_group = rng.integers(-5, 6, size=(2, nH, 3, nH, 3, 3)).astype(np.float64)
-    assert residual(nn.fold_bank_gradient(d_group, group, on_group=True),
-                    nn.fold_bank_gradient_literal(d_group, group, on_group=True)).exact
+    folded = filter_bank.fold(d_group, filter_bank.group_index(G, 3), 3).reshape(2, 3, nH, 3, 3)
+    assert residual(folded, _fold_literally(d_group, group, on_group=True)).exact
 
 
 @pytest.mark.parametrize("group", GROUPS)
 def test_fold_is_the_adjoint_of_expand(group):
     """<expand(psi), D> == <psi, fold(D)> for random psi, D: the defining property of an adjoint."""
     rng = _rng()
-    nH = groups.order(group)
+    G = groups.get(group)
+    nH = G.order
     psi = rng.integers(-3, 4, size=(2, 3, nH, 3, 3)).astype(np.float64)
     D = rng.integers(-3, 4, size=(2, nH, 3, nH, 3, 3)).astype(np.float64)
     lhs = np.sum(correlate.expand_group_filter(psi, group) * D)
-    for fold in (nn.fold_bank_gradient, nn.fold_bank_gradient_literal):
-        rhs = np.sum(psi * fold(D, group, on_group=True))
-        assert residual(lhs, rhs).exact  # integer sums
+    rhs = np.sum(psi.reshape(2, -1) * filter_bank.fold(D, filter_bank.group_index(G, 3), 3))
+    assert residual(lhs, rhs).exact  # integer sums
     psi = rng.integers(-3, 4, size=(2, 3, 3, 3)).astype(np.float64)
     D = rng.integers(-3, 4, size=(2, nH, 3, 3, 3)).astype(np.float64)
     lhs = np.sum(correlate.expand_lifting_filter(psi, group) * D)
-    for fold in (nn.fold_bank_gradient, nn.fold_bank_gradient_literal):
-        assert residual(lhs, np.sum(psi * fold(D, group, on_group=False))).exact
+    rhs = np.sum(psi.reshape(2, -1) * filter_bank.fold(D, filter_bank.lifting_index(G, 3), 3))
+    assert residual(lhs, rhs).exact
 
 
 # ---------------------------------------------------------------- equivariance of every layer
@@ -516,7 +525,7 @@ def test_strided_pooling_survival_table():
 
 # ---------------------------------------------------------------- init, optimisers, save/load, input checks
 
-@pytest.mark.parametrize("group", [None, "p4", "p4m"])
+@pytest.mark.parametrize("group", (None,) + groups.SQUARE_GROUPS)
 def test_he_init_keeps_unit_scale(group):
     """E[relu(conv(x))^2] stays ~ E[x^2] = 1 with fan-in counting the group axis (circular mode: no border zeros)."""
     rng = _rng()
@@ -577,24 +586,3 @@ def test_bad_inputs_raise():
     assert residual(x, np.arange(24.0).reshape(1, 2, 3, 4)).exact  # inputs are not mutated
 
 
-@pytest.mark.parametrize("group", GROUPS)
-def test_conv_backward_agrees_with_correlate_gradients(group):
-    """The layers' own backward (bank + fold) == correlate.*_grad_* (written separately), exact on integers."""
-    rng = _rng()
-    nH = groups.order(group)
-    for layer, x in ((nn.LiftingConv(2, 3, group, 3, "same", rng), rng.integers(-3, 4, size=(2, 2, 6, 6))),
-                     (nn.GroupConv(2, 3, group, 3, "valid", rng), rng.integers(-3, 4, size=(2, 2, nH, 6, 6)))):
-        _int_filter(layer, rng)
-        x = x.astype(np.float64)
-        out = layer.forward(x)
-        dout = rng.integers(-3, 4, size=out.shape).astype(np.float64)
-        dx = layer.backward(dout)
-        psi = layer.params["psi"]
-        if isinstance(layer, nn.LiftingConv):
-            ref_dx = correlate.lifting_correlation_grad_input(dout, psi, group, x.shape, layer.mode)
-            ref_dpsi = correlate.lifting_correlation_grad_filter(x, dout, group, 3, layer.mode)
-        else:
-            ref_dx = correlate.group_correlation_grad_input(dout, psi, group, x.shape, layer.mode)
-            ref_dpsi = correlate.group_correlation_grad_filter(x, dout, group, 3, layer.mode)
-        assert residual(dx, ref_dx).exact
-        assert residual(layer.grads["psi"], ref_dpsi).exact
