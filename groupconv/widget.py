@@ -4,13 +4,19 @@
     python -m groupconv.widget --group p4m --depth 2
     python -m groupconv.widget --save figures/      no screen: an animated GIF and PNG stills
 
+In a Jupyter notebook (with the optional ipympl, requirements-notebooks.txt), in a cell:
+
+    %matplotlib widget
+    from groupconv import widget
+    w = widget.Widget()                             # the same controls, through ipympl's canvas
+
 Left: the input image f (default: matplotlib's sample photograph, in grey levels).
 Right: a feature map on p4 (or p4m) drawn as in plot.py: one patch per rotation (and
 mirror), placed so that a turn of the input turns the whole picture (V1).
-depth 1: the lifting correlation f * psi of a dark-to-light edge detector psi (or a
-random or given filter); depth 2, 3: the output of a small random network
-lifting -> ReLU -> group correlation (-> ReLU -> group correlation), so that deeper
-feature maps can be seen to follow the input in the same way.
+depth 1: the lifting correlation f ⋆ psi (⋆: correlation) of a dark-to-light edge
+detector psi (or a random or given filter); depth 2, 3: the output of a small random
+network lifting -> ReLU -> group correlation (-> ReLU -> group correlation), so that
+deeper feature maps can be seen to follow the input in the same way.
 
 Controls (mouse on the input image):
     drag             translate the input by whole pixels (t(u, v))
@@ -20,7 +26,10 @@ Controls (mouse on the input image):
     0                back to the original input
     q                close the window (prints the median time per update)
 Each update recomputes the output from the displayed input (nothing is transformed
-"by hand" on the output side) and replaces the two images' data (set_data).
+"by hand" on the output side) and replaces the two images' data (set_data). The
+controls are two tables, BUTTONS and KEYS, from a mouse button or key to a move of the
+input (a group element, or "reset"/"close"): a mode for another group adds its own moves
+there and in Widget.MOVES.
 
 Boundary: the frame is a torus. Translations wrap around (action.transform_image
 with boundary="wrap") and every layer correlates in mode "circular", so the
@@ -51,6 +60,14 @@ EDGE = np.array([[-1, 0, 1],
 MODE = "circular"
 HELP = ("drag: translate    left click / r: rotate R(1)    right click / m: mirror M    "
         "arrow keys: 1 pixel    0: reset")
+FONT = {"title": 13, "text": 12}  # points: readable on a lecture slide at the default size and 100 dpi
+FIGSIZE = (11.2, 5.7)  # inches: 1120 x 570 pixels at 100 dpi
+
+# The controls: a mouse button (click without dragging) or a key -> a move of the input.
+# A move is the name of a group element in Widget.MOVES, a translation (u, v), "reset" or "close".
+BUTTONS = {1: "rotate", 3: "mirror"}
+KEYS = {"r": "rotate", "m": "mirror", "up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1),
+        "0": "reset", "q": "close"}
 
 
 # ---------------------------------------------------------------- inputs
@@ -155,13 +172,18 @@ class Widget:
     width, seed : channels of the deeper layers, and the seed of their random filters
     figsize : the figure size in inches (fonts keep their size in points)
     blit : redraw only the changing artists over a saved background (default: when the
-        backend has a window). Without it every update renders the whole figure.
+        backend has a window). Without it every update renders the whole figure; so it
+        is in a notebook (ipympl), where the browser asks for each new picture.
+
+    Works with any matplotlib backend: a window (TkAgg, QtAgg, ...), ipympl in a
+    notebook (%matplotlib widget), or Agg without a screen (driven by synthetic events).
     """
 
-    def __init__(self, image=None, group="p4", filter="edge", depth=1, size=129, channel=0, layout=None,
-                 width=2, seed=checks.SEED, blit=None, figsize=(11, 5.6)):
-        import matplotlib.pyplot as plt
+    MOVES = {"rotate": groups.rotation(1), "mirror": groups.mirror(1)}
+    """The named moves of BUTTONS and KEYS, as group elements applied to the input."""
 
+    def __init__(self, image=None, group="p4", filter="edge", depth=1, size=129, channel=0, layout=None,
+                 width=2, seed=checks.SEED, blit=None, figsize=FIGSIZE):
         if group not in ("p4", "p4m"):
             raise ValueError(f"group must be 'p4' or 'p4m', got {group!r}")
         self.group, self.depth, self.layout = group, depth, layout
@@ -177,51 +199,68 @@ class Widget:
         self._drag = None
         self.output = forward(self.image, self.filters, group)
         self.canvas = plot.arrange_canvas(self.output, group, self.channel, layout=layout)
+        self._draw_figure(figsize, filter)
+        self._blit_request = blit
+        self._connect_events()
+
+    # ------------------------------------------------------------ the picture
+
+    def _draw_figure(self, figsize, filter):
+        """The figure: input on the left, the arranged output on the right, help and status below."""
+        import matplotlib.pyplot as plt
 
         self.fig = plt.figure(figsize=figsize)
-        self.ax_in = self.fig.add_axes((0.03, 0.15, 0.38, 0.70))
-        self.ax_out = self.fig.add_axes((0.45, 0.07, 0.46, 0.76))
+        self.ax_in = self.fig.add_axes((0.03, 0.17, 0.38, 0.66))
+        self.ax_out = self.fig.add_axes((0.45, 0.08, 0.46, 0.74))
         n = self.image.shape[0]
         self.im_in = plot.plot_image(self.ax_in, self.image, cmap="gray")
-        self.ax_in.set_title(f"input f ({n} x {n}): drag me, click me", fontsize=11)
+        self.ax_in.set_title(f"input f ({n} x {n}): drag me, click me", fontsize=FONT["title"])
         edge = isinstance(filter, str) and filter == "edge"
-        what = ("lifting correlation f * psi with a dark-to-light edge detector" if depth == 1 and edge
-                else "lifting correlation f * psi" if depth == 1
-                else f"layer {depth} of a random {group} G-CNN (channel {self.channel})")
+        what = ("lifting correlation f ⋆ ψ with a dark-to-light edge detector ψ" if self.depth == 1 and edge
+                else "lifting correlation f ⋆ ψ" if self.depth == 1
+                else f"layer {self.depth} of a random {self.group} G-CNN (channel {self.channel})")
         # colour limits fixed at the start (moving the input only moves values around): symmetric,
         # at the 98th percentile of |output| so that a few extreme pixels do not wash the picture out
         top = float(np.percentile(np.abs(self.output[self.channel]), 98.0)) or 1.0
-        patches = "one patch per rotation" if group == "p4" else "one patch per rotation and mirror"
-        self.im_out = plot.plot_group_function(self.ax_out, self.output, group, self.channel, layout=layout,
-                                               vmin=-top, vmax=top, title=f"{what}\non {group}: {patches}")
-        self.fig.text(0.5, 0.015, HELP, ha="center", fontsize=9, color="0.3")
-        self.status = self.fig.text(0.03, 0.085, "", fontsize=9, family="monospace")
+        patches = "one patch per rotation" if self.group == "p4" else "one patch per rotation and mirror"
+        self.im_out = plot.plot_group_function(self.ax_out, self.output, self.group, self.channel,
+                                               layout=self.layout, vmin=-top, vmax=top, fontsize=FONT["text"],
+                                               title=f"{what}\non {self.group}: {patches}")
+        self.ax_out.title.set_fontsize(FONT["title"])
+        self.im_out.colorbar.ax.tick_params(labelsize=FONT["text"])
+        self.fig.text(0.5, 0.012, HELP, ha="center", fontsize=FONT["text"], color="0.3")
+        self.status = self.fig.text(0.03, 0.14, "", fontsize=FONT["text"], family="monospace", va="top")
         self._show_status("")
+        if hasattr(self.fig.canvas, "header_visible"):  # ipympl: no "Figure 1" header above the picture
+            self.fig.canvas.header_visible = False
 
-        manager = self.fig.canvas.manager
+    def _connect_events(self):
+        canvas = self.fig.canvas
+        manager = canvas.manager
         if manager is not None and getattr(manager, "key_press_handler_id", None) is not None:
-            self.fig.canvas.mpl_disconnect(manager.key_press_handler_id)  # keys r, arrows are ours
-        self.fig.canvas.mpl_connect("button_press_event", self._on_press)
-        self.fig.canvas.mpl_connect("motion_notify_event", self._on_motion)
-        self.fig.canvas.mpl_connect("button_release_event", self._on_release)
-        self.fig.canvas.mpl_connect("key_press_event", self._on_key)
+            canvas.mpl_disconnect(manager.key_press_handler_id)  # keys r, arrows are ours
+        canvas.mpl_connect("button_press_event", self._on_press)
+        canvas.mpl_connect("motion_notify_event", self._on_motion)
+        canvas.mpl_connect("button_release_event", self._on_release)
+        canvas.mpl_connect("key_press_event", self._on_key)
 
         # Blitting (matplotlib's "faster rendering by using blitting"): everything that changes
         # is animated, a full draw saves the rest as a background, an update restores it and
         # draws the animated artists on top. The arrows and labels lie on the output canvas,
         # so they are redrawn after it.
-        self.blit = type(self.fig.canvas).required_interactive_framework is not None if blit is None else bool(blit)
+        window = type(canvas).required_interactive_framework is not None
+        self.blit = window if self._blit_request is None else bool(self._blit_request)
         self._background = None
         self._animated = [self.im_in, self.im_out, *self.ax_out.patches, *self.ax_out.texts, self.status]
         if self.blit:
             for artist in self._animated:
                 artist.set_animated(True)
-            self.fig.canvas.mpl_connect("draw_event", self._on_draw)
+            canvas.mpl_connect("draw_event", self._on_draw)
         # In a window, mouse motions can arrive faster than updates; a single-shot timer
         # coalesces them, so a drag shows the latest position instead of lagging behind.
         self._timer = None
-        if type(self.fig.canvas).required_interactive_framework is not None:
-            self._timer = self.fig.canvas.new_timer(interval=1)
+        if window:
+            self._timer = canvas.new_timer(interval=1)
             self._timer.single_shot = True
             self._timer.add_callback(self._apply_drag)
 
@@ -247,6 +286,21 @@ class Widget:
     def reset(self):
         self.set_input(self.original.copy(), groups.identity())
 
+    def do(self, move):
+        """Carry out one entry of BUTTONS / KEYS: a name in MOVES, a translation (u, v), "reset" or "close"."""
+        if isinstance(move, tuple):
+            self.translate(*move)
+        elif move in self.MOVES:
+            self.apply(self.MOVES[move])
+        elif move == "reset":
+            self.reset()
+        elif move == "close":
+            import matplotlib.pyplot as plt
+
+            plt.close(self.fig)
+        else:
+            raise ValueError(f"unknown move {move!r}: expected (u, v), one of {sorted(self.MOVES)}, 'reset' or 'close'")
+
     def set_input(self, image, g=None):
         """Show `image` as the input, recompute the output, update both pictures (set_data only)."""
         t0 = time.perf_counter()
@@ -257,7 +311,7 @@ class Widget:
         self.canvas = plot.arrange_canvas(self.output, self.group, self.channel, layout=self.layout)
         self.im_in.set_data(self.image)
         self.im_out.set_data(self.canvas)
-        self._show_status(f"   last update {self.update_ms[-1]:5.1f} ms" if self.update_ms else "")
+        self._show_status(f"last update {self.update_ms[-1]:5.1f} ms" if self.update_ms else "")
         self._redraw()
         self.update_ms.append(1000.0 * (time.perf_counter() - t0))
 
@@ -268,7 +322,7 @@ class Widget:
             self._draw_animated()
             canvas.blit(self.fig.bbox)
         else:
-            canvas.draw_idle()  # Agg: renders now; a window: renders when the event loop is idle
+            canvas.draw_idle()  # Agg: renders now; a window or a notebook: renders when idle / asked
 
     def _on_draw(self, event):
         self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
@@ -278,8 +332,8 @@ class Widget:
         for artist in self._animated:
             self.fig.draw_artist(artist)
 
-    def _show_status(self, extra):
-        self.status.set_text(f"input = L_g f_0 with g = {groups.name(self.g, 'p4m')}{extra}")
+    def _show_status(self, second_line):
+        self.status.set_text(f"input = L_g f₀,  g = {groups.name(self.g, 'p4m')}\n{second_line}")
 
     # ------------------------------------------------------------ events
 
@@ -321,25 +375,12 @@ class Widget:
         drag, self._drag = self._drag, None
         if drag is None or drag["moved"] != (0, 0) or event.inaxes is None:
             return
-        if drag["button"] == 1:  # a click without movement
-            self.rotate(1)
-        elif drag["button"] == 3:
-            self.mirror()
+        if drag["button"] in BUTTONS:  # a click without movement
+            self.do(BUTTONS[drag["button"]])
 
     def _on_key(self, event):
-        steps = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}
-        if event.key in steps:
-            self.translate(*steps[event.key])
-        elif event.key == "r":
-            self.rotate(1)
-        elif event.key == "m":
-            self.mirror()
-        elif event.key == "0":
-            self.reset()
-        elif event.key == "q":
-            import matplotlib.pyplot as plt
-
-            plt.close(self.fig)
+        if event.key in KEYS:
+            self.do(KEYS[event.key])
 
     # ------------------------------------------------------------ without a screen
 
@@ -377,7 +418,12 @@ class Widget:
 
 
 def demo_script(group):
-    """The moves of the animation: (label, action) pairs, one frame each."""
+    """The moves of the animation: (label, move) pairs, one frame each.
+
+    A move is one of the widget's moves (Widget.do: "rotate", "mirror", a translation
+    (u, v)) or None (no move: the start, or ("", None), which holds the previous frame
+    one step longer).
+    """
     moves = [("start", None)]
     moves += [("drag right", (0, 8))] * 3 + [("drag down", (8, 0))] * 2
     for turn in range(4):
@@ -388,55 +434,77 @@ def demo_script(group):
     return moves
 
 
-def _gif_writer(fps):
-    """matplotlib's PillowWriter, with every frame reduced to 64 colours without dithering.
+GIF_LEVELS = 64  # colours taken from each of the widget's two colour maps
+GIF_STEP_MS = 400
 
-    Dithering sprinkles noise over the photograph that GIF compression cannot squeeze;
-    flat colours keep the animation a few hundred KB.
+
+def _gif_palette(w):
+    """One fixed palette for every frame: GIF_LEVELS colours of the input's colour map and of the output's.
+
+    A palette made of the two colour maps keeps the grey photograph grey and the output's
+    colours true; one palette for all frames lets the GIF store only what changed.
     """
-    from matplotlib.animation import PillowWriter
     from PIL import Image
 
-    class QuantizedPillowWriter(PillowWriter):
-        def grab_frame(self, **savefig_kwargs):
-            super().grab_frame(**savefig_kwargs)
-            self._frames[-1] = self._frames[-1].convert("RGB").quantize(64, dither=Image.Dither.NONE)
+    levels = np.linspace(0.0, 1.0, GIF_LEVELS)
+    colours = np.concatenate([w.im_in.get_cmap()(levels), w.im_out.get_cmap()(levels)])[:, :3]
+    palette = np.round(colours * 255).astype(np.uint8)
+    image = Image.new("P", (1, 1))
+    image.putpalette(palette.ravel().tolist())
+    return image
 
-    return QuantizedPillowWriter(fps=fps)
+
+def _gif_frame(fig, dpi, palette):
+    """The figure rendered at `dpi`, mapped to the nearest colours of `palette`, without dithering (a PIL image).
+
+    Dithering sprinkles noise over the picture that GIF compression cannot squeeze.
+    """
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    buffer.seek(0)
+    with Image.open(buffer) as frame:
+        return frame.convert("RGB").quantize(palette=palette, dither=Image.Dither.NONE)
 
 
-def save_demo(directory, group="p4", size=65, depth=1, filter="edge", dpi=66, layout=None, figsize=(8.4, 4.3),
+def save_demo(directory, group="p4", size=65, depth=1, filter="edge", dpi=100, layout=None, figsize=FIGSIZE,
               still_dpi=100, image=None):
     """Write <directory>/13_widget_<group>[_depth<d>].gif and PNG stills of the same moves.
 
     The animation drags the input (wrap-around), clicks it four times (quarter turns) and,
-    for p4m, mirrors it twice, with the output recomputed after every move (demo_script).
-    Stills: _start, _translated, _rotated (and _mirrored). Returns the written paths.
-    Uses whatever backend is active (Agg without a screen).
+    for p4m, mirrors it twice, with the output recomputed after every move (demo_script);
+    a held frame is one frame shown longer, not a copy. At the defaults the GIF is
+    1120 x 570 pixels. Stills: _start, _translated, _rotated (and _mirrored). Returns the
+    written paths. Uses whatever backend is active (Agg without a screen). The status
+    line of every frame names the move and g, never a time, so the same moves give the
+    same bytes.
     """
     os.makedirs(directory, exist_ok=True)
     w = Widget(image, size=size, group=group, depth=depth, filter=filter, layout=layout, figsize=figsize)
     tag = f"{group}" + (f"_depth{depth}" if depth > 1 else "")
     gif = os.path.join(directory, f"13_widget_{tag}.gif")
     stills = {}
-    writer = _gif_writer(fps=3)
-    with writer.saving(w.fig, gif, dpi=dpi):
-        for label, move in demo_script(group):
-            if move == "rotate":
-                w.rotate(1)
-            elif move == "mirror":
-                w.mirror()
-            elif move is not None:
-                w.translate(*move)
-            if label:
-                w.status.set_text(f"{label:<24} input = L_g f_0, g = {groups.name(w.g, 'p4m')}")
-            writer.grab_frame()
-            key = {"start": "start", "drag down": "translated", "click: R(1) (turn 1)": "rotated",
-                   "right click: M": "mirrored"}.get(label)
-            if key and key not in stills:
-                path = os.path.join(directory, f"13_widget_{tag}_{key}.png")
-                w.fig.savefig(path, dpi=still_dpi)
-                stills[key] = path
+    frames, durations = [], []
+    palette = _gif_palette(w)
+    for label, move in demo_script(group):
+        if move is None and not label and frames:
+            durations[-1] += GIF_STEP_MS  # hold the previous frame
+            continue
+        if move is not None:
+            w.do(move)
+        w._show_status(label)
+        frames.append(_gif_frame(w.fig, dpi, palette))
+        durations.append(GIF_STEP_MS)
+        key = {"start": "start", "drag down": "translated", "click: R(1) (turn 1)": "rotated",
+               "right click: M": "mirrored"}.get(label)
+        if key and key not in stills:
+            path = os.path.join(directory, f"13_widget_{tag}_{key}.png")
+            w.fig.savefig(path, dpi=still_dpi, metadata={"Software": None})  # no version: same bytes
+            stills[key] = path
+    frames[0].save(gif, save_all=True, append_images=frames[1:], duration=durations, loop=0)
     import matplotlib.pyplot as plt
 
     plt.close(w.fig)
