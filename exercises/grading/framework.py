@@ -235,7 +235,7 @@ def _differs(got, want, kind):
     return res.value
 
 
-def search(cases, evaluate, what, kind="exact", models=None, labels=("expected", "got"), hints_always=()):
+def search(cases, evaluate, what, kind="exact", models=None, labels=("expected", "got"), refine=None):
     """Try the cases in order; raise a Failure with the first (smallest) counterexample and a diagnosis.
 
     evaluate(case) -> (got, want): got from the submission, want the value it must equal.
@@ -244,6 +244,8 @@ def search(cases, evaluate, what, kind="exact", models=None, labels=("expected",
     a hint is attached when the submission equals the model on every failing case found
     (up to 8; there the model is wrong too, since got differs from want). The off-centre hint is attached
     when every odd-sized case passed and an even-sized one failed.
+    refine: a function returning more specific hint keys (e.g. another check that tells two
+    mistakes apart which look alike here); when it returns any, they replace the others.
     Returns the number of cases checked.
     """
     failing, odd_failed, first = [], False, None
@@ -272,7 +274,7 @@ def search(cases, evaluate, what, kind="exact", models=None, labels=("expected",
     if first is None:
         return len(cases)
     case, got, want, value = first
-    hints = list(hints_always)
+    hints = []
     for key, model in (models.items() if isinstance(models, dict) else models or ()):
         if key in hints:
             continue
@@ -283,11 +285,22 @@ def search(cases, evaluate, what, kind="exact", models=None, labels=("expected",
             pass
     if not odd_failed:
         hints.append("off_centre")
+    if refine is not None:
+        hints = refine() or hints
     shown = {"input": case.label, **case.extra, **_arrays(case.args)}
     shown[labels[0]] = want
     shown[labels[1]] = got
     shown["max |difference|"] = f"{value:.6g}" + (" (must be exactly 0)" if kind == "exact" else " (above round-off)")
     raise Failure(f"{what}: first counterexample at {case.label}", shown, hints)
+
+
+def hints_of(check):
+    """The hint keys of the Failure a check raises ([] if it passes or fails without a hint)."""
+    try:
+        check()
+    except Failure as failure:
+        return failure.hints
+    return []
 
 
 def _arrays(args):
