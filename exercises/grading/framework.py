@@ -83,7 +83,12 @@ def element_name(g, group="p4m"):
 
 
 def show(value):
-    """Text for a counterexample value: arrays in full when small, otherwise their shape."""
+    """Text for a counterexample value: small arrays in full, as 2-D slices; large ones by their shape.
+
+    An array with more than two axes is printed slice by slice, one line of slices per
+    index of all but the last three axes, the slices of the third-last axis (e.g. the
+    planes of a function on G) side by side, each headed by its index.
+    """
     if isinstance(value, str):
         return value
     a = np.asarray(value)
@@ -91,7 +96,24 @@ def show(value):
         return repr(value)[:300]
     if a.size > 600:
         return f"<array of shape {a.shape}, dtype {a.dtype}>"
-    return np.array2string(a, separator=" ", max_line_width=110, threshold=600)
+    if a.ndim <= 2 or a.size == 0:
+        return np.array2string(a, separator=" ", max_line_width=110, threshold=600)
+    width = max(len(str(x)) for x in a.ravel())
+    lines = []
+    for lead in np.ndindex(a.shape[:-3]):
+        blocks = []
+        for s in range(a.shape[-3]):
+            index = lead + (s,)
+            head = "[" + ", ".join(str(i) for i in index) + "]"
+            rows = [" ".join(f"{str(x):>{width}}" for x in row) for row in a[index]]
+            blocks.append([head] + rows)
+        block_width = max(len(line) for block in blocks for line in block)
+        per_line = max(1, 108 // (block_width + 3))
+        for start in range(0, len(blocks), per_line):
+            group = blocks[start:start + per_line]
+            for r in range(len(group[0])):
+                lines.append("   ".join(f"{block[r]:<{block_width}}" for block in group).rstrip())
+    return "\n".join(lines)
 
 
 def jsonable(value):
