@@ -7,7 +7,7 @@ images alike.
 import numpy as np
 
 from groupconv.action import transform_image
-from groupconv.groups import inverse, is_member, mirror, p4m_element, rotation, translation
+from groupconv.groups import identity, inverse, is_member, mirror, p4m_element, rotation, translation
 
 from .framework import (Case, Failure, Task, element_name, exhaustive_pairs, expect_array, integer_data,
                         point_group, search)
@@ -79,6 +79,7 @@ def check_transform_image(sub):
            "L_g f differs from the definition (L_g f)(x) = f(g^-1 x)",
            models=[("inverse", lambda c: transform_image(c.args["f"], inverse(c.args["g"])))]
            + clockwise_models(transform_image))
+    sub.expect_new_array("transform_image", integer_data((3, 3), 0), identity())
     return (f"L_g L_h = L_gh on {len(pairs)} pairs, and agreement with np.rot90/np.flip/shifts on {len(cases)} "
             "images of sizes 1-6 (odd and even): exact (values are only copied)")
 

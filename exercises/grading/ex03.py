@@ -7,7 +7,7 @@ exactly 0 for a right answer.
 import numpy as np
 
 from groupconv.action import group_axis_permutation, transform_group_function, transform_image
-from groupconv.groups import inverse, p4m_element, point_group_index, split, translation
+from groupconv.groups import identity, inverse, p4m_element, point_group_index, split, translation
 
 from .framework import (Case, Failure, Task, element_name, exhaustive_pairs, expect_array, integer_data, point_group,
                         hints_of, search)
@@ -119,6 +119,7 @@ def check_transform(sub):
     search(cases, lambda c: (moved(sub, c.args["f"], c.args["g"], c.args["group"]),
                              transform_group_function(c.args["f"], c.args["g"], c.args["group"])),
            "L_g f differs from (L_g f)(h) = f(g^-1 h)", models=models)
+    sub.expect_new_array("transform_group_function", integer_data((4, 3, 3), 0), identity(), "p4")
     return (f"L_g L_h = L_gh on {len(pairs)} pairs of p4 and p4m, and agreement on {len(cases)} functions "
             "(sizes 1-5, with and without a leading axis): exact (values are only copied)")
 

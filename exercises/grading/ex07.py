@@ -81,6 +81,7 @@ def bank_checker(name, on_group):
                "bank[o, s] differs from L_s psi[o]", models=models)
         search(cases, law, f"moving bank[:, s] by a = {element_name(H[1])} does not give bank[:, a s]",
                labels=("bank[:, a s]", "L_a bank[:, s]"))
+        sub.expect_new_array(name, cases[0].args["psi"], cases[0].args["group"])
         return (f"bank[:, e] = psi, agreement with the library on {len(cases)} filters (k = 1-4, p4 and p4m), "
                 "and L_a bank[:, s] = bank[:, a s]: exact (values are only moved)")
     return check
