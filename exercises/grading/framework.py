@@ -255,12 +255,18 @@ def integer_data(shape, index, offset=0):
     return rng(1000 * index + offset).integers(-3, 4, size=shape, dtype=np.int64)
 
 
+GRADIENT_TOL = 1e-6
+"""Gradients against central differences: round-off of the loss divided by the step eps (1e-6 .. 1e-2)."""
+
+
 def _differs(got, want, kind):
-    """None if got equals want (exactly, or within float round-off for kind 'float'); else the residual."""
+    """None if got equals want (exactly; within float round-off for 'float'; within GRADIENT_TOL for 'gradient')."""
     res = residual(got, want)
     if kind == "exact" and res.exact:
         return None
     if kind == "float" and res.within_float_tolerance():
+        return None
+    if kind == "gradient" and res.value <= GRADIENT_TOL * res.scale:
         return None
     return res.value
 
@@ -320,7 +326,8 @@ def search(cases, evaluate, what, kind="exact", models=None, labels=("expected",
     shown = {"input": case.label, **case.extra, **_arrays(case.args)}
     shown[labels[0]] = want
     shown[labels[1]] = got
-    shown["max |difference|"] = f"{value:.6g}" + (" (must be exactly 0)" if kind == "exact" else " (above round-off)")
+    shown["max |difference|"] = f"{value:.6g}" + {"exact": " (must be exactly 0)", "float": " (above round-off)",
+                                                   "gradient": " (above the tolerance, relative 1e-6)"}[kind]
     raise Failure(f"{what}: first counterexample at {case.label}", shown, hints)
 
 
