@@ -157,9 +157,10 @@ def grade_file(module, path, timeout):
             while remaining:
                 task = remaining.pop(0)
                 started = time.perf_counter()
-                message = child.next(timeout)
+                limit = timeout * task.time_factor
+                message = child.next(limit)
                 if message == "timeout":
-                    results[task.name] = failed(task, f"did not finish within the time limit of {timeout:g} s "
+                    results[task.name] = failed(task, f"did not finish within the time limit of {limit:g} s "
                                                       "(an endless loop, or far too slow)", timed_out=True,
                                                 seconds=round(time.perf_counter() - started, 3))
                     break  # a fresh process for the rest

@@ -373,9 +373,11 @@ class Task:
     """One gradable function of an exercise: its name, its points and the check that grades it.
 
     check(sub) raises Failure, or returns one line saying what was verified and which
-    residuals were exact (and why) or float round-off.
+    residuals were exact (and why) or float round-off. time_factor multiplies the
+    per-task time limit (for a task that trains a network).
     """
     name: str
     points: int
     check: object
+    time_factor: float = 1.0
 
