@@ -30,6 +30,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.dirname(HERE), HERE]
+sys.dont_write_bytecode = True  # the grader writes nothing into the repository, not even __pycache__
 
 from grading import EXERCISES  # noqa: E402
 

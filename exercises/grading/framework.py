@@ -137,17 +137,21 @@ def _where(exc, path):
     return f" (line {fr.lineno}, in {fr.name})"
 
 
-def _describe_args(args):
-    parts = []
-    for name, value in args.items():
-        a = np.asarray(value) if not isinstance(value, str) else None
-        if a is not None and a.ndim >= 1 and a.shape != (3, 3):
-            parts.append(f"{name}: shape {a.shape}")
-        elif a is not None and a.shape == (3, 3):
-            parts.append(f"{name} = {element_name(a)}")
-        else:
-            parts.append(f"{name} = {value!r}")
-    return ", ".join(parts)
+def _describe(value):
+    """A short text for one argument of a call: arrays by their shape, group elements by their name."""
+    if isinstance(value, np.ndarray):
+        if value.shape == (3, 3) and value.dtype.kind in "iu":
+            return element_name(value)
+        return f"<array of shape {value.shape}>" if value.ndim else repr(value.item())
+    if callable(value):
+        return getattr(value, "__name__", "a function")
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _describe_call(name, args, kwargs):
+    parts = [_describe(v) for v in args] + [f"{k}={_describe(v)}" for k, v in kwargs.items()]
+    return f"{name}({', '.join(parts)})"
 
 
 def _copy(value):
@@ -187,6 +191,7 @@ class Submission:
     def call(self, name, *args, **kwargs):
         fn = self.function(name)
         named = dict(zip([f"arg{i}" for i in range(len(args))], args), **kwargs)
+        call = _describe_call(name, args, kwargs)
         given = {key: _copy(value) for key, value in named.items()}
         self.last_inputs = given
         pos, kw = [given[f"arg{i}"] for i in range(len(args))], {k: given[k] for k in kwargs}
@@ -199,10 +204,10 @@ class Submission:
         except ForbiddenCall as exc:
             raise Failure(f"{name} {exc}") from None
         except RecursionError:
-            raise Failure(f"{name}({_describe_args(named)}) recursed too deeply (RecursionError)") from None
+            raise Failure(f"{call} recursed too deeply (RecursionError)") from None
         except Exception as exc:  # anything a submission may raise
             message = str(exc).splitlines()[0][:300] if str(exc) else ""
-            raise Failure(f"{name}({_describe_args(named)}) raised {type(exc).__name__}: {message}"
+            raise Failure(f"{call} raised {type(exc).__name__}: {message}"
                           f"{_where(exc, self.path)}") from None
         if len(FORBIDDEN_CALLS) > calls_before:
             raise Failure(f"{name} called {FORBIDDEN_CALLS[-1]}, which this exercise asks you to write yourself")

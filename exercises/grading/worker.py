@@ -124,7 +124,7 @@ def first_line_in(exc, path):
     message = str(exc).splitlines()[0][:300] if str(exc) else ""
     where = ""
     if isinstance(exc, SyntaxError) and exc.lineno:
-        where = f" (line {exc.lineno})"
+        message, where = exc.msg, f" (line {exc.lineno})"
     else:
         frames = [fr for fr in traceback.extract_tb(exc.__traceback__) if fr.filename == path]
         if frames:
