@@ -1,14 +1,15 @@
 """Grade exercise submissions by the theory itself: exact integer equivariance, group laws, the library as reference.
 
-    python exercises/grade.py PATH [PATH ...] [--json] [--timeout SECONDS]
+    python exercises/grade.py PATH [PATH ...] [--json] [--timeout SECONDS] [--only TASK,...] [--jobs N]
 
 Each PATH is one submission: a single exercise file (named like exercises/ex02_...py,
 or at least starting with its number, ex02_), or a folder laid out like exercises/
 (files with the same names; a missing file scores 0). For every task (one function of
 an exercise) it prints PASS/FAIL, the points, and on a failure the smallest
 counterexample found and a hint when the mistake is a common one; then the totals.
---json prints one machine-readable report instead. Exit status: 0 when every task of
-every PATH passes, 1 otherwise, 2 for a usage error.
+--json prints one machine-readable report instead; --only grades the named tasks
+only; --jobs grades several files at a time. Exit status: 0 when every (selected) task
+of every PATH passes, 1 otherwise, 2 for a usage error.
 
 Each exercise file is graded in its own child process (grading/worker.py), so a
 submission that crashes, hangs or prints without end cannot take the grader down:
@@ -17,6 +18,7 @@ same limit), a task that runs over it is a FAIL and the remaining tasks are grad
 fresh process. Nothing is written into the repository or next to the submission.
 """
 import argparse
+import importlib
 import json
 import os
 import queue
@@ -27,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.dirname(HERE), HERE]
@@ -132,11 +135,15 @@ def failed(task, reason, **extra):
     return {"task": task.name, "passed": False, "points": 0, "max_points": task.points, "reason": reason, **extra}
 
 
-def grade_file(module, path, timeout):
-    """Results of every task of one exercise file, in task order."""
-    import importlib
-
+def tasks_of(module, only=None):
+    """The tasks of an exercise's grading module, or those of them named in `only`."""
     tasks = importlib.import_module(f"grading.{module}").TASKS
+    return [t for t in tasks if only is None or t.name in only]
+
+
+def grade_file(module, path, timeout, only=None):
+    """Results of every task of one exercise file (or of those named in `only`), in task order."""
+    tasks = tasks_of(module, only)
     results = {}
     remaining = list(tasks)
     while remaining:
@@ -179,20 +186,21 @@ def grade_file(module, path, timeout):
 
 # ---------------------------------------------------------------- the report
 
-def grade_submission(path, timeout):
-    files = []
-    for name, module, file_path in submission_files(path):
+def grade_submission(path, timeout, only=None, jobs=1):
+    """The report of one PATH: every exercise file graded (files in parallel when jobs > 1)."""
+    def one(entry):
+        name, module, file_path = entry
         if file_path is None:
-            import importlib
-
-            tasks = importlib.import_module(f"grading.{module}").TASKS
-            results = [failed(t, f"{name} is missing from {path}", missing=True) for t in tasks]
+            results = [failed(t, f"{name} is missing from {path}", missing=True) for t in tasks_of(module, only)]
         else:
-            results = grade_file(module, file_path, timeout)
-        files.append({"exercise": name, "path": file_path, "tasks": results,
-                      "points": sum(r["points"] for r in results),
-                      "max_points": sum(r["max_points"] for r in results),
-                      "passed": all(r["passed"] for r in results)})
+            results = grade_file(module, file_path, timeout, only)
+        return {"exercise": name, "path": file_path, "tasks": results,
+                "points": sum(r["points"] for r in results), "max_points": sum(r["max_points"] for r in results),
+                "passed": all(r["passed"] for r in results)}
+
+    entries = [e for e in submission_files(path) if tasks_of(e[1], only)]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        files = list(pool.map(one, entries))
     return {"path": path, "files": files, "points": sum(f["points"] for f in files),
             "max_points": sum(f["max_points"] for f in files), "passed": all(f["passed"] for f in files)}
 
@@ -222,6 +230,26 @@ def print_text(report):
         print(f"TOTAL {report['points']}/{report['max_points']} points")
 
 
+def to_json(report):
+    """The report as indented JSON, with every array (a list of lists of numbers) kept on one line."""
+    arrays = []
+
+    def pack(value):
+        if isinstance(value, dict):
+            return {key: pack(item) for key, item in value.items()}
+        if isinstance(value, list):
+            if value and all(isinstance(item, (list, int, float, bool)) for item in value):
+                arrays.append(json.dumps(value, separators=(",", ":")))
+                return f"@@array {len(arrays) - 1}@@"
+            return [pack(item) for item in value]
+        return value
+
+    text = json.dumps(pack(report), indent=1)
+    for i, compact in enumerate(arrays):
+        text = text.replace(f'"@@array {i}@@"', compact, 1)
+    return text
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -229,13 +257,24 @@ def main(argv=None):
     parser.add_argument("--json", action="store_true", help="print a machine-readable report (JSON) instead")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                         help=f"time limit per task and for importing a file, in seconds (default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--only", metavar="TASK[,TASK...]",
+                        help="grade only these tasks (function names, e.g. --only transform_image)")
+    parser.add_argument("--jobs", type=int, default=1, help="grade this many files at a time (default 1)")
     args = parser.parse_args(argv)
     if not args.timeout > 0:
         parser.error(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
+    only = None
+    if args.only:
+        only = set(args.only.split(","))
+        known = {t.name for _, module in EXERCISES for t in tasks_of(module)}
+        if only - known:
+            parser.error(f"--only: no task named {', '.join(sorted(only - known))}")
     try:
         for path in args.paths:
             submission_files(path)  # every PATH is checked before anything is graded
-        submissions = [grade_submission(path, args.timeout) for path in args.paths]
+        submissions = [grade_submission(path, args.timeout, only, args.jobs) for path in args.paths]
     except UsageError as exc:
         parser.error(str(exc))
     report = {"grader": "groupconv exercises", "timeout_seconds": args.timeout, "submissions": submissions,
@@ -247,7 +286,7 @@ def main(argv=None):
             for entry in submission["files"]:
                 for r in entry["tasks"]:
                     r.pop("counterexample_text", None)
-        print(json.dumps(report, indent=1))
+        print(to_json(report))
     else:
         print_text(report)
     return 0 if report["passed"] else 1
