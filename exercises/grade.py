@@ -186,10 +186,10 @@ def grade_file(module, path, timeout, only=None):
 
 # ---------------------------------------------------------------- the report
 
-def grade_submission(path, timeout, only=None, jobs=1):
-    """The report of one PATH: every exercise file graded (files in parallel when jobs > 1)."""
+def grade_paths(paths, timeout, only=None, jobs=1):
+    """The report of every PATH: each exercise file graded in its own child process, `jobs` files at a time."""
     def one(entry):
-        name, module, file_path = entry
+        path, name, module, file_path = entry
         if file_path is None:
             results = [failed(t, f"{name} is missing from {path}", missing=True) for t in tasks_of(module, only)]
         else:
@@ -198,11 +198,16 @@ def grade_submission(path, timeout, only=None, jobs=1):
                 "points": sum(r["points"] for r in results), "max_points": sum(r["max_points"] for r in results),
                 "passed": all(r["passed"] for r in results)}
 
-    entries = [e for e in submission_files(path) if tasks_of(e[1], only)]
+    entries = [(path, *e) for path in paths for e in submission_files(path) if tasks_of(e[1], only)]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        files = list(pool.map(one, entries))
-    return {"path": path, "files": files, "points": sum(f["points"] for f in files),
-            "max_points": sum(f["max_points"] for f in files), "passed": all(f["passed"] for f in files)}
+        graded = list(pool.map(one, entries))
+    submissions = []
+    for path in paths:
+        files = [g for e, g in zip(entries, graded) if e[0] == path]
+        submissions.append({"path": path, "files": files, "points": sum(f["points"] for f in files),
+                            "max_points": sum(f["max_points"] for f in files),
+                            "passed": all(f["passed"] for f in files)})
+    return submissions
 
 
 def print_text(report):
@@ -274,7 +279,7 @@ def main(argv=None):
     try:
         for path in args.paths:
             submission_files(path)  # every PATH is checked before anything is graded
-        submissions = [grade_submission(path, args.timeout, only, args.jobs) for path in args.paths]
+        submissions = grade_paths(args.paths, args.timeout, only, args.jobs)
     except UsageError as exc:
         parser.error(str(exc))
     report = {"grader": "groupconv exercises", "timeout_seconds": args.timeout, "submissions": submissions,

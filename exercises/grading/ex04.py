@@ -60,7 +60,7 @@ def correlation_cases():
     psi = integer_data((2, 2, 3, 3), 4)
     cases.append(Case({"f": f, "psi": psi, "mode": "valid"}, "a 4 x 6 frame, mode 'valid'"))
     cases.append(Case({"f": np.linspace(-1.0, 1.0, 25).reshape(1, 1, 5, 5), "psi": integer_data((1, 1, 2, 2), 5),
-                       "mode": "full"}, "float f, integer psi, mode 'full'"))
+                       "mode": "full"}, "float f, integer psi, mode 'full'", kind="float"))
     return cases
 
 
