@@ -105,7 +105,7 @@ def check_transform(sub):
     for n in range(1, 6):
         for group in GROUPS:
             nH = len(point_group(group))
-            for index, shape in enumerate([(nH, n, n), (2, nH, n, n), (nH, n, n)]):
+            for index, shape in enumerate([(nH, n, n), (2, nH, n, n)]):
                 f = integer_data(shape, index)
                 for g in elements(group):
                     cases.append(Case({"f": f, "g": g, "group": group},

@@ -115,7 +115,8 @@ def check_correlation(sub):
                                                      inverse))])
 
     equivariance = [Case({**c.args, "u": u}, f"{c.label}, u = {element_name(u)}", even=c.even)
-                    for c in cases if c.args["f"].shape[0] == 1 for u in point_group(c.args["group"])[1:]]
+                    for c in cases if c.args["f"].shape[0] == 1 and c.args["f"].shape[-1] <= 4
+                    for u in point_group(c.args["group"])[1:]]
     search(equivariance, lambda c: (correlated(sub, transform_group_function(c.args["f"], c.args["u"], c.args["group"]),
                                                c.args["psi"], c.args["group"]),
                                     transform_group_function(correlated(sub, c.args["f"], c.args["psi"],

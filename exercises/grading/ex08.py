@@ -99,7 +99,8 @@ def check_convolution(sub):
                "f conv psi differs from sum_h f(h) psi(h^-1 g)", models=models)
 
     equivariance = [Case({**c.args, "u": u}, f"{c.label}, u = {element_name(u)}", even=c.even)
-                    for c in cases if c.args["f"].shape[0] == 1 for u in point_group(c.args["group"])[1:]]
+                    for c in cases if c.args["f"].shape[0] == 1 and c.args["f"].shape[-1] <= 4
+                    for u in point_group(c.args["group"])[1:]]
     search(equivariance,
            lambda c: (convolved(sub, transform_group_function(c.args["f"], c.args["u"], c.args["group"]),
                                 c.args["psi"], c.args["group"]),

@@ -82,13 +82,12 @@ def equivariance_cases(on_group):
     cases = []
     for group in ("p4", "p4m"):
         nH = order(group)
-        for n, k in ((3, 1), (3, 3), (5, 3)):
-            for index, C in enumerate((1, 2)):
-                f = integer_data((1, C, nH, n, n) if on_group else (1, C, n, n), index)
-                psi = integer_data((2, C, nH, k, k) if on_group else (2, C, k, k), index + 11)
-                for u in point_group(group)[1:]:
-                    cases.append(Case({"f": f, "psi": psi, "group": group, "u": u},
-                                      f"{group}, f of shape {f.shape}, psi of shape {psi.shape}, u = {element_name(u)}"))
+        for index, (n, k, C) in enumerate(((3, 1, 1), (3, 3, 1), (5, 3, 2))):
+            f = integer_data((1, C, nH, n, n) if on_group else (1, C, n, n), index)
+            psi = integer_data((2, C, nH, k, k) if on_group else (2, C, k, k), index + 11)
+            for u in point_group(group)[1:]:
+                cases.append(Case({"f": f, "psi": psi, "group": group, "u": u},
+                                  f"{group}, f of shape {f.shape}, psi of shape {psi.shape}, u = {element_name(u)}"))
         core = integer_data((1, 2, nH, 3, 3) if on_group else (1, 2, 3, 3), 2)
         f = np.pad(core, [(0, 0)] * (core.ndim - 2) + [(3, 3), (3, 3)])
         for u in (translation(1, 0), p4m_element(0, 1, 0, -1)):
