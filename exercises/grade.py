@@ -87,23 +87,31 @@ class Child:
                                      stderr=subprocess.PIPE, cwd=scratch, env=env)
         self.messages = queue.Queue()
         self.stderr = []
-        threading.Thread(target=self._read, daemon=True).start()
-        threading.Thread(target=self._read_stderr, daemon=True).start()
+        self.readers = [threading.Thread(target=self._read, daemon=True),
+                        threading.Thread(target=self._read_stderr, daemon=True)]
+        for reader in self.readers:
+            reader.start()
 
     def _read(self):
-        for raw in self.proc.stdout:
-            try:
-                message = json.loads(raw)
-            except ValueError:
-                continue  # not one of the worker's lines
-            if isinstance(message, dict) and "event" in message:
-                self.messages.put(message)
+        try:
+            for raw in self.proc.stdout:
+                try:
+                    message = json.loads(raw)
+                except ValueError:
+                    continue  # not one of the worker's lines
+                if isinstance(message, dict) and "event" in message:
+                    self.messages.put(message)
+        except (OSError, ValueError):  # the pipe was closed under us: the child is gone
+            pass
         self.messages.put(None)  # end of output: the process has ended
 
     def _read_stderr(self):
-        for raw in self.proc.stderr:
-            if len(self.stderr) < 50:
-                self.stderr.append(raw.decode("utf-8", "replace").rstrip())
+        try:
+            for raw in self.proc.stderr:
+                if len(self.stderr) < 50:
+                    self.stderr.append(raw.decode("utf-8", "replace").rstrip())
+        except (OSError, ValueError):
+            pass
 
     def next(self, timeout):
         """The next message, None at the end of the output, or "timeout"."""
@@ -127,6 +135,8 @@ class Child:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
+        for reader in self.readers:  # they reach the end of the pipes now that the process is gone
+            reader.join(timeout=5)
         for stream in (self.proc.stdout, self.proc.stderr):
             stream.close()
 

@@ -213,6 +213,15 @@ def counterexample_plane_bias():
 def counterexample_forgetful():
     with open({target!r}, "w") as fh:  # tries to write into the repository
         fh.write("written by a submission")
+
+
+_reference = counterexample_rotation_pooled
+
+
+def counterexample_rotation_pooled():
+    for _ in range(20):
+        print("x" * 1_000_000)  # prints 20 MB, then answers right
+    return _reference()
 """
 
 
@@ -229,7 +238,7 @@ def test_hang_crash_and_write_are_failed_and_the_other_tasks_still_graded(tmp_pa
     assert not r["counterexample_forgetful"]["passed"]
     assert "PermissionError" in r["counterexample_forgetful"]["reason"]
     assert not target.exists()
-    # after each of them the grader went on in a fresh process: the last task (reference code) passes
+    # after each of them the grader went on in a fresh process; the output of the last task is discarded
     assert r["counterexample_rotation_pooled"]["passed"]
 
 
@@ -247,14 +256,35 @@ def test_a_file_that_does_not_import_fails_every_task(tmp_path, source, expected
         assert not r["passed"] and r["import_error"] and expected in r["reason"], r["reason"]
 
 
-def test_calling_the_function_to_be_written_is_refused(tmp_path):
-    path = plant(tmp_path, "ex02_action_on_images.py", appended=(
-        "\n\nfrom groupconv import action\n\n\ndef transform_image(f, g):\n"
-        "    return action.transform_image(f, g)\n"))
-    code, report, stderr = grade(path, "--only", "transform_image")
-    (r,) = results(report).values()
-    assert code == 1 and not r["passed"]
-    assert "may not call groupconv.action.transform_image" in r["reason"]
+# Broken contracts: (file, task, code appended to the reference, what the reason must say)
+CONTRACTS = [
+    ("ex02_action_on_images.py", "transform_image",
+     "\n\nfrom groupconv import action\n\n\ndef transform_image(f, g):\n    return action.transform_image(f, g)\n",
+     "may not call groupconv.action.transform_image"),
+    ("ex09_pooling_and_invariance.py", "coset_pool",
+     "\n\n_pool = coset_pool\n\n\ndef coset_pool(x, op='max'):\n    out = _pool(x, op)\n    x[...] = 0\n"
+     "    return out\n", "changed its input"),
+    ("ex04_planar_correlation.py", "planar_correlation",
+     "\n\n_correlate = planar_correlation\n\n\ndef planar_correlation(f, psi, mode='valid'):\n"
+     "    return _correlate(f, psi, mode).astype(float)\n", "returned dtype float64, expected int64"),
+    ("ex08_true_convolution.py", "reverse_filter",
+     "\n\n_reverse = reverse_filter\n\n\ndef reverse_filter(psi, group):\n"
+     "    out = _reverse(psi, group)\n    psi[...] = out\n    return psi\n", "changed its input"),
+    ("ex03_action_on_group_functions.py", "transform_group_function",
+     "\n\n_move = transform_group_function\n\n\ndef transform_group_function(f, g, group):\n"
+     "    if (np.asarray(g) == groups.identity()).all():\n        return f  # 'nothing to do'\n"
+     "    return _move(f, g, group)\n", "they share memory"),
+]
+
+
+def test_broken_contracts_are_named(tmp_path):
+    paths = [plant(tmp_path / str(i), name, appended=code) for i, (name, _, code, _) in enumerate(CONTRACTS)]
+    code, report, stderr = grade(*paths, "--only", ",".join(task for _, task, _, _ in CONTRACTS), "--jobs", "2")
+    assert code == 1 and report is not None and "Traceback" not in stderr, stderr
+    for (name, task, _, expected), submission in zip(CONTRACTS, report["submissions"]):
+        (entry,) = submission["files"]
+        (result,) = [r for r in entry["tasks"] if r["task"] == task]
+        assert not result["passed"] and expected in result["reason"], (name, result["reason"])
 
 
 def test_a_missing_file_scores_zero_and_usage_errors_exit_2(tmp_path):
