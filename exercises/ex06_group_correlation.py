@@ -67,8 +67,10 @@ def value_on_group(F, g, group):
 # %% [markdown]
 # ## Task 1 - the paper form: sum_h f(h) psi(g^-1 h) (6 points)
 #
-# h runs over every element where f can be non-zero (the |H| n^2 elements of f's frame).
-# The grader checks equivariance, (L_u f) * psi = L_u (f * psi) with L_u moving every
+# Return the group correlation of f (B, C_in, |H|, n, n) with psi (C_out, C_in, |H|, k, k)
+# on `group` ("p4" or "p4m"), mode "valid": an array (B, C_out, |H|, n - k + 1, n - k + 1)
+# of dtype `np.result_type(f, psi)`. h runs over every element where f can be non-zero
+# (the |H| n^2 elements of f's frame); psi is 0 off its support. The grader checks equivariance, (L_u f) * psi = L_u (f * psi) with L_u moving every
 # plane and permuting the planes (exercise 03), then compares with the library.
 
 # %%
@@ -91,7 +93,8 @@ def group_correlation(f, psi, group):
 # %% [markdown]
 # ## Task 2 - the substituted form: sum_h f(g h) psi(h) (4 points)
 #
-# Now h runs over the |H| k^2 elements of psi's support only, and f is read at g h.
+# The same numbers from the second form: now h runs over the |H| k^2 elements of psi's
+# support only, and f is read at g h (0 off its frame). Same shapes, dtype and mode as task 1.
 
 # %%
 def group_correlation_substituted(f, psi, group):

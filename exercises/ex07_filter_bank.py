@@ -72,7 +72,8 @@ def expand_group_filter(psi, group):
 # ## Task 3 - the group correlation by the bank (3 points)
 #
 # Given f (B, C_in, |H|, n, n) and psi (C_out, C_in, |H|, k, k), return the group
-# correlation in mode "valid", (B, C_out, |H|, n - k + 1, n - k + 1), computed as ONE call
+# correlation in mode "valid", (B, C_out, |H|, n - k + 1, n - k + 1) of dtype
+# `np.result_type(f, psi)` (what `planar_correlation` returns), computed as ONE call
 # of `correlate.planar_correlation`: reshape f to (B, C_in |H|, n, n) - its planes become
 # channels - and your bank to (C_out |H|, C_in |H|, k, k), then reshape the output back.
 # Check that the channel orders of f and of the bank match. n and k may be odd or even.

@@ -19,8 +19,8 @@
 #
 #     h^-1 = s^-1 . t(-z) = t(-s^-1 z) . s^-1,
 #
-# so plane s of psi_check at pixel z is plane s^-1 of psi at pixel -s^-1 z. The blog this
-# project started from leaves the details "as an exercise for the reader": here it is.
+# so plane s of psi_check at pixel z is plane s^-1 of psi at pixel -s^-1 z. The blog post
+# this project started from leaves working this out to its reader; here you do it.
 #
 # **Rules.** You may use NumPy, `groupconv.groups`, the functions of `groupconv.action`
 # and `correlate.group_correlation`. You must not call `correlate.reverse_filter`,
@@ -67,9 +67,10 @@ def reverse_filter(psi, group):
 # ## Task 2 - the group convolution (5 points)
 #
 # Given f (B, C_in, |H|, n, n) and psi (C_out, C_in, |H|, k, k), return f conv psi in mode
-# "valid", (B, C_out, |H|, n - k + 1, n - k + 1), as the correlation with your reversed
-# filter (`correlate.group_correlation(f, psi_check, group, "valid")`). The grader checks
-# that your convolution is equivariant and equals sum_h f(h) psi(h^-1 g).
+# "valid", (B, C_out, |H|, n - k + 1, n - k + 1) of dtype `np.result_type(f, psi)`, as the
+# correlation with your reversed filter (`correlate.group_correlation(f, psi_check,
+# group, "valid")`). The grader checks that your convolution is equivariant and equals
+# sum_h f(h) psi(h^-1 g).
 
 # %%
 def group_convolution(f, psi, group):

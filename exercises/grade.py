@@ -276,8 +276,8 @@ def main(argv=None):
                         help="grade only these tasks (function names, e.g. --only transform_image)")
     parser.add_argument("--jobs", type=int, default=1, help="grade this many files at a time (default 1)")
     args = parser.parse_args(argv)
-    if not args.timeout > 0:
-        parser.error(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    if not 0 < args.timeout <= 86400:
+        parser.error(f"--timeout must be a number of seconds in (0, 86400], got {args.timeout}")
     if args.jobs < 1:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
     only = None
