@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from groupconv import groups
-from groupconv.checks import FLOAT_TOL, SEED, residual
+from groupconv.checks import SEED, residual
 
 HINTS = {
     "inverse": "You use g where the definition has g^-1 (or the reverse). With the inverse, moving by h and "
@@ -362,17 +362,6 @@ def exhaustive_pairs(elements):
 def point_group(group):
     """The point group as a list of 3x3 int64 matrices in canonical order."""
     return list(groups.point_group(group))
-
-
-def shifted_elements(group, shifts=((1, 0), (0, -1), (-1, 2))):
-    """A few elements with a translation part: t(u, v) . s for fixed (u, v) and several s."""
-    H = groups.point_group(group)
-    return [groups.translation(u, v) @ H[(3 * i + 1) % len(H)] for i, (u, v) in enumerate(shifts)]
-
-
-def float_close(got, want):
-    """Residual kind 'float': max |got - want| <= FLOAT_TOL * max(1, largest |entry|)."""
-    return residual(got, want).value <= FLOAT_TOL * residual(got, want).scale
 
 
 # ---------------------------------------------------------------- tasks

@@ -12,7 +12,7 @@ import numpy as np
 
 from groupconv.action import transform_group_function, transform_image
 from groupconv.correlate import planar_correlation
-from groupconv.groups import inverse, order, p4m_element, point_group, point_group_index, split, translation
+from groupconv.groups import order, p4m_element, point_group, point_group_index, split, translation
 
 from .framework import Case, element_name, integer_data
 
@@ -101,7 +101,3 @@ def equivariance_cases(on_group):
 def move(f, u, group, on_group):
     """L_u f: as an image (on Z^2) or as a function on G."""
     return transform_group_function(f, u, group) if on_group else transform_image(f, u)
-
-
-__all__ = ["relabel", "swapped_product", "unpermuted_correlation", "correlation_cases", "equivariance_cases",
-           "move", "inverse"]
