@@ -78,12 +78,12 @@ def submission_files(path):
 class Child:
     """The worker process for one submission file, with a thread that collects its JSON lines."""
 
-    def __init__(self, module, path, task_names, scratch):
+    def __init__(self, module, path, task_names, scratch, timeout):
         env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                    MPLBACKEND="Agg", GROUPCONV_FIGURES=scratch)
         env.pop("GROUPCONV_RESULTS", None)
         self.proc = subprocess.Popen([sys.executable, "-I", "-B", WORKER, module, os.path.abspath(path), scratch,
-                                      *task_names], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                      str(timeout), *task_names], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, cwd=scratch, env=env)
         self.messages = queue.Queue()
         self.stderr = []
@@ -158,7 +158,7 @@ def grade_file(module, path, timeout, only=None):
     remaining = list(tasks)
     while remaining:
         scratch = tempfile.mkdtemp(prefix="groupconv-grade-")
-        child = Child(module, path, [t.name for t in remaining], scratch)
+        child = Child(module, path, [t.name for t in remaining], scratch, timeout)
         try:
             message = child.next(timeout)
             if message == "timeout" or message is None or message["event"] == "import-error":

@@ -2,13 +2,16 @@
 
 A task is graded by properties of what the submitted function *does*:
 
-    agreement   on exact integer data the submission equals the library (the residual
+    agreement   on integer data the submission equals the library (the residual
                 max |got - expected| must be exactly 0: both sides only copy values or
                 add integers, which floating point does without rounding);
     symmetry    an equivariance, invariance or group law holds for the submission itself
                 (both sides computed by the submission, compared exactly);
-    contract    the return value is an ndarray of the promised shape and dtype, and the
-                inputs are left unchanged.
+    contract    the return value is an ndarray of the promised shape and dtype, the
+                inputs are left unchanged, and no forbidden function is called.
+Where float data enter (a float image among the integer ones, float weights, a trained
+network, finite differences) a case is compared to round-off instead ("float", relative
+FLOAT_TOL of groupconv.checks) or to GRADIENT_TOL, and the check's note says so.
 
 The inputs are tried smallest first (frame sizes 1, 2, 3, ...; for each size a readable
 array 1, 2, 3, ... before random integers), so the first failure found is a smallest

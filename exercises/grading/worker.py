@@ -1,6 +1,6 @@
 """The child process that grades one submission file; grade.py starts it and reads its report.
 
-    python -I -B worker.py EXERCISE SUBMISSION SCRATCH TASK [TASK ...]
+    python -I -B worker.py EXERCISE SUBMISSION SCRATCH TIMEOUT TASK [TASK ...]
 
 It imports the grading module grading/EXERCISE.py, then the submission, and runs the
 named tasks in order. Every message to the parent is one JSON line on the original
@@ -17,7 +17,9 @@ accidents (it is not a security sandbox against a determined attacker):
   * an audit hook refuses to open files for writing, delete, rename or create anything
     outside SCRATCH, and to start other programs; -B writes no bytecode caches;
   * resource limits: 2 GiB of address space, files of at most 32 MiB, no core dumps,
-    and a CPU-time limit (the parent's per-task wall-clock limit comes first);
+    and a CPU-time limit of all the tasks' time limits (TIMEOUT seconds each, times the
+    task's time_factor) plus a minute, a backstop should the parent be gone: the
+    parent's per-task wall-clock limit comes first;
   * the functions an exercise asks the student to write themselves (FORBIDDEN in its
     grading module) are replaced by tripwires that refuse calls coming from the
     submission file, while the library and the grader still reach the originals.
@@ -141,7 +143,7 @@ def load(path):
 
 
 def main(argv):
-    exercise, path, scratch, *task_names = argv
+    exercise, path, scratch, timeout, *task_names = argv
     report = silence()
 
     def send(message):
@@ -151,7 +153,7 @@ def main(argv):
 
     spec = importlib.import_module(f"grading.{exercise}")
     tasks = {task.name: task for task in spec.TASKS}
-    limit_resources(cpu_seconds=60 + 30 * len(task_names))
+    limit_resources(cpu_seconds=int(60 + float(timeout) * (1 + sum(tasks[name].time_factor for name in task_names))))
     install_tripwires(getattr(spec, "FORBIDDEN", {}), path, framework)
     for name in ("HOME", "TMPDIR", "TEMP", "TMP", "MPLCONFIGDIR"):
         os.environ[name] = scratch
