@@ -75,7 +75,7 @@ def test_exercise_file_is_a_percent_script_with_tasks_between_markers(name):
     assert 'if __name__ == "__main__":' in text, "demonstrations run only as a script or notebook, not on import"
 
 
-def test_exercise_files_import_quickly_and_silently(tmp_path):
+def test_exercise_files_import_silently(tmp_path):
     """Importing a file (as the grader does) prints nothing and runs no demonstration."""
     program = ("import importlib.util, sys\n"
                f"for path in {[str(EXERCISES / n) for n in EXERCISE_FILES]!r}:\n"

@@ -103,11 +103,20 @@ def install_write_guard(scratch):
 
 
 def install_tripwires(forbidden, path, framework):
-    """Replace each forbidden function by one that refuses calls made from the submission file itself."""
+    """Replace each forbidden function by one that refuses calls made from the submission file itself.
+
+    A name the library no longer has (or a module that does not import) is skipped: a
+    function that does not exist cannot be called.
+    """
     for module_name, names in forbidden.items():
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
         for name in names:
-            original = getattr(module, name)
+            original = getattr(module, name, None)
+            if not callable(original):
+                continue
             label = f"{module_name}.{name}"
 
             def tripwire(*args, _original=original, _label=label, **kwargs):
