@@ -119,13 +119,24 @@ def install_tripwires(forbidden, path, framework):
                 continue
             label = f"{module_name}.{name}"
 
-            def tripwire(*args, _original=original, _label=label, **kwargs):
-                if sys._getframe(1).f_code.co_filename == path:
+            def refuse(frame, _label=label):
+                if frame.f_code.co_filename == path:
                     framework.FORBIDDEN_CALLS.append(_label)
                     raise framework.ForbiddenCall(f"may not call {_label}: this exercise asks you to write it yourself")
-                return _original(*args, **kwargs)
 
-            setattr(module, name, functools.wraps(original)(tripwire))
+            if isinstance(original, type):  # a layer class: a subclass whose constructor checks the caller
+                def __init__(self, *args, _original=original, _refuse=refuse, **kwargs):
+                    _refuse(sys._getframe(1))
+                    _original.__init__(self, *args, **kwargs)
+
+                tripwire = type(original.__name__, (original,), {"__init__": __init__, "__doc__": original.__doc__})
+            else:
+                def tripwire(*args, _original=original, _refuse=refuse, **kwargs):
+                    _refuse(sys._getframe(1))
+                    return _original(*args, **kwargs)
+
+                tripwire = functools.wraps(original)(tripwire)
+            setattr(module, name, tripwire)
 
 
 def first_line_in(exc, path):
