@@ -21,7 +21,7 @@
 # `groups.element`, `groups.point_group`, `groups.inverse`, `groups.parameters`,
 # `np.linalg.inv`. The grader refuses calls of these from your file.
 #
-# **Check yourself:** `python exercises/grade.py path/to/ex01_group_law.py`. The grader
+# **Check yourself:** `python exercises/grade.py <this file>`. The grader
 # compares with the library on exact integers and checks the group axioms for your
 # functions; on a failure it prints the smallest counterexample it found.
 

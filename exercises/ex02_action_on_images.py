@@ -25,7 +25,7 @@
 # nor `np.rot90`, `np.flip`, `np.fliplr`, `np.flipud` or `np.roll`: the point is the
 # lookup at g^-1 x. The grader refuses calls of these from your file.
 #
-# **Check yourself:** `python exercises/grade.py path/to/ex02_action_on_images.py`.
+# **Check yourself:** `python exercises/grade.py <this file>`.
 
 # %%
 import numpy as np

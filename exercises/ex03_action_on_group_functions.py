@@ -23,7 +23,7 @@
 # or `action.transform_group_function_literal`. The grader refuses calls of these from
 # your file.
 #
-# **Check yourself:** `python exercises/grade.py path/to/ex03_action_on_group_functions.py`.
+# **Check yourself:** `python exercises/grade.py <this file>`.
 
 # %%
 import numpy as np

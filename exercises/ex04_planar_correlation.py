@@ -5,9 +5,10 @@
 # *Follows tutorials 04 (planar correlation) and 05 (the boundary). 10 points.*
 #
 # The layer a CNN calls "convolution" is the correlation of a K-channel image f with a
-# filter psi (in these exercises, as in the tutorials, `*` is the correlation):
+# filter psi, written ⋆ as in the tutorials (`f corr psi` in plain ASCII; the true
+# convolution is ∗ or `conv`, docs/equations.md "Notation"):
 #
-#     (f * psi)(x) = sum_y sum_k f_k(y) psi_k(y - x)          (C1)
+#     (f ⋆ psi)(x) = sum_y sum_k f_k(y) psi_k(y - x)          (C1)
 #                  = sum_y sum_k f_k(x + y) psi_k(y)          (C2, substitute y -> x + y)
 #
 # "lay the filter down at x, multiply, add up". The filter is *not* turned round: that
@@ -32,7 +33,7 @@
 # `fftconvolve`, `scipy.ndimage.correlate`/`convolve`, `np.correlate` or `np.convolve`.
 # The grader refuses calls of these from your file.
 #
-# **Check yourself:** `python exercises/grade.py path/to/ex04_planar_correlation.py`.
+# **Check yourself:** `python exercises/grade.py <this file>`.
 
 # %%
 import numpy as np
@@ -41,7 +42,7 @@ import numpy as np
 # ## Task 1 - the multi-channel correlation (6 points)
 #
 # Given f (B, C_in, H, W) and psi (C_out, C_in, k, k) (k >= 1, odd or even, H, W >= k in
-# mode "valid") return f * psi of shape (B, C_out, H', W') as above, with dtype
+# mode "valid") return f ⋆ psi of shape (B, C_out, H', W') as above, with dtype
 # `np.result_type(f, psi)`: integer inputs give an exact integer result.
 #
 # The grader checks translation equivariance first - moving a finitely supported f by
@@ -50,7 +51,7 @@ import numpy as np
 
 # %%
 def planar_correlation(f, psi, mode="valid"):
-    """(f * psi)(x) = sum_y sum_k f_k(y) psi_k(y - x): (B, C_in, H, W) x (C_out, C_in, k, k) -> (B, C_out, H', W')."""
+    """(f ⋆ psi)(x) = sum_y sum_k f_k(y) psi_k(y - x): (B, C_in, H, W) x (C_out, C_in, k, k) -> (B, C_out, H', W')."""
     ### BEGIN SOLUTION
     f, psi = np.asarray(f), np.asarray(psi)
     k = psi.shape[-1]
@@ -72,7 +73,7 @@ def planar_correlation(f, psi, mode="valid"):
 # ## Task 2 - where the border breaks translation equivariance (4 points)
 #
 # On a finite n x n frame with zero padding (mode "same": the output frame is the input
-# frame, k odd), the equality (L_t f) * psi = L_t (f * psi) fails near the border
+# frame, k odd), the equality (L_t f) ⋆ psi = L_t (f ⋆ psi) fails near the border
 # (tutorial 05, C5). Both sides are sums of terms f(x - t + y) psi(y): the left side
 # over the y with x + y and x + y - t on the frame, the right side (if x - t is on the
 # frame at all) over the y with x - t + y on the frame. They can differ exactly at the
@@ -80,7 +81,7 @@ def planar_correlation(f, psi, mode="valid"):
 #
 # Given n, an odd k and a translation t = t(u, v) (integers, any sign, also larger
 # than n), return a boolean array (n, n) that is True exactly at those pixels: where
-# ((L_t f) * psi)(x) and (L_t (f * psi))(x) can differ for some f and psi. Here L_t
+# ((L_t f) ⋆ psi)(x) and (L_t (f ⋆ psi))(x) can differ for some f and psi. Here L_t
 # moves the image on the frame with zero boundary (content leaving the frame is lost):
 # out[i, j] = f[i - u, j - v].
 #
@@ -89,7 +90,7 @@ def planar_correlation(f, psi, mode="valid"):
 
 # %%
 def border_band(n, k, u, v):
-    """Boolean (n, n): True where (L_t f) * psi and L_t (f * psi) can differ, mode 'same', t = t(u, v)."""
+    """Boolean (n, n): True where (L_t f) ⋆ psi and L_t (f ⋆ psi) can differ, mode 'same', t = t(u, v)."""
     ### BEGIN SOLUTION
     p = (k - 1) // 2  # the filter's support is y in [-p, p]^2 (array indices relative to x)
 

@@ -5,10 +5,10 @@
 # *Follows tutorial 08 (the lifting correlation). 10 points.*
 #
 # Tutorial 07 read the planar correlation as a function on the translations,
-# (f * psi)(t) = sum_y f(t(y)) psi(y). Replace t by an element g of a bigger group G
+# (f ⋆ psi)(t) = sum_y f(t(y)) psi(y). Replace t by an element g of a bigger group G
 # (p4 or p4m) and you get the first layer of a G-CNN, the **lifting correlation**
 #
-#     (f * psi)(g) = sum_y sum_k f_k(y) psi_k(g^-1 y)         (paper form, L1)
+#     (f ⋆ psi)(g) = sum_y sum_k f_k(y) psi_k(g^-1 y)         (paper form, L1)
 #                  = sum_y sum_k f_k(g y) psi_k(y)            (substituted, y -> g y)
 #
 # Its output is a function on G: every g = t(x) . s (G7) is stored in plane s at pixel x,
@@ -29,7 +29,7 @@
 # the filter as an image would be the filter-bank method of exercise 07). The grader
 # refuses calls of these from your file.
 #
-# **Check yourself:** `python exercises/grade.py path/to/ex05_lifting_correlation.py`.
+# **Check yourself:** `python exercises/grade.py <this file>`.
 
 # %%
 import numpy as np
@@ -37,7 +37,7 @@ import numpy as np
 from groupconv import groups
 
 # %% [markdown]
-# ## Given: points of a frame and a lookup (as in tutorials/_lookup.py)
+# ## Given: points of a frame and a lookup (as in groupconv/lookup.py, which the tutorials use)
 
 # %%
 def frame(n):
@@ -73,13 +73,13 @@ def output_elements(group, n_out):
 # of dtype `np.result_type(f, psi)`. The sum runs over every pixel y of f's frame (off it
 # f is 0); psi is 0 off its k x k frame.
 #
-# The grader first checks equivariance, (L_u f) * psi = L_u (f * psi) for every turn and
+# The grader first checks equivariance, (L_u f) ⋆ psi = L_u (f ⋆ psi) for every turn and
 # mirror u (L_u on the right moves every plane and permutes the planes, exercise 03),
 # then compares with the library on integer data, smallest sizes first.
 
 # %%
 def lifting_correlation(f, psi, group):
-    """(f * psi)(g) = sum_y sum_k f_k(y) psi_k(g^-1 y), literally; (B, C_in, n, n) -> (B, C_out, |H|, n', n')."""
+    """(f ⋆ psi)(g) = sum_y sum_k f_k(y) psi_k(g^-1 y), literally; (B, C_in, n, n) -> (B, C_out, |H|, n', n')."""
     ### BEGIN SOLUTION
     f, psi = np.asarray(f), np.asarray(psi)
     B, O, nH = f.shape[0], psi.shape[0], groups.order(group)
@@ -102,7 +102,7 @@ def lifting_correlation(f, psi, group):
 
 # %%
 def lifting_correlation_substituted(f, psi, group):
-    """(f * psi)(g) = sum_y sum_k f_k(g y) psi_k(y), y over psi's support; shapes as lifting_correlation."""
+    """(f ⋆ psi)(g) = sum_y sum_k f_k(g y) psi_k(y), y over psi's support; shapes as lifting_correlation."""
     ### BEGIN SOLUTION
     f, psi = np.asarray(f), np.asarray(psi)
     B, C, O, nH = f.shape[0], f.shape[1], psi.shape[0], groups.order(group)

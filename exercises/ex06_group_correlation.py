@@ -8,7 +8,7 @@
 # filter psi is a function on G too (|H| planes of k x k weights per input channel), and
 # the sum runs over group elements h instead of pixels:
 #
-#     (f * psi)(g) = sum_h sum_k f_k(h) psi_k(g^-1 h)          (paper form, L3)
+#     (f ⋆ psi)(g) = sum_h sum_k f_k(h) psi_k(g^-1 h)          (paper form, L3)
 #                  = sum_h sum_k f_k(g h) psi_k(h)             (substituted, h -> g h)
 #
 # The products g^-1 h and g h are products of 3 x 3 matrices: "move the filter by g"
@@ -28,7 +28,7 @@
 # anything from `groupconv.correlate` or `groupconv.engine`, nor the functions of
 # `groupconv.action`. The grader refuses calls of these from your file.
 #
-# **Check yourself:** `python exercises/grade.py path/to/ex06_group_correlation.py`.
+# **Check yourself:** `python exercises/grade.py <this file>`.
 
 # %%
 import numpy as np
@@ -70,12 +70,13 @@ def value_on_group(F, g, group):
 # Return the group correlation of f (B, C_in, |H|, n, n) with psi (C_out, C_in, |H|, k, k)
 # on `group` ("p4" or "p4m"), mode "valid": an array (B, C_out, |H|, n - k + 1, n - k + 1)
 # of dtype `np.result_type(f, psi)`. h runs over every element where f can be non-zero
-# (the |H| n^2 elements of f's frame); psi is 0 off its support. The grader checks equivariance, (L_u f) * psi = L_u (f * psi) with L_u moving every
-# plane and permuting the planes (exercise 03), then compares with the library.
+# (the |H| n^2 elements of f's frame); psi is 0 off its support. The grader checks
+# equivariance, (L_u f) ⋆ psi = L_u (f ⋆ psi) with L_u moving every plane and permuting the
+# planes (exercise 03), then compares with the library.
 
 # %%
 def group_correlation(f, psi, group):
-    """(f * psi)(g) = sum_h sum_k f_k(h) psi_k(g^-1 h), literally; (B, C_in, |H|, n, n) -> (B, C_out, |H|, n', n')."""
+    """(f ⋆ psi)(g) = sum_h sum_k f_k(h) psi_k(g^-1 h), literally; (B, C_in, |H|, n, n) -> (B, C_out, |H|, n', n')."""
     ### BEGIN SOLUTION
     f, psi = np.asarray(f), np.asarray(psi)
     B, O, nH = f.shape[0], psi.shape[0], groups.order(group)
@@ -98,7 +99,7 @@ def group_correlation(f, psi, group):
 
 # %%
 def group_correlation_substituted(f, psi, group):
-    """(f * psi)(g) = sum_h sum_k f_k(g h) psi_k(h), h over psi's support; shapes as group_correlation."""
+    """(f ⋆ psi)(g) = sum_h sum_k f_k(g h) psi_k(h), h over psi's support; shapes as group_correlation."""
     ### BEGIN SOLUTION
     f, psi = np.asarray(f), np.asarray(psi)
     B, C, O, nH = f.shape[0], f.shape[1], psi.shape[0], groups.order(group)
@@ -121,6 +122,6 @@ def group_correlation_substituted(f, psi, group):
 if __name__ == "__main__":
     f = np.array([1, 2, 0, -1]).reshape(1, 1, 4, 1, 1)
     psi = np.array([3, 0, 1, 0]).reshape(1, 1, 4, 1, 1)
-    print("(f * psi)(R(r)), r = 0..3:", group_correlation(f, psi, "p4").ravel())
+    print("(f ⋆ psi)(R(r)), r = 0..3:", group_correlation(f, psi, "p4").ravel())
     print("for f cycled by one slot: ", group_correlation(np.roll(f, 1, axis=2), psi, "p4").ravel())
     print("substituted form:          ", group_correlation_substituted(f, psi, "p4").ravel())

@@ -7,11 +7,11 @@
 # The literal sums of exercises 05 and 06 loop over group elements. The paper computes
 # the same numbers with no new machinery. Take the paper form at g = t(x) . s:
 #
-#     (f * psi)(t(x) . s) = sum_h f(h) psi(s^-1 t(x)^-1 h) = sum_h f(h) [L_s psi](t(x)^-1 h),
+#     (f ⋆ psi)(t(x) . s) = sum_h f(h) psi(s^-1 t(x)^-1 h) = sum_h f(h) [L_s psi](t(x)^-1 h),
 #
 # and write h = t(y) . s'. Then t(x)^-1 h = t(y - x) . s', so
 #
-#     (f * psi)(t(x) . s) = sum_s' sum_y f_s'(y) [L_s psi]_s'(y - x):
+#     (f ⋆ psi)(t(x) . s) = sum_s' sum_y f_s'(y) [L_s psi]_s'(y - x):
 #
 # the ordinary planar correlation (exercise 04) of the |H| planes of f, treated as
 # channels, with the |H| planes of the moved filter L_s psi. One planar correlation with
@@ -28,7 +28,7 @@
 # group correlations of `groupconv.correlate` (any form), or `groupconv.nn`. The grader
 # refuses calls of these from your file.
 #
-# **Check yourself:** `python exercises/grade.py path/to/ex07_filter_bank.py`.
+# **Check yourself:** `python exercises/grade.py <this file>`.
 
 # %%
 import numpy as np

@@ -12,7 +12,7 @@
 # Compare the second line with the substituted correlation sum_h f(g h) psi(h): the
 # convolution is the correlation with the **reversed filter**
 #
-#     psi_check(h) = psi(h^-1),      f conv psi = f * psi_check.
+#     psi_check(h) = psi(h^-1),      f conv psi = f ⋆ psi_check.
 #
 # On Z^2 (the group T) h^-1 is -y and psi_check is psi turned by 180 degrees. On p4 and
 # p4m the inverse also moves the plane: for h = t(z) . s,
@@ -28,7 +28,7 @@
 # `correlate.lifting_convolution` or `correlate.lifting_convolution_literal`. The grader
 # refuses calls of these from your file.
 #
-# **Check yourself:** `python exercises/grade.py path/to/ex08_true_convolution.py`.
+# **Check yourself:** `python exercises/grade.py <this file>`.
 
 # %%
 import numpy as np
@@ -74,7 +74,7 @@ def reverse_filter(psi, group):
 
 # %%
 def group_convolution(f, psi, group):
-    """(f conv psi)(g) = sum_h f(h) psi(h^-1 g), mode 'valid', via f * psi_check."""
+    """(f conv psi)(g) = sum_h f(h) psi(h^-1 g), mode 'valid', via f ⋆ psi_check."""
     ### BEGIN SOLUTION
     return correlate.group_correlation(f, reverse_filter(psi, group), group, "valid")
     ### END SOLUTION

@@ -22,7 +22,7 @@
 # `nn.CosetPool`, `nn.GlobalPool` or `nn.Linear` (what you are writing). The grader
 # refuses calls of these from your file.
 #
-# **Check yourself:** `python exercises/grade.py path/to/ex09_pooling_and_invariance.py`.
+# **Check yourself:** `python exercises/grade.py <this file>`.
 
 # %%
 import numpy as np

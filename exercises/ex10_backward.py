@@ -8,13 +8,13 @@
 # backward pass written by hand, checked against finite differences. Here you write the
 # one of the group correlation (mode "valid")
 #
-#     out = f * psi:   (B, C_in, |H|, n, n) x (C_out, C_in, |H|, k, k) -> (B, C_out, |H|, n', n'),
+#     out = f ⋆ psi:   (B, C_in, |H|, n, n) x (C_out, C_in, |H|, k, k) -> (B, C_out, |H|, n', n'),
 #
 # n' = n - k + 1. Given dout = d loss / d out, the backward pass returns
 # df = d loss / d f and dpsi = d loss / d psi. The layer is linear in f and in psi, so
 # these are the transposes of the two linear maps applied to dout:
 #
-#     sum(out * dout) = sum(f * df) = sum(psi * dpsi)      for every dout.
+#     sum(out dout) = sum(f df) = sum(psi dpsi)      for every dout (products entry by entry).
 #
 # The efficient form (exercise 07) is one planar correlation with the bank
 # A = bank.reshape(C_out |H|, C_in |H|, k, k), the planes of f acting as channels:
@@ -39,7 +39,7 @@
 # `nn.GroupConv` / `nn.fold_bank_gradient(_literal)`. The grader refuses calls of these
 # from your file.
 #
-# **Check yourself:** `python exercises/grade.py path/to/ex10_backward.py`.
+# **Check yourself:** `python exercises/grade.py <this file>`.
 
 # %%
 import numpy as np
@@ -82,7 +82,7 @@ def central_difference(loss, x, eps=1e-6):
 # `np.result_type(f, psi, dout)` (integer inputs give exact integer gradients). n and k
 # may be odd or even, n >= k.
 #
-# The grader checks sum(out * dout) = sum(f * df) = sum(psi * dpsi) exactly on integers,
+# The grader checks sum(out dout) = sum(f df) = sum(psi dpsi) exactly on integers,
 # compares df and dpsi with its own central differences of a loss on float data, and then
 # with the library.
 

@@ -22,7 +22,7 @@
 #
 # **Rules.** Anything goes; do not change the layers (the grader uses its own copy).
 #
-# **Check yourself:** `python exercises/grade.py path/to/ex11_counterexamples.py`.
+# **Check yourself:** `python exercises/grade.py <this file>`.
 
 # %%
 import numpy as np
@@ -80,7 +80,7 @@ def rotation_pooled_layer(f):
 # %% [markdown]
 # ## Task 1 - layer A: a planar correlation and a turn (2 points)
 #
-# Tutorial 06: (L_r f) * psi = L_r (f * L_{r^-1} psi), so a turn is not a symmetry of
+# Tutorial 06: (L_r f) ⋆ psi = L_r (f ⋆ L_{r^-1} psi), so a turn is not a symmetry of
 # a planar correlation unless the filter looks the same turned. Return (f, g) with g in
 # D4 such that planar_layer(L_g f) != L_g planar_layer(f).
 

@@ -25,7 +25,7 @@
 # checks). Do not do any work when the file is imported: everything happens inside the
 # functions.
 #
-# **Check yourself:** `python exercises/grade.py path/to/ex12_training.py` (a few
+# **Check yourself:** `python exercises/grade.py <this file>` (a few
 # seconds: the grader trains your network once).
 
 # %%

@@ -2,8 +2,8 @@
 
     python exercises/grade.py PATH [PATH ...] [--json] [--timeout SECONDS] [--only TASK,...] [--jobs N]
 
-Each PATH is one submission: a single exercise file (named like exercises/ex02_...py,
-or at least starting with its number, ex02_), or a folder laid out like exercises/
+Each PATH is one submission: a single exercise file (named like one in exercises/, or
+at least starting with its number, such as ex02_), or a folder laid out like exercises/
 (files with the same names; a missing file scores 0). For every task (one function of
 an exercise) it prints PASS/FAIL, the points, and on a failure the smallest
 counterexample found and a hint when the mistake is a common one; then the totals.
@@ -11,7 +11,7 @@ counterexample found and a hint when the mistake is a common one; then the total
 only; --jobs grades several files at a time. Exit status: 0 when every (selected) task
 of every PATH passes, 1 otherwise, 2 for a usage error.
 
-Each exercise file is graded in its own child process (grading/worker.py), so a
+Each exercise file is graded in its own child process (exercises/grading/worker.py), so a
 submission that crashes, hangs or prints without end cannot take the grader down:
 every task has a time limit (--timeout, default 10 s; importing the file has the
 same limit), a task that runs over it is a FAIL and the remaining tasks are graded in a

@@ -12,11 +12,13 @@ The grader runs as a subprocess, exactly as a student or lecturer runs it. Nothi
 is timed: the time limits are the grader's own, and only their verdicts are checked.
 """
 import importlib
+import importlib.util
 import json
 import os
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -85,6 +87,39 @@ def test_exercise_files_import_silently(tmp_path):
                           timeout=300, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "" and proc.stderr == ""
+
+
+NOTEBOOK_PACKAGES_MISSING = [name for name in ("jupytext", "nbclient", "ipykernel")
+                             if importlib.util.find_spec(name) is None]
+
+
+@pytest.mark.skipif(bool(NOTEBOOK_PACKAGES_MISSING), reason="optional notebook packages missing: "
+                    + ", ".join(NOTEBOOK_PACKAGES_MISSING))
+def test_exercises_open_and_run_as_notebooks(tmp_path):
+    """jupytext reads every file (reference and student version) as a notebook with the same cells, and the
+    reference notebooks run in a fresh kernel (tests/run_notebook.py), the last cell trying the functions."""
+    import jupytext
+
+    release(str(tmp_path / "student"))
+
+    def run(name):
+        workdir = tmp_path / name
+        workdir.mkdir()
+        proc = subprocess.run([sys.executable, str(ROOT / "tests" / "run_notebook.py"), str(EXERCISES / name),
+                               str(workdir), str(workdir / "out.json")], cwd=workdir, capture_output=True,
+                              text=True, timeout=900, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return json.loads((workdir / "out.json").read_text())
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = dict(zip(EXERCISE_FILES, pool.map(run, EXERCISE_FILES)))
+    for name in EXERCISE_FILES:
+        reference = jupytext.read(EXERCISES / name, fmt="py:percent")
+        student = jupytext.read(tmp_path / "student" / name, fmt="py:percent")
+        assert [c.cell_type for c in student.cells] == [c.cell_type for c in reference.cells], name
+        assert sum(c.cell_type == "markdown" for c in reference.cells) >= 4, name
+        assert runs[name]["error"] is None, f"{name}:\n{runs[name]['error']}"
+        assert runs[name]["cells"][-1]["stdout"].strip(), f"{name}: the last cell prints nothing"
 
 
 # ---------------------------------------------------------------- release

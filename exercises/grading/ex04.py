@@ -81,12 +81,12 @@ def check_correlation(sub):
         full_frame = np.pad(out, [(0, 0), (0, 0), (2, 2), (2, 2)])  # room for the shifted output
         return (np.pad(moved_first, [(0, 0), (0, 0), (2, 2), (2, 2)]), transform_image(full_frame, t))
 
-    search(cases, equivariance, "not translation equivariant: (L_t f) * psi != L_t (f * psi) in mode 'full'",
-           labels=("L_t (f * psi)", "(L_t f) * psi"))
+    search(cases, equivariance, "not translation equivariant: (L_t f) ⋆ psi != L_t (f ⋆ psi) in mode 'full'",
+           labels=("L_t (f ⋆ psi)", "(L_t f) ⋆ psi"))
     cases = correlation_cases()
     search(cases, lambda c: (correlation(sub, c.args["f"], c.args["psi"], c.args["mode"]),
                              planar_correlation(c.args["f"], c.args["psi"], c.args["mode"])),
-           "f * psi differs from sum_y sum_k f_k(y) psi_k(y - x)",
+           "f ⋆ psi differs from sum_y sum_k f_k(y) psi_k(y - x)",
            models={"flip": lambda c: planar_convolution(c.args["f"], c.args["psi"], c.args["mode"]),
                    "wrong_axis": lambda c: planar_correlation(c.args["f"], np.swapaxes(c.args["psi"], 0, 1),
                                                               c.args["mode"])})
@@ -95,7 +95,7 @@ def check_correlation(sub):
 
 
 def measured_band(n, k, u, v):
-    """Where (L_t f) * psi and L_t (f * psi) differ in mode 'same' for f, psi of ones (no cancellation)."""
+    """Where (L_t f) ⋆ psi and L_t (f ⋆ psi) differ in mode 'same' for f, psi of ones (no cancellation)."""
     f, psi = np.ones((1, 1, n, n), dtype=np.int64), np.ones((1, 1, k, k), dtype=np.int64)
     t = translation(u, v)
     lhs = planar_correlation(transform_image(f, t), psi, "same")

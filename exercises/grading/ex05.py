@@ -2,7 +2,7 @@
 
 Reference: correlate.lifting_correlation (a filter bank and one planar correlation, a
 different computation). On int64 data both sides are exact integer sums, and the
-equivariance residuals (L_u f) * psi - L_u (f * psi) are exactly 0 for a right answer.
+equivariance residuals (L_u f) ⋆ psi - L_u (f ⋆ psi) are exactly 0 for a right answer.
 """
 import numpy as np
 
@@ -51,7 +51,7 @@ def checker(name):
                     move(lifted(sub, name, f, psi, group), u, group, True))
 
         search(equivariance_cases(on_group=False), equivariance,
-               "not equivariant: (L_u f) * psi != L_u (f * psi)", labels=("L_u (f * psi)", "(L_u f) * psi"),
+               "not equivariant: (L_u f) ⋆ psi != L_u (f ⋆ psi)", labels=("L_u (f ⋆ psi)", "(L_u f) ⋆ psi"),
                refine=lambda: hints_of(agreement))
         agreement()
         return (f"equivariance for every turn and mirror and two shifts, and agreement with the library on "

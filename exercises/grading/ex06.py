@@ -56,7 +56,7 @@ def checker(name):
                     move(correlated(sub, name, f, psi, group), u, group, True))
 
         search(equivariance_cases(on_group=True), equivariance,
-               "not equivariant: (L_u f) * psi != L_u (f * psi)", labels=("L_u (f * psi)", "(L_u f) * psi"),
+               "not equivariant: (L_u f) ⋆ psi != L_u (f ⋆ psi)", labels=("L_u (f ⋆ psi)", "(L_u f) ⋆ psi"),
                refine=lambda: hints_of(agreement))
         agreement()
         return (f"equivariance for every turn and mirror and two shifts, and agreement with the library on "

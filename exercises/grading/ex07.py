@@ -124,7 +124,7 @@ def check_correlation(sub):
                                     transform_group_function(correlated(sub, c.args["f"], c.args["psi"],
                                                                         c.args["group"]), c.args["u"],
                                                              c.args["group"])),
-           "not equivariant: (L_u f) * psi != L_u (f * psi)", labels=("L_u (f * psi)", "(L_u f) * psi"),
+           "not equivariant: (L_u f) ⋆ psi != L_u (f ⋆ psi)", labels=("L_u (f ⋆ psi)", "(L_u f) ⋆ psi"),
            refine=lambda: hints_of(agreement))
     agreement()
     return (f"equivariance for every turn and mirror and two shifts, and agreement with the library on {len(cases)} inputs "

@@ -42,7 +42,7 @@ def swapped_product(g):
 
 
 def unpermuted_correlation(f, psi, group):
-    """sum_s' f_s' * (L_s psi_s') for every s: the group correlation (mode 'valid') without the plane permutation."""
+    """sum_s' f_s' ⋆ (L_s psi_s') for every s: the group correlation (mode 'valid') without the plane permutation."""
     O, C, nH, k, _ = psi.shape
     bank = np.stack([transform_image(psi, s) for s in point_group(group)], axis=1)  # (O, |H|, C, |H|, k, k)
     B, _, _, n, _ = f.shape
@@ -74,7 +74,7 @@ def correlation_cases(on_group, n_max=5, k_max=3, groups_=("p4", "p4m")):
 
 
 def equivariance_cases(on_group):
-    """Inputs and elements u for (L_u f) * psi = L_u (f * psi), smallest first: every turn and mirror, two shifts.
+    """Inputs and elements u for (L_u f) ⋆ psi = L_u (f ⋆ psi), smallest first: every turn and mirror, two shifts.
 
     For the shifts f is 0 within 3 pixels of the border (n = 9), so that a shift by one
     pixel loses nothing, neither of f nor of the 'valid' output.

@@ -2,8 +2,8 @@
 
     python -I -B worker.py EXERCISE SUBMISSION SCRATCH TIMEOUT TASK [TASK ...]
 
-It imports the grading module grading/EXERCISE.py, then the submission, and runs the
-named tasks in order. Every message to the parent is one JSON line on the original
+It imports the grading module grading.EXERCISE (one per exercise, beside this file), then
+the submission, and runs the named tasks in order. Every message to the parent is one JSON line on the original
 standard output:
     {"event": "imported"}                         the submission imported
     {"event": "import-error", "reason": ...}      it did not; no task is run
