@@ -228,6 +228,8 @@ def print_text(report):
                 status = "PASS" if r["passed"] else "FAIL"
                 print(f"  {status}  {r['points']:>2}/{r['max_points']:<2}  {r['task']}: {r['reason']}")
                 for key, text in r.get("counterexample_text", []):
+                    if key == "input" and text in r["reason"]:
+                        continue  # the reason names the input already
                     lines = text.splitlines() or [""]
                     if len(lines) == 1 and len(key) + len(lines[0]) < 100:
                         print(f"        {key}: {lines[0]}")
