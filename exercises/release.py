@@ -66,6 +66,8 @@ def release(outdir, folder=HERE):
     """Write the student version of every exercise file of `folder` into outdir; return the paths written."""
     if os.path.realpath(outdir) == os.path.realpath(folder):
         raise ValueError(f"OUTDIR must not be the exercises folder itself ({folder}): that would overwrite the solutions")
+    if os.path.exists(outdir) and not os.path.isdir(outdir):
+        raise ValueError(f"OUTDIR must be a folder (it is created if needed), but {outdir} is a file")
     files = exercise_files(folder)
     if not files:
         raise ValueError(f"no exercise files (exNN_*.py) in {folder}")

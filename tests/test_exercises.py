@@ -143,9 +143,13 @@ def test_malformed_markers_raise_value_error(text, message):
         strip_solutions(text, "bad.py")
 
 
-def test_release_refuses_to_overwrite_the_solutions():
+def test_release_refuses_to_overwrite_the_solutions_or_a_file(tmp_path):
     with pytest.raises(ValueError, match="must not be the exercises folder"):
         release(str(EXERCISES))
+    (tmp_path / "a_file").write_text("keep me", encoding="utf-8")
+    with pytest.raises(ValueError, match="is a file"):
+        release(str(tmp_path / "a_file"))
+    assert (tmp_path / "a_file").read_text(encoding="utf-8") == "keep me"
 
 
 # ---------------------------------------------------------------- right and wrong
