@@ -397,8 +397,8 @@ def rendered_colours(im, dpi=None):
     """
     many = isinstance(im, (list, tuple))
     ims = list(im) if many else [im]
-    fig = ims[0].get_figure(root=True)
-    if any(other.get_figure(root=True) is not fig for other in ims):
+    fig = ims[0].axes.figure.canvas.figure  # the top-level figure, also for an image in a subfigure
+    if any(other.axes.figure.canvas is not fig.canvas for other in ims):
         raise ValueError("rendered_colours reads images of one figure at a time")
     saved = fig.dpi
     try:
