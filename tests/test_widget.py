@@ -172,8 +172,12 @@ def test_filter_given_as_an_array(image):
 
 
 def test_bad_arguments_are_rejected(image):
-    with pytest.raises(ValueError, match="group must be 'p4' or 'p4m'"):
-        widget.Widget(image, group="p6")
+    with pytest.raises(ValueError, match="group must be one of"):
+        widget.Widget(image, group="p5")
+    with pytest.raises(ValueError, match="zero outside its frame"):
+        widget.Widget(image, group="p6")  # a square image with its corners is no hexagonal image
+    with pytest.raises(ValueError, match="odd side"):
+        widget.Widget(None, group="p6", size=20)
     with pytest.raises(ValueError, match="depth must be 1, 2 or 3"):
         widget.Widget(image, depth=4)
     with pytest.raises(ValueError, match="square"):
@@ -325,3 +329,96 @@ def test_widget_runs_in_a_notebook_kernel_with_matplotlib_widget(tmp_path, monke
     assert result["backend"] in ("widget", "ipympl", IPYMPL) and result["canvas"] == "ipympl.backend_nbagg"
     assert result["turned"] and result["picture_turned"]
     assert result["g"] == str(groups.rotation(1).tolist())
+
+
+# ---------------------------------------------------------------- the hexagonal mode (p6, p6m)
+
+HEX_N = 15
+
+
+def mouse_xy(w, name, x, y, button=1):
+    """A synthetic mouse event at the plane's point (x, y) of the hexagonal input."""
+    px, py = w.ax_in.transData.transform((x, y))
+    w.fig.canvas.callbacks.process(name, MouseEvent(name, w.fig.canvas, px, py, button=button))
+
+
+def hexagonal_image():
+    from groupconv import images
+
+    return images.on_hexagon(np.random.default_rng(SEED).integers(0, 10, size=(HEX_N, HEX_N)).astype(np.float64))
+
+
+@pytest.mark.parametrize("group", groups.HEXAGONAL_GROUPS)
+def test_hexagonal_clicks_turn_the_whole_picture(group):
+    from groupconv import action
+
+    w = widget.Widget(hexagonal_image(), group=group)
+    R = groups.element(group, *((0,) if group == "p6m" else ()), 1, 0, 0)
+    for turn in range(6):
+        before_planes, before_g = w.output.copy(), w.g.copy()
+        mouse_xy(w, "button_press_event", 0.0, 0.0)
+        mouse_xy(w, "button_release_event", 0.0, 0.0)
+        # the displayed input is the original moved by g, and g went on by one turn
+        assert np.array_equal(w.g, R @ before_g)
+        assert residual(w.image, action.transform_image(w.original, w.g, w.boundary, group=group)).exact
+        # the output is a fresh correlation of the displayed input ...
+        fresh = correlate.lifting_correlation(w.image[None, None], widget.HEX_EDGE[None, None], group, w.mode)[0]
+        assert residual(w.output, fresh).exact
+        # ... and equals the previous output turned: every patch turned and moved one slot on
+        assert residual(w.output, action.transform_group_function(before_planes, R, group, w.boundary)).exact
+        # the picture turns with it: the canvas of the new output is the old canvas turned (hexagonal action)
+        old_canvas = plot.hexagonal_canvas(before_planes, group, fill=0.0)
+        assert residual(np.nan_to_num(w.canvas), action.transform_image(old_canvas, R, group=group)).exact
+    assert residual(w.image, w.original).exact  # six turns: back to the start
+
+
+def test_hexagonal_right_click_mirrors_on_p6m_and_is_ignored_on_p6():
+    from groupconv import action
+
+    w = widget.Widget(hexagonal_image(), group="p6m")
+    M = groups.element("p6m", 1, 0, 0, 0)
+    before = w.output.copy()
+    mouse_xy(w, "button_press_event", 1.0, 1.0, button=3)
+    mouse_xy(w, "button_release_event", 1.0, 1.0, button=3)
+    assert np.array_equal(w.g, M)
+    assert residual(w.output, action.transform_group_function(before, M, "p6m", w.boundary)).exact
+    w6 = widget.Widget(hexagonal_image(), group="p6")
+    mouse_xy(w6, "button_press_event", 1.0, 1.0, button=3)
+    mouse_xy(w6, "button_release_event", 1.0, 1.0, button=3)
+    key(w6, "m")
+    assert np.array_equal(w6.g, groups.identity())  # p6 has no mirror: nothing happens
+    assert "mirror" not in w6.moves
+
+
+@pytest.mark.parametrize("group", groups.HEXAGONAL_GROUPS)
+def test_hexagonal_drag_translates_along_the_lattice(group):
+    from groupconv import action
+
+    w = widget.Widget(hexagonal_image(), group=group)
+    # a drag by 2 b1 + 1 b2 in the plane: (x, y) = 2 (1, 0) + (1/2, sqrt(3)/2), a little off the lattice point
+    dx, dy = 2.5 + 0.1, np.sqrt(3) / 2 - 0.1
+    mouse_xy(w, "button_press_event", -1.0, 0.5)
+    mouse_xy(w, "motion_notify_event", -1.0 + dx, 0.5 + dy)
+    mouse_xy(w, "button_release_event", -1.0 + dx, 0.5 + dy)
+    assert np.array_equal(w.g, groups.translation(2, 1))
+    assert residual(w.image, action.transform_image(w.original, groups.translation(2, 1), w.boundary, group=group)).exact
+    fresh = correlate.lifting_correlation(w.image[None, None], widget.HEX_EDGE[None, None], group, w.mode)[0]
+    assert residual(w.output, fresh).exact
+    key(w, "left")  # one step back along b1
+    assert np.array_equal(w.g, groups.translation(1, 1))
+    key(w, "0")
+    assert residual(w.image, w.original).exact and np.array_equal(w.g, groups.identity())
+    # on p6 the frame is the periodic hexagon, so the translation is exact there too: the output moved as well
+    if group == "p6":
+        t = groups.translation(2, 1)
+        w.do((2, 1))
+        moved = correlate.lifting_correlation(w.original[None, None], widget.HEX_EDGE[None, None], "p6", "circular")[0]
+        assert residual(w.output, action.transform_group_function(moved, t, "p6", "wrap")).exact
+
+
+def test_hexagonal_edge_detector_is_twice_the_x_position_on_the_hexagon():
+    from groupconv import lattices
+
+    frame = lattices.get("hexagonal").frame_mask(3, 3)
+    x = lattices.get("hexagonal").positions(3, 3)[..., 0]
+    assert np.array_equal(widget.HEX_EDGE, np.where(frame, 2 * x, 0.0))
