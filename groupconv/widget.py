@@ -628,8 +628,8 @@ def save_demo(directory, group="p4", size=65, depth=1, filter="edge", dpi=100, l
         w._show_status(label)
         frames.append(_gif_frame(w.fig, dpi, palette))
         durations.append(GIF_STEP_MS)
-        key = {"start": "start", "drag down": "translated", "click: R(1) (turn 1)": "rotated",
-               "right click: M": "mirrored"}.get(label)
+        key = {"start": "start", "drag down": "translated", "drag up": "translated", "click: R(1) (turn 1)": "rotated",
+               "click: R (turn 1)": "rotated", "right click: M": "mirrored"}.get(label)
         if key and key not in stills:
             path = os.path.join(directory, f"13_widget_{tag}_{key}.png")
             w.fig.savefig(path, dpi=still_dpi, metadata={"Software": None})  # no version: same bytes
