@@ -715,5 +715,4 @@ def group_convolution(f, psi, group, mode="valid"):
     """True group convolution, vectorised: f ∗ psi = f ⋆ psi_check with psi_check(h) = psi(h^-1) (L6)."""
     G = groups.get_rotation_group(group)
     f, psi = _check_pair(f, psi, G, True, True, mode)
-    O, C, nH, k, _ = psi.shape
     return _group_correlation(f, filter_bank.reverse(psi, G), G, mode)  # psi_check = reverse_filter(psi)

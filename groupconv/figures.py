@@ -3,7 +3,7 @@
     figures_dir()        figures/ at the repository root, or the folder named by $GROUPCONV_FIGURES
     use_slide_style()    fonts and line widths readable on a lecture slide (labels >= 12 pt)
     steady(a)            values rounded to 6 significant digits before they are drawn
-    save(fig, name)      write figures/<name> and show the figure inline in a notebook
+    save(fig, name)      write figures/<name> and show that PNG inline in a notebook
 
 (When groupconv is installed without its repository - no `tutorials/` beside the
 package - the default folder is `figures/` in the current directory instead.)
@@ -95,17 +95,19 @@ def _in_notebook():
 def save(fig, name, dpi=None):
     """Write fig to figures_dir()/name as a PNG without date or version metadata; return the path.
 
-    In a notebook the figure is then shown inline, right here (plt.show()); in a script
-    it is closed, so a headless run only writes the file and a desktop run opens no
-    window. Prints where the file went.
+    In a notebook the PNG just written is then shown inline, right here (so the reader
+    sees exactly the file, whatever the notebook's matplotlib backend); in a script the
+    figure is only written, so a headless run opens nothing and a desktop run no window.
+    The figure is closed either way. Prints where the file went.
     """
     import matplotlib.pyplot as plt
 
     path = figures_dir() / name
     fig.savefig(path, dpi=dpi, metadata={"Software": None})
     print(f"figure written: {display_path(path)}")
+    plt.close(fig)
     if _in_notebook():
-        plt.show()
-    else:
-        plt.close(fig)
+        from IPython.display import Image, display
+
+        display(Image(filename=str(path)))
     return path

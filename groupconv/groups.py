@@ -75,7 +75,7 @@ def _as_int64(a, what):
             raise ValueError(f"{what} must hold whole numbers, got {a!r}")
         if np.any(np.abs(a) >= 2.0**63):
             raise ValueError(f"{what} must fit in int64, got {a!r}")
-    elif a.dtype.kind == "u" and a.size and a.max() > np.iinfo(np.int64).max:
+    elif a.dtype.kind == "u" and a.size and int(a.max()) > np.iinfo(np.int64).max:  # exact (Python int)
         raise ValueError(f"{what} must fit in int64, got {a!r}")
     return a.astype(np.int64)
 

@@ -225,6 +225,15 @@ def _colour_limits(values, cmap, vmin, vmax):
     return cmap, lo if vmin is None else vmin, hi if vmax is None else vmax
 
 
+def _label_size(fontsize):
+    """Font size of slot labels: as given, else one point below matplotlib's font.size (12 pt in the slide style)."""
+    if fontsize is not None:
+        return fontsize
+    import matplotlib
+
+    return max(8.0, float(matplotlib.rcParams["font.size"]) - 1.0)
+
+
 def _slot_centres(n, group, layout, gap, margin):
     size, corners = canvas_geometry(n, group, _check_layout(group, layout), gap, margin)
     return size, corners + (n - 1) / 2.0  # pixel coordinates (row, column) of each patch centre
@@ -252,7 +261,7 @@ def _cycle_radii(n, group, layout, gap):
     return 0.8 * step, 0.5 * step  # p4m "orbit": two circles inside the central hole
 
 
-def draw_arrows(ax, n, group, layout=None, gap=None, margin=None, colour="0.2"):
+def draw_arrows(ax, n, group, layout=None, gap=None, margin=None, colour="0.2", fontsize=None):
     """Arrows showing where a quarter turn of the input moves every patch: slot(s) -> slot(R(1) s).
 
     Each arrow runs counter-clockwise round the centre of the picture. The rotations
@@ -288,12 +297,16 @@ def draw_arrows(ax, n, group, layout=None, gap=None, margin=None, colour="0.2"):
             if idx.size < 2:
                 continue
             arrows.append(_arc(ax, pts[idx[0]:idx[-1] + 1], style, colour))
-    arrows.append(ax.text(middle, middle, "R(1) \u21ba", ha="center", va="center", fontsize=8, color=colour))
+    arrows.append(ax.text(middle, middle, "R(1) \u21ba", ha="center", va="center", fontsize=_label_size(fontsize),
+                          color=colour))
     return arrows
 
 
-def draw_labels(ax, n, group, layout=None, gap=None, margin=None, fontsize=8):
-    """Write each slot's group element (groups.name) just outside its patch, away from the centre."""
+def draw_labels(ax, n, group, layout=None, gap=None, margin=None, fontsize=None):
+    """Write each slot's group element (groups.name) just outside its patch, away from the centre.
+
+    fontsize None: one point below matplotlib's font.size.
+    """
     layout = _check_layout(_check_group(group), layout)
     size, centres = _slot_centres(n, group, layout, gap, margin)
     middle = (size - 1) / 2.0
@@ -313,17 +326,20 @@ def draw_labels(ax, n, group, layout=None, gap=None, margin=None, fontsize=8):
             xy, offset = (col + sign * n / 2, row), (4 * sign, 0)
             ha, va = ("right" if sign < 0 else "left"), "center"
         texts.append(ax.annotate(label, xy, xytext=offset, textcoords="offset points", ha=ha, va=va,
-                                 fontsize=fontsize, annotation_clip=False))
+                                 fontsize=_label_size(fontsize), annotation_clip=False))
     return texts
 
 
 def plot_group_function(ax, feature_map, group, channel=0, batch=0, layout=None, gap=None, margin=None,
-                        cmap=None, vmin=None, vmax=None, colorbar=True, arrows=True, labels=True, title=None):
+                        cmap=None, vmin=None, vmax=None, colorbar=True, arrows=True, labels=True, title=None,
+                        fontsize=None):
     """Draw a function on p4/p4m on `ax` as its arranged canvas (V1); return the AxesImage.
 
     The image's data (im.get_array()) is arrange_canvas(feature_map, group, ...): a
     picture whose turns are the group's turns. Signed data get a diverging colour map
     centred on 0 unless cmap/vmin/vmax are given; any matplotlib colour map works.
+    fontsize: of the slot labels and the arrows' "R(1)" (None: one point below
+    matplotlib's font.size); the title takes matplotlib's axes.titlesize.
     """
     import matplotlib
 
@@ -338,11 +354,11 @@ def plot_group_function(ax, feature_map, group, channel=0, batch=0, layout=None,
         spine.set_visible(False)
     n = F.shape[-1]
     if arrows:
-        draw_arrows(ax, n, group, layout, gap, margin)
+        draw_arrows(ax, n, group, layout, gap, margin, fontsize=fontsize)
     if labels:
-        draw_labels(ax, n, group, layout, gap, margin)
+        draw_labels(ax, n, group, layout, gap, margin, fontsize=fontsize)
     if title:
-        ax.set_title(title, fontsize=10, pad=14 if labels else 6)
+        ax.set_title(title, pad=_label_size(fontsize) + 8 if labels else 6)
     if colorbar:
         finite = canvas[np.isfinite(canvas)]
         below, above = finite.size and finite.min() < vmin, finite.size and finite.max() > vmax
@@ -360,10 +376,72 @@ def plot_image(ax, image, title=None, cmap="gray", colorbar=False, vmin=None, vm
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
     if colorbar:
         ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
     return im
+
+
+def rendered_colours(im, dpi=None):
+    """What the rendered figure shows for an AxesImage: one RGBA colour per data pixel, (rows, cols, 4) uint8.
+
+    The whole figure is drawn by its (Agg) canvas, at `dpi` if given, and the rendered
+    pixel under the centre of every data pixel of `im` is read from the canvas buffer
+    (np.asarray(fig.canvas.buffer_rgba())); with another dpi the figure's own is restored
+    and the figure drawn again afterwards. So this reads the picture, not the array
+    handed to imshow: compare it with colours(im, expected_values), or with the rendered
+    colours of another image. Each data pixel must cover at least 2 x 2 rendered pixels
+    (raise the dpi otherwise), so that its centre lies well inside it; ValueError if not.
+    `im` may also be a list of AxesImages of one figure: the figure is drawn once and a
+    list of arrays is returned.
+    """
+    many = isinstance(im, (list, tuple))
+    ims = list(im) if many else [im]
+    fig = ims[0].axes.figure.canvas.figure  # the top-level figure, also for an image in a subfigure
+    if any(other.axes.figure.canvas is not fig.canvas for other in ims):
+        raise ValueError("rendered_colours reads images of one figure at a time")
+    saved = fig.dpi
+    try:
+        if dpi is not None:
+            fig.set_dpi(dpi)
+        fig.canvas.draw()
+        buffer = np.asarray(fig.canvas.buffer_rgba())
+        out = [_read_pixels(one, buffer) for one in ims]
+    finally:
+        if dpi is not None and dpi != saved:
+            fig.set_dpi(saved)
+            fig.canvas.draw()  # leave the canvas (and anything saved from it, e.g. a blitting background) as it was
+    return out if many else out[0]
+
+
+def _read_pixels(im, buffer):
+    """The rendered pixels of `buffer` under the centre of every data pixel of `im`, (rows, cols, 4)."""
+    rows, cols = np.shape(im.get_array())[:2]
+    left, right, bottom, top = im.get_extent()
+    j, i = np.meshgrid(np.arange(cols) + 0.5, np.arange(rows) + 0.5)
+    x = left + j * (right - left) / cols
+    y = top + i * (bottom - top) / rows
+    xy = im.axes.transData.transform(np.column_stack([x.ravel(), y.ravel()]))
+    step = im.axes.transData.transform([(left, top), (left + (right - left) / cols, top + (bottom - top) / rows)])
+    if np.min(np.abs(step[1] - step[0])) < 2.0:
+        raise ValueError(f"each data pixel covers {np.abs(step[1] - step[0]).round(2).tolist()} rendered "
+                         "pixels; at least 2 x 2 are needed: pass a larger dpi")
+    height = buffer.shape[0]
+    r = np.floor(height - xy[:, 1]).astype(np.int64)  # display y points up, buffer rows down
+    c = np.floor(xy[:, 0]).astype(np.int64)
+    return buffer[r, c].reshape(rows, cols, 4).copy()
+
+
+def colours(im, values):
+    """The RGBA colours (uint8) that the colour map and limits of AxesImage `im` give to `values`: shape (..., 4).
+
+    Every entry of `values` is one scalar, whatever the shape (im.to_rgba would read an
+    array whose last axis has length 3 or 4 as colours). NaN gets the colour map's "bad"
+    colour. Compare with rendered_colours(im).
+    """
+    values = _numeric(values, "the values").astype(np.float64)
+    flat = im.to_rgba(values.reshape(-1, 1), bytes=True)
+    return flat.reshape(values.shape + (4,))
 
 
 def filter_bank(psi, group):
@@ -385,36 +463,48 @@ def filter_bank(psi, group):
                      f"(pick a channel, e.g. psi[o, c])")
 
 
-def plot_filter_transforms(psi, group, cmap="RdBu_r", layout=None):
+def plot_filter_transforms(psi, group, cmap="RdBu_r", layout=None, elements=None):
     """Figure 1 of the paper for one filter: psi and its transforms L_s psi for every s in H (V4).
 
     psi (|H|, k, k), a filter on p4/p4m: panel s shows the picture of L_s psi (each
     plane turned by s and the planes moved to the slots s . slot). psi (k, k) on Z^2:
     panel s shows the image L_s psi. The panels' data are filter_bank(psi, group)[s],
     i.e. exactly the filters correlate.expand_*_filter feeds to the planar engine.
+    elements: the indices s (canonical order) of the transforms to draw, four to a row;
+    default all |H| (e.g. range(4) and range(4, 8) split p4m into turns and mirrored turns).
 
-    Returns (fig, images): images[s] is the AxesImage of L_s psi.
+    The canvases have a margin of one patch (split_canvas(..., margin=k) reads them back).
+
+    Returns (fig, images): images[i] is the AxesImage of L_s psi for the i-th s drawn.
     """
     import matplotlib.pyplot as plt
 
     bank = filter_bank(psi, group)
     on_group = bank.ndim == 4
     nH = groups.order(group)
+    elements = list(range(nH)) if elements is None else [_index(s, nH, "element s") for s in elements]
+    if not elements:
+        raise ValueError("elements must name at least one s")
     top = float(np.max(np.abs(bank))) or 1.0
-    cols = 4
-    rows = nH // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(2.6 * cols, 2.8 * rows + 0.4), squeeze=False,
+    cols = min(4, len(elements))
+    rows = -(-len(elements) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols + 1.0, 3.7 * rows + 0.3), squeeze=False,
                              layout="constrained")
+    H = groups.point_group(group)
     images = []
-    for s, g in enumerate(groups.point_group(group)):
-        ax = axes.flat[s]
-        title = f"L_{groups.name(g, group)} psi" if s else "psi = L_R(0) psi"
+    for ax, s in zip(axes.flat, elements):
+        title = f"L_{groups.name(H[s], group)} ψ" if s else "ψ = L_R(0) ψ"
         if on_group:
-            im = plot_group_function(ax, bank[s], group, layout=layout, cmap=cmap, vmin=-top, vmax=top,
-                                     colorbar=False, arrows=True, labels=True, title=title)
+            # a margin of one patch leaves room for the slot labels; p4m's small central hole has no
+            # room for its two cycles of arrows at a readable size
+            im = plot_group_function(ax, bank[s], group, layout=layout, margin=bank.shape[-1], cmap=cmap,
+                                     vmin=-top, vmax=top, colorbar=False, arrows=(group == "p4"), labels=True,
+                                     title=title)
         else:
             im = plot_image(ax, bank[s], title=title, cmap=cmap, vmin=-top, vmax=top)
         images.append(im)
+    for ax in list(axes.flat)[len(elements):]:
+        ax.axis("off")
     fig.colorbar(images[0], ax=axes, shrink=0.6, label="filter value")
     return fig, images
 

@@ -51,8 +51,8 @@ MUTANTS = {
     "action-turns-clockwise": ("groupconv/action.py", [
         ("out = np.rot90(f, r, axes=(-2, -1))", "out = np.rot90(f, -r, axes=(-2, -1))")], ["test_action.py"]),
     "group-axis-not-permuted": ("groupconv/action.py", [
-        ("return _transform_image(np.take(f, _axis_permutation(g, G), axis=-3), g, boundary)",
-         "return _transform_image(f, g, boundary)")], ["test_action.py"]),
+        ("return _transform_image(np.take(f, _axis_permutation(g, G), axis=-3), g, G, boundary)",
+         "return _transform_image(f, g, G, boundary)")], ["test_action.py"]),
     "group-axis-permuted-by-s-not-s-inverse": ("groupconv/action.py", [
         ("return G.cayley[G.inverse_index[G.index_of(g)]]", "return G.cayley[G.index_of(g)]")],
         ["test_action.py"]),
@@ -69,7 +69,7 @@ MUTANTS = {
         ("return engine.planar_correlation(f, np.ascontiguousarray(psi[..., ::-1, ::-1]), mode)",
          "return engine.planar_correlation(f, np.ascontiguousarray(psi), mode)")], ["test_correlate.py"]),
     "group-convolution-without-reverse": ("groupconv/correlate.py", [
-        ("return _group_correlation(f, psi_check, G, mode)", "return _group_correlation(f, psi, G, mode)")],
+        ("return _group_correlation(f, filter_bank.reverse(psi, G), G, mode)", "return _group_correlation(f, psi, G, mode)")],
         ["test_correlate.py"]),
     "paper-form-nan-times-zero": ("groupconv/correlate.py", [
         ("        f_values, psi_values = f_values[..., support], psi_values[..., support]", "        pass")],

@@ -141,6 +141,59 @@ def test_signed_data_get_symmetric_colour_limits(rng):
     assert lo == -hi == -float(np.max(np.abs(F)))
 
 
+# ---------------------------------------------------------------- reading the rendered picture
+
+def test_rendered_colours_read_the_rendered_pixels_not_the_array(rng):
+    a = rng.integers(-4, 5, size=(3, 3)).astype(np.float64)
+    fig, ax = plt.subplots(figsize=(3, 3))
+    im = ax.imshow(a, cmap="RdBu_r", vmin=-4, vmax=4, interpolation="nearest")
+    shown = plot.rendered_colours(im)
+    assert shown.shape == (3, 3, 4) and shown.dtype == np.uint8
+    assert residual(shown, plot.colours(im, a)).exact
+    assert not residual(shown, plot.colours(im, np.rot90(a))).exact
+    # the same array drawn upside down (origin="lower") shows it flipped, and is read so
+    fig2, ax2 = plt.subplots(figsize=(3, 3))
+    upside_down = ax2.imshow(a, cmap="RdBu_r", vmin=-4, vmax=4, interpolation="nearest", origin="lower")
+    assert residual(plot.rendered_colours(upside_down), plot.colours(im, np.flip(a, axis=0))).exact
+    # an artist drawn over the image changes what is read; the image's array has not changed
+    ax.add_patch(plt.Rectangle((-0.5, -0.5), 1, 1, color="black", zorder=5))
+    covered = plot.rendered_colours(im)
+    assert residual(covered[0, 0], np.array([0, 0, 0, 255])).exact
+    assert residual(covered[1:], plot.colours(im, a[1:])).exact
+
+
+def test_rendered_colours_need_two_rendered_pixels_per_data_pixel(rng):
+    fig, ax = plt.subplots(figsize=(1, 1))
+    im = ax.imshow(rng.integers(0, 5, size=(60, 60)), interpolation="nearest")
+    with pytest.raises(ValueError, match="larger dpi"):
+        plot.rendered_colours(im)
+    dpi = fig.dpi
+    assert plot.rendered_colours(im, dpi=400).shape == (60, 60, 4)
+    assert fig.dpi == dpi  # restored
+
+
+def test_rendered_colours_of_several_images_of_one_figure(rng):
+    a = rng.integers(0, 5, size=(2, 4, 4)).astype(np.float64)
+    fig, axes = plt.subplots(1, 2, figsize=(4, 2))
+    ims = [ax.imshow(x, vmin=0, vmax=4, interpolation="nearest") for ax, x in zip(axes, a)]
+    shown = plot.rendered_colours(ims)
+    assert isinstance(shown, list) and len(shown) == 2
+    for im, x, colours in zip(ims, a, shown):
+        assert residual(colours, plot.colours(im, x)).exact
+    other = plt.subplots()[1].imshow(a[0])
+    with pytest.raises(ValueError, match="one figure"):
+        plot.rendered_colours([ims[0], other])
+
+
+def test_colours_treat_every_entry_as_one_value():
+    fig, ax = plt.subplots()
+    im = ax.imshow(np.zeros((2, 2)), cmap="gray", vmin=0, vmax=1)
+    values = np.array([[[0.0, 1.0, 0.0]] * 3] * 4)  # last axis of length 3: not an RGB image here
+    out = plot.colours(im, values)
+    assert out.shape == (4, 3, 3, 4)
+    assert residual(out[..., 0], np.round(values * 255)).exact
+
+
 # ---------------------------------------------------------------- V4: filters and their transforms
 
 @pytest.mark.parametrize("group", ["p4", "p4m"])
@@ -148,13 +201,19 @@ def test_filter_transform_figure_shows_the_bank(rng, group):
     k = 3
     psi = rng.integers(-3, 4, size=(groups.order(group), k, k)).astype(np.float64)
     fig, images = plot.plot_filter_transforms(psi, group)
-    shown = np.stack([plot.split_canvas(np.nan_to_num(im.get_array().astype(np.float64)), group, k)
+    shown = np.stack([plot.split_canvas(np.nan_to_num(im.get_array().astype(np.float64)), group, k, margin=k)
                       for im in images])
     # independent reference: L_s psi by the pixel-by-pixel definition
     literal = np.stack([action.transform_group_function_literal(psi, s, group) for s in groups.point_group(group)])
     assert residual(shown, literal).exact
     # and exactly what the efficient group correlation feeds to the planar engine (L7)
-    assert residual(shown, correlate.expand_group_filter(psi[None, None], group)[0, :, 0]).exact
+    bank = correlate.expand_group_filter(psi[None, None], group)[0, :, 0]
+    assert residual(shown, bank).exact
+    # the rendered figure shows it: every patch pixel has the colour of the bank's value
+    for s, im in enumerate(images):
+        canvas = plot.arrange_canvas(bank[s], group, margin=k)
+        inside = np.isfinite(canvas)
+        assert residual(plot.rendered_colours(im)[inside], plot.colours(im, canvas[inside])).exact
 
 
 def test_lifting_filter_transforms_are_rot90_and_flip(rng):

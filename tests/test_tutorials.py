@@ -29,10 +29,6 @@ TUTORIALS = sorted((ROOT / "tutorials").glob("[0-9][0-9]_*.py"))
 RUN_CELLS = ROOT / "tests" / "run_cells.py"
 
 NOT_YET_LESSONS = {
-    "11",
-    "12",
-    "13",
-    "14",
 }
 """Tutorials still written as scripts with a final main(): expected to fail the lesson tests (strict xfail)."""
 

@@ -1,0 +1,313 @@
+"""Grade exercise submissions by the theory itself: exact integer equivariance, group laws, the library as reference.
+
+    python exercises/grade.py PATH [PATH ...] [--json] [--timeout SECONDS] [--only TASK,...] [--jobs N]
+
+Each PATH is one submission: a single exercise file (named like one in exercises/, or
+at least starting with its number, such as ex02_), or a folder laid out like exercises/
+(files with the same names; a missing file scores 0). For every task (one function of
+an exercise) it prints PASS/FAIL, the points, and on a failure the smallest
+counterexample found and a hint when the mistake is a common one; then the totals.
+--json prints one machine-readable report instead; --only grades the named tasks
+only; --jobs grades several files at a time. Exit status: 0 when every (selected) task
+of every PATH passes, 1 otherwise, 2 for a usage error.
+
+Each exercise file is graded in its own child process (exercises/grading/worker.py), so a
+submission that crashes, hangs or prints without end cannot take the grader down:
+every task has a time limit (--timeout, default 10 s; importing the file has the
+same limit), a task that runs over it is a FAIL and the remaining tasks are graded in a
+fresh process. Nothing is written into the repository or next to the submission.
+"""
+import argparse
+import importlib
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [os.path.dirname(HERE), HERE]
+sys.dont_write_bytecode = True  # the grader writes nothing into the repository, not even __pycache__
+
+from grading import EXERCISES  # noqa: E402
+
+WORKER = os.path.join(HERE, "grading", "worker.py")
+DEFAULT_TIMEOUT = 10.0
+
+
+class UsageError(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- which files to grade
+
+def exercise_of(path):
+    """(file name, grading module) of the exercise a single file is for, by its name or its number exNN_."""
+    base = os.path.basename(path)
+    for name, module in EXERCISES:
+        if base == name or base.startswith(name.split("_")[0] + "_"):
+            return name, module
+    known = ", ".join(name for name, _ in EXERCISES)
+    raise UsageError(f"{path}: not an exercise file; the names are {known}")
+
+
+def submission_files(path):
+    """[(file name, grading module, path or None if missing)] for one PATH argument."""
+    if os.path.isdir(path):
+        found = [(name, module, os.path.join(path, name) if os.path.isfile(os.path.join(path, name)) else None)
+                 for name, module in EXERCISES]
+        if all(p is None for _, _, p in found):
+            raise UsageError(f"{path}: no exercise files in this folder (expected names like {EXERCISES[0][0]})")
+        return found
+    if os.path.isfile(path):
+        if not path.endswith(".py"):
+            raise UsageError(f"{path}: an exercise file is a .py file")
+        name, module = exercise_of(path)
+        return [(name, module, path)]
+    raise UsageError(f"{path}: no such file or folder")
+
+
+# ---------------------------------------------------------------- running one file in a child process
+
+class Child:
+    """The worker process for one submission file, with a thread that collects its JSON lines."""
+
+    def __init__(self, module, path, task_names, scratch, timeout):
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+                   MPLBACKEND="Agg", GROUPCONV_FIGURES=scratch)
+        env.pop("GROUPCONV_RESULTS", None)
+        self.proc = subprocess.Popen([sys.executable, "-I", "-B", WORKER, module, os.path.abspath(path), scratch,
+                                      str(timeout), *task_names], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, cwd=scratch, env=env)
+        self.messages = queue.Queue()
+        self.stderr = []
+        self.readers = [threading.Thread(target=self._read, daemon=True),
+                        threading.Thread(target=self._read_stderr, daemon=True)]
+        for reader in self.readers:
+            reader.start()
+
+    def _read(self):
+        try:
+            for raw in self.proc.stdout:
+                try:
+                    message = json.loads(raw)
+                except ValueError:
+                    continue  # not one of the worker's lines
+                if isinstance(message, dict) and "event" in message:
+                    self.messages.put(message)
+        except (OSError, ValueError):  # the pipe was closed under us: the child is gone
+            pass
+        self.messages.put(None)  # end of output: the process has ended
+
+    def _read_stderr(self):
+        try:
+            for raw in self.proc.stderr:
+                if len(self.stderr) < 50:
+                    self.stderr.append(raw.decode("utf-8", "replace").rstrip())
+        except (OSError, ValueError):
+            pass
+
+    def next(self, timeout):
+        """The next message, None at the end of the output, or "timeout"."""
+        try:
+            return self.messages.get(timeout=timeout)
+        except queue.Empty:
+            return "timeout"
+
+    def end_reason(self):
+        code = self.proc.wait()
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            return f"killed by {name}"
+        detail = next((line for line in reversed(self.stderr) if line.strip()), "")
+        return f"exit code {code}" + (f": {detail[:200]}" if detail else "")
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for reader in self.readers:  # they reach the end of the pipes now that the process is gone
+            reader.join(timeout=5)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            stream.close()
+
+
+def failed(task, reason, **extra):
+    return {"task": task.name, "passed": False, "points": 0, "max_points": task.points, "reason": reason, **extra}
+
+
+def tasks_of(module, only=None):
+    """The tasks of an exercise's grading module, or those of them named in `only`."""
+    tasks = importlib.import_module(f"grading.{module}").TASKS
+    return [t for t in tasks if only is None or t.name in only]
+
+
+def grade_file(module, path, timeout, only=None):
+    """Results of every task of one exercise file (or of those named in `only`), in task order."""
+    tasks = tasks_of(module, only)
+    results = {}
+    remaining = list(tasks)
+    while remaining:
+        scratch = tempfile.mkdtemp(prefix="groupconv-grade-")
+        child = Child(module, path, [t.name for t in remaining], scratch, timeout)
+        try:
+            message = child.next(timeout)
+            if message == "timeout" or message is None or message["event"] == "import-error":
+                if message == "timeout":
+                    reason = f"importing the file did not finish within {timeout:g} s (work at import time, or an endless loop?)"
+                elif message is None:
+                    reason = f"the process importing the file ended ({child.end_reason()})"
+                else:
+                    reason = f"the file does not import: {message['reason']}"
+                for task in remaining:
+                    results[task.name] = failed(task, reason, import_error=True)
+                remaining = []
+                break
+            while remaining:
+                task = remaining.pop(0)
+                started = time.perf_counter()
+                limit = timeout * task.time_factor
+                message = child.next(limit)
+                if message == "timeout":
+                    results[task.name] = failed(task, f"did not finish within the time limit of {limit:g} s "
+                                                      "(an endless loop, or far too slow)", timed_out=True,
+                                                seconds=round(time.perf_counter() - started, 3))
+                    break  # a fresh process for the rest
+                if message is None:
+                    results[task.name] = failed(task, "the process running the submission ended during this task "
+                                                      f"({child.end_reason()})")
+                    break
+                message.pop("event", None)
+                results[task.name] = message
+        finally:
+            child.kill()
+            shutil.rmtree(scratch, ignore_errors=True)
+    return [results[t.name] for t in tasks]
+
+
+# ---------------------------------------------------------------- the report
+
+def grade_paths(paths, timeout, only=None, jobs=1):
+    """The report of every PATH: each exercise file graded in its own child process, `jobs` files at a time."""
+    def one(entry):
+        path, name, module, file_path = entry
+        if file_path is None:
+            results = [failed(t, f"{name} is missing from {path}", missing=True) for t in tasks_of(module, only)]
+        else:
+            results = grade_file(module, file_path, timeout, only)
+        return {"exercise": name, "path": file_path, "tasks": results,
+                "points": sum(r["points"] for r in results), "max_points": sum(r["max_points"] for r in results),
+                "passed": all(r["passed"] for r in results)}
+
+    entries = [(path, *e) for path in paths for e in submission_files(path) if tasks_of(e[1], only)]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        graded = list(pool.map(one, entries))
+    submissions = []
+    for path in paths:
+        files = [g for e, g in zip(entries, graded) if e[0] == path]
+        submissions.append({"path": path, "files": files, "points": sum(f["points"] for f in files),
+                            "max_points": sum(f["max_points"] for f in files),
+                            "passed": all(f["passed"] for f in files)})
+    return submissions
+
+
+def print_text(report):
+    for submission in report["submissions"]:
+        for entry in submission["files"]:
+            print(f"\n{entry['path'] or entry['exercise'] + ' (missing)'}")
+            for r in entry["tasks"]:
+                status = "PASS" if r["passed"] else "FAIL"
+                print(f"  {status}  {r['points']:>2}/{r['max_points']:<2}  {r['task']}: {r['reason']}")
+                for key, text in r.get("counterexample_text", []):
+                    if key == "input" and text in r["reason"]:
+                        continue  # the reason names the input already
+                    lines = text.splitlines() or [""]
+                    if len(lines) == 1 and len(key) + len(lines[0]) < 100:
+                        print(f"        {key}: {lines[0]}")
+                    else:
+                        print(f"        {key}:")
+                        for line in lines:
+                            print(f"          {line}")
+                for hint in r.get("hints", []):
+                    print(f"        hint ({hint['key']}): {hint['text']}")
+            print(f"  {entry['points']}/{entry['max_points']} points")
+        n_pass = sum(f["passed"] for f in submission["files"])
+        print(f"\n{submission['path']}: {submission['points']}/{submission['max_points']} points; "
+              f"{n_pass} of {len(submission['files'])} files pass every task")
+    if len(report["submissions"]) > 1:
+        print(f"TOTAL {report['points']}/{report['max_points']} points")
+
+
+def to_json(report):
+    """The report as indented JSON, with every array (a list of lists of numbers) kept on one line."""
+    arrays = []
+
+    def pack(value):
+        if isinstance(value, dict):
+            return {key: pack(item) for key, item in value.items()}
+        if isinstance(value, list):
+            if value and all(isinstance(item, (list, int, float, bool)) for item in value):
+                arrays.append(json.dumps(value, separators=(",", ":")))
+                return f"@@array {len(arrays) - 1}@@"
+            return [pack(item) for item in value]
+        return value
+
+    text = json.dumps(pack(report), indent=1)
+    for i, compact in enumerate(arrays):
+        text = text.replace(f'"@@array {i}@@"', compact, 1)
+    return text
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="an exercise file or a folder laid out like exercises/")
+    parser.add_argument("--json", action="store_true", help="print a machine-readable report (JSON) instead")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        help=f"time limit per task and for importing a file, in seconds (default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--only", metavar="TASK[,TASK...]",
+                        help="grade only these tasks (function names, e.g. --only transform_image)")
+    parser.add_argument("--jobs", type=int, default=1, help="grade this many files at a time (default 1)")
+    args = parser.parse_args(argv)
+    if not 0 < args.timeout <= 86400:
+        parser.error(f"--timeout must be a number of seconds in (0, 86400], got {args.timeout}")
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
+    only = None
+    if args.only:
+        only = set(args.only.split(","))
+        known = {t.name for _, module in EXERCISES for t in tasks_of(module)}
+        if only - known:
+            parser.error(f"--only: no task named {', '.join(sorted(only - known))}")
+    try:
+        for path in args.paths:
+            submission_files(path)  # every PATH is checked before anything is graded
+        submissions = grade_paths(args.paths, args.timeout, only, args.jobs)
+    except UsageError as exc:
+        parser.error(str(exc))
+    report = {"grader": "groupconv exercises", "timeout_seconds": args.timeout, "submissions": submissions,
+              "points": sum(s["points"] for s in submissions),
+              "max_points": sum(s["max_points"] for s in submissions),
+              "passed": all(s["passed"] for s in submissions)}
+    if args.json:
+        for submission in submissions:
+            for entry in submission["files"]:
+                for r in entry["tasks"]:
+                    r.pop("counterexample_text", None)
+        print(to_json(report))
+    else:
+        print_text(report)
+    return 0 if report["passed"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""Grading exercise 03: the group-axis permutation and L_g on functions on G.
+
+Reference: action.group_axis_permutation and action.transform_group_function. The
+permutations are integers and the action only copies values, so every residual is
+exactly 0 for a right answer.
+"""
+import numpy as np
+
+from groupconv.action import group_axis_permutation, transform_group_function, transform_image
+from groupconv.groups import identity, inverse, p4m_element, point_group_index, split, translation
+
+from .framework import (Case, Failure, Task, element_name, exhaustive_pairs, expect_array, integer_data, point_group,
+                        hints_of, search)
+
+FORBIDDEN = {"groupconv.action": ["group_axis_permutation", "transform_group_function",
+                                  "transform_group_function_literal"],
+             "groupconv.groups": ["cayley_table"]}
+
+EXTRA_HINTS = {
+    "side": "You multiplied on the wrong side: plane s of L_g f comes from plane s_g^-1 . s (s_g on the left, "
+            "as in g^-1 h), not from s . s_g^-1.",
+}
+
+GROUPS = ("p4", "p4m")
+
+
+def elements(group):
+    shifted = [translation(1, 0), p4m_element(0, 1, 0, -1), p4m_element(0, 3, 1, 1)]
+    if group == "p4m":
+        shifted += [p4m_element(1, 0, -1, 0), p4m_element(1, 1, 1, 2)]
+    return point_group(group) + shifted
+
+
+def permutation(sub, g, group):
+    out = sub.call("group_axis_permutation", g, group)
+    n = len(point_group(group))
+    out = expect_array(out, "group_axis_permutation", shape=(n,))
+    if out.dtype.kind not in "iu":
+        raise Failure(f"group_axis_permutation must return integers, got dtype {out.dtype}")
+    if sorted(out.tolist()) != list(range(n)):
+        raise Failure(f"group_axis_permutation({element_name(g)}, {group!r}) = {out.tolist()} is not a "
+                      f"permutation of 0..{n - 1}")
+    return out.astype(np.int64)
+
+
+def check_permutation(sub):
+    cases = [Case({"g": g, "group": group}, f"{group}, g = {element_name(g)}") for group in GROUPS
+             for g in elements(group)]
+
+    def agreement():
+        search(cases, lambda c: (permutation(sub, c.args["g"], c.args["group"]),
+                                 group_axis_permutation(c.args["g"], c.args["group"])),
+               "perm[s] is not the index of s_g^-1 s",
+               models={"inverse": lambda c: group_axis_permutation(inverse(c.args["g"]), c.args["group"]),
+                       "side": lambda c: _right_side(c.args["g"], c.args["group"])})
+
+    pairs = [Case({"g": g, "h": h, "group": group}, f"{group}, g = {element_name(g)}, h = {element_name(h)}")
+             for group in GROUPS for g, h in exhaustive_pairs(point_group(group))]
+    # L_g L_h = L_gh on the planes: slot s of L_g (L_h f) comes from plane perm_h[perm_g[s]]
+    search(pairs, lambda c: (permutation(sub, c.args["h"], c.args["group"])[permutation(sub, c.args["g"],
+                                                                                        c.args["group"])],
+                             permutation(sub, c.args["g"] @ c.args["h"], c.args["group"])),
+           "the permutations do not compose like the action: perm_gh must equal perm_h[perm_g] "
+           "(slot s of L_g L_h f comes from plane perm_h[perm_g[s]])",
+           labels=("perm_gh", "perm_h[perm_g]"),
+           models={"inverse": lambda c: permutation(sub, c.args["h"] @ c.args["g"], c.args["group"])},
+           refine=lambda: hints_of(agreement))
+    agreement()
+    return (f"perm_gh = perm_h[perm_g] for all pairs of C4 and D4, and agreement on {len(cases)} elements: "
+            "exact (integer indices)")
+
+
+def _right_side(g, group):
+    s_inv = inverse(split(g)[1])
+    return np.array([point_group_index(s @ s_inv, group) for s in point_group(group)])
+
+
+def moved(sub, f, g, group):
+    out = sub.call("transform_group_function", f, g, group)
+    return expect_array(out, "transform_group_function", shape=f.shape, dtype=f.dtype)
+
+
+def check_transform(sub):
+    pairs = []
+    for group in GROUPS:
+        H = point_group(group)
+        pairs += [(group, g, h) for g, h in exhaustive_pairs(H) if not np.array_equal(g @ h, h @ g)]
+        pairs += [(group, p4m_element(0, 1, 1, 0), p4m_element(0, 2, 0, 1))]
+    cases = []
+    for n in (1, 2, 3, 5):
+        for group, g, h in pairs:
+            if n < 5 and np.any(g[:2, 2] | h[:2, 2]):
+                continue
+            f = integer_data((len(point_group(group)), n, n), 0)
+            if n == 5:
+                f[..., :2, :] = f[..., -2:, :] = f[..., :, :2] = f[..., :, -2:] = 0  # small shifts lose nothing
+            cases.append(Case({"f": f, "g": g, "h": h, "group": group},
+                              f"{group}, n = {n}, g = {element_name(g)}, h = {element_name(h)}", even=n % 2 == 0))
+    search(cases, lambda c: (moved(sub, moved(sub, c.args["f"], c.args["h"], c.args["group"]), c.args["g"],
+                                   c.args["group"]),
+                             moved(sub, c.args["f"], c.args["g"] @ c.args["h"], c.args["group"])),
+           "L_g (L_h f) != L_gh f", labels=("L_gh f", "L_g (L_h f)"),
+           models={"inverse": lambda c: moved(sub, c.args["f"], c.args["h"] @ c.args["g"], c.args["group"])})
+    cases = []
+    for n in range(1, 6):
+        for group in GROUPS:
+            nH = len(point_group(group))
+            for index, shape in enumerate([(nH, n, n), (2, nH, n, n)]):
+                f = integer_data(shape, index)
+                for g in elements(group):
+                    cases.append(Case({"f": f, "g": g, "group": group},
+                                      f"{group}, f of shape {shape}, g = {element_name(g)}", even=n % 2 == 0))
+    cases.append(Case({"f": np.linspace(-1.0, 1.0, 36).reshape(4, 3, 3), "g": p4m_element(0, 1, 1, 0),
+                       "group": "p4"}, "p4, a float function, n = 3, g = t(1,0)·R(1)"))
+    models = [("no_permutation", lambda c: transform_image(c.args["f"], c.args["g"])),
+              ("inverse", lambda c: transform_image(np.take(c.args["f"], group_axis_permutation(
+                  inverse(c.args["g"]), c.args["group"]), axis=-3), c.args["g"])),
+              ("inverse", lambda c: transform_group_function(c.args["f"], inverse(c.args["g"]), c.args["group"]))]
+    search(cases, lambda c: (moved(sub, c.args["f"], c.args["g"], c.args["group"]),
+                             transform_group_function(c.args["f"], c.args["g"], c.args["group"])),
+           "L_g f differs from (L_g f)(h) = f(g^-1 h)", models=models)
+    sub.expect_new_array("transform_group_function", integer_data((4, 3, 3), 0), identity(), "p4")
+    return (f"L_g L_h = L_gh on {len(pairs)} pairs of p4 and p4m, and agreement on {len(cases)} functions "
+            "(sizes 1-5, with and without a leading axis): exact (values are only copied)")
+
+
+TASKS = [
+    Task("group_axis_permutation", 4, check_permutation),
+    Task("transform_group_function", 6, check_transform),
+]

@@ -1,0 +1,384 @@
+"""What every exercise's grading module is built from: calling a submission, comparing, counterexamples, hints.
+
+A task is graded by properties of what the submitted function *does*:
+
+    agreement   on integer data the submission equals the library (the residual
+                max |got - expected| must be exactly 0: both sides only copy values or
+                add integers, which floating point does without rounding);
+    symmetry    an equivariance, invariance or group law holds for the submission itself
+                (both sides computed by the submission, compared exactly);
+    contract    the return value is an ndarray of the promised shape and dtype, the
+                inputs are left unchanged, and no forbidden function is called.
+Where float data enter (a float image among the integer ones, float weights, a trained
+network, finite differences) a case is compared to round-off instead ("float", relative
+FLOAT_TOL of groupconv.checks) or to GRADIENT_TOL, and the check's note says so.
+
+The inputs are tried smallest first (frame sizes 1, 2, 3, ...; for each size a readable
+array 1, 2, 3, ... before random integers), so the first failure found is a smallest
+counterexample: it is reported with the inputs, the group element and both sides.
+
+A failure is then diagnosed: every common mistake has a *model*, the function a
+submission with that mistake would compute. When the submission equals a model on every
+failing case, the mistake's hint is attached (keys of HINTS). "Correct on every odd
+size, wrong on an even one" is recognised without a model. Hints come from behaviour
+only; the source text of a submission is never read.
+"""
+import traceback
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from groupconv import groups
+from groupconv.checks import SEED, residual
+
+HINTS = {
+    "inverse": "You use g where the definition has g^-1 (or the reverse). With the inverse, moving by h and "
+               "then by g is moving by g h: L_g L_h = L_gh. Without it the order flips, L_g L_h = L_hg "
+               "(tutorial 03, A3).",
+    "clockwise": "Your quarter turn goes clockwise on screen. R(1) = [[0, -1], [1, 0]] maps (u, v) to (-v, u) "
+                 "with u the row offset pointing down: counter-clockwise as displayed, so L_R(1) f == np.rot90(f) "
+                 "(README \"Conventions\").",
+    "no_permutation": "You moved every plane but did not permute the group axis. L_s on a function on G also moves "
+                      "plane s' to slot s s': (L_s f) plane s is (plane s^-1 s of f) moved by s "
+                      "(tutorial 03, A4; action.group_axis_permutation).",
+    "flip": "You confused correlation and convolution: your result is the other one, i.e. the filter read "
+            "backwards (turned by 180 degrees on Z^2, read at h^-1 g on G). Correlation: sum_y f(y) psi(y - x); "
+            "convolution: sum_y f(y) psi(x - y) (tutorial 10).",
+    "off_centre": "Correct on every odd size, wrong on an even one: the centre of an n x n frame is at "
+                  "(n - 1) / 2, between the four middle pixels when n is even, not at pixel n // 2. Pixel (i, j) "
+                  "sits at (u, v) = (i - (n-1)/2, j - (n-1)/2), half-integers for even n.",
+    "wrong_axis": "You reduced (summed, pooled) over the wrong axis. Arrays are (B, C, |H|, H, W): batch, "
+                  "channel, group axis, rows, columns.",
+}
+
+
+class Failure(Exception):
+    """A task fails: `reason` in one line, a counterexample (name -> value) and hint keys."""
+
+    def __init__(self, reason, counterexample=None, hints=(), not_implemented=False):
+        super().__init__(reason)
+        self.reason = reason
+        self.counterexample = counterexample or {}
+        self.hints = list(dict.fromkeys(hints))
+        self.not_implemented = not_implemented
+
+
+class ForbiddenCall(RuntimeError):
+    """Raised when a submission calls a function its exercise asks it to write itself."""
+
+
+FORBIDDEN_CALLS = []  # labels of forbidden functions the submission called (filled by the tripwires)
+
+
+def rng(offset=0):
+    """A generator with the project's seed (groupconv.checks.SEED), offset per check."""
+    return np.random.default_rng(SEED + offset)
+
+
+# ---------------------------------------------------------------- showing values
+
+def element_name(g, group="p4m"):
+    """A readable name of one group element, e.g. 't(1,0)·M·R(3)'; the raw matrix if it is not one."""
+    try:
+        return groups.name(np.asarray(g), group)
+    except (TypeError, ValueError):
+        return repr(np.asarray(g).tolist())
+
+
+def show(value):
+    """Text for a counterexample value: small arrays in full, as 2-D slices; large ones by their shape.
+
+    An array with more than two axes is printed slice by slice, one line of slices per
+    index of all but the last three axes, the slices of the third-last axis (e.g. the
+    planes of a function on G) side by side, each headed by its index.
+    """
+    if isinstance(value, str):
+        return value
+    a = np.asarray(value)
+    if a.dtype == object:
+        return repr(value)[:300]
+    if a.size > 600:
+        return f"<array of shape {a.shape}, dtype {a.dtype}>"
+    if a.ndim <= 2 or a.size == 0:
+        return np.array2string(a, separator=" ", max_line_width=110, threshold=600)
+    width = max(len(str(x)) for x in a.ravel())
+    lines = []
+    for lead in np.ndindex(a.shape[:-3]):
+        blocks = []
+        for s in range(a.shape[-3]):
+            index = lead + (s,)
+            head = "[" + ", ".join(str(i) for i in index) + "]"
+            rows = [" ".join(f"{str(x):>{width}}" for x in row) for row in a[index]]
+            blocks.append([head] + rows)
+        block_width = max(len(line) for block in blocks for line in block)
+        per_line = max(1, 108 // (block_width + 3))
+        for start in range(0, len(blocks), per_line):
+            group = blocks[start:start + per_line]
+            for r in range(len(group[0])):
+                lines.append("   ".join(f"{block[r]:<{block_width}}" for block in group).rstrip())
+    return "\n".join(lines)
+
+
+def jsonable(value):
+    """The same value for the JSON report: nested lists for small arrays, text otherwise."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    a = np.asarray(value)
+    if a.dtype == object or a.size > 600:
+        return show(value)
+    return a.tolist()
+
+
+# ---------------------------------------------------------------- calling the submission
+
+def _where(exc, path):
+    """'line N in function' of the innermost frame of the traceback that lies in the submission file."""
+    frames = [fr for fr in traceback.extract_tb(exc.__traceback__) if fr.filename == path]
+    if not frames:
+        return ""
+    fr = frames[-1]
+    return f" (line {fr.lineno}, in {fr.name})"
+
+
+def _describe(value):
+    """A short text for one argument of a call: arrays by their shape, group elements by their name."""
+    if isinstance(value, np.ndarray):
+        if value.shape == (3, 3) and value.dtype.kind in "iu":
+            return element_name(value)
+        return f"<array of shape {value.shape}>" if value.ndim else repr(value.item())
+    if callable(value):
+        return getattr(value, "__name__", "a function")
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _describe_call(name, args, kwargs):
+    parts = [_describe(v) for v in args] + [f"{k}={_describe(v)}" for k, v in kwargs.items()]
+    return f"{name}({', '.join(parts)})"
+
+
+def _copy(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copy(v) for v in value)
+    return value
+
+
+def _same(a, b):
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return True
+
+
+class Submission:
+    """The imported submission module; `call` runs one of its functions the way the grader needs.
+
+    Every array argument is passed as a copy and compared with the original afterwards
+    (a function must not change its inputs). NotImplementedError, any other exception
+    and a call of a forbidden library function become a Failure naming the call.
+    """
+
+    def __init__(self, module, path):
+        self.module, self.path = module, path
+
+    def function(self, name):
+        fn = getattr(self.module, name, None)
+        if fn is None or not callable(fn):
+            raise Failure(f"the file defines no function {name}(...)")
+        return fn
+
+    def call(self, name, *args, **kwargs):
+        fn = self.function(name)
+        named = dict(zip([f"arg{i}" for i in range(len(args))], args), **kwargs)
+        call = _describe_call(name, args, kwargs)
+        given = {key: _copy(value) for key, value in named.items()}
+        self.last_inputs = given
+        pos, kw = [given[f"arg{i}"] for i in range(len(args))], {k: given[k] for k in kwargs}
+        calls_before = len(FORBIDDEN_CALLS)
+        try:
+            out = fn(*pos, **kw)
+        except NotImplementedError:
+            raise Failure(f"{name} is not implemented yet (it raises NotImplementedError)",
+                          not_implemented=True) from None
+        except ForbiddenCall as exc:
+            raise Failure(f"{name} {exc}") from None
+        except RecursionError:
+            raise Failure(f"{call} recursed too deeply (RecursionError)") from None
+        except Exception as exc:  # anything a submission may raise
+            message = str(exc).splitlines()[0][:300] if str(exc) else ""
+            raise Failure(f"{call} raised {type(exc).__name__}: {message}"
+                          f"{_where(exc, self.path)}") from None
+        if len(FORBIDDEN_CALLS) > calls_before:
+            raise Failure(f"{name} called {FORBIDDEN_CALLS[-1]}, which this exercise asks you to write yourself")
+        for key, value in named.items():
+            if not _same(value, given[key]):
+                label = key if not key.startswith("arg") else f"argument {int(key[3:]) + 1}"
+                raise Failure(f"{name} changed its input {label} (inputs must be left unchanged: work on a copy)",
+                              {"input before": value, "input after": given[key]})
+        return out
+
+
+    def expect_new_array(self, name, *args):
+        """The function must return a new array, not a view of (or the same object as) an array argument."""
+        out = self.call(name, *args)
+        for value in self.last_inputs.values():
+            if isinstance(out, np.ndarray) and isinstance(value, np.ndarray) and np.shares_memory(out, value):
+                raise Failure(f"{name} returned its input or a view of it (they share memory): return a new array, "
+                              "e.g. with .copy() or np.ascontiguousarray")
+
+
+# ---------------------------------------------------------------- contracts
+
+def expect_array(out, what, shape=None, dtype=None, alternatives=None):
+    """out must be an ndarray with the given shape and dtype; alternatives: {shape: hint key} for wrong shapes."""
+    if not isinstance(out, np.ndarray):
+        raise Failure(f"{what} must return a NumPy array (np.ndarray), got {type(out).__name__}")
+    if shape is not None and out.shape != tuple(shape):
+        hints = [alternatives[out.shape]] if alternatives and out.shape in alternatives else []
+        raise Failure(f"{what} returned shape {out.shape}, expected {tuple(shape)}", hints=hints)
+    if dtype is not None and out.dtype != np.dtype(dtype):
+        raise Failure(f"{what} returned dtype {out.dtype}, expected {np.dtype(dtype)}")
+    return out
+
+
+# ---------------------------------------------------------------- counterexample search
+
+@dataclass
+class Case:
+    """One input of a check: the keyword arguments, a label for the report, and whether a size is even."""
+    args: dict
+    label: str
+    even: bool = False
+    extra: dict = field(default_factory=dict)  # further values shown with a counterexample (e.g. the element h)
+    kind: str = None  # the residual kind of this case, if not the check's (e.g. "float" for float data in sums)
+
+
+def integer_data(shape, index, offset=0):
+    """The index-th test array of a shape: 0 -> 1, 2, 3, ... (readable), then seeded random integers in -3..3."""
+    if index == 0:
+        return np.arange(1, int(np.prod(shape)) + 1, dtype=np.int64).reshape(shape)
+    return rng(1000 * index + offset).integers(-3, 4, size=shape, dtype=np.int64)
+
+
+GRADIENT_TOL = 1e-6
+"""Gradients against central differences: round-off of the loss divided by the step eps (1e-6 .. 1e-2)."""
+
+
+def _differs(got, want, kind):
+    """None if got equals want (exactly; within float round-off for 'float'; within GRADIENT_TOL for 'gradient')."""
+    res = residual(got, want)
+    if kind == "exact" and res.exact:
+        return None
+    if kind == "float" and res.within_float_tolerance():
+        return None
+    if kind == "gradient" and res.value <= GRADIENT_TOL * res.scale:
+        return None
+    return res.value
+
+
+def search(cases, evaluate, what, kind="exact", models=None, labels=("expected", "got"), refine=None):
+    """Try the cases in order; raise a Failure with the first (smallest) counterexample and a diagnosis.
+
+    evaluate(case) -> (got, want): got from the submission, want the value it must equal.
+    models: {hint key: fn(case) -> the value a submission with that mistake would give}, or a
+    list of (hint key, fn) pairs when one mistake has several forms;
+    a hint is attached when the submission equals the model on the failing cases (the first
+    4 and the last 8 found; every case is tried). The off-centre hint is attached
+    when every odd-sized case passed and an even-sized one failed.
+    refine: a function returning more specific hint keys (e.g. another check that tells two
+    mistakes apart which look alike here); when it returns any, they replace the others.
+    Returns the number of cases checked.
+    """
+    failing, odd_failed, first = [], False, None
+    for case in cases:
+        try:
+            got, want = evaluate(case)
+        except Failure as exc:
+            if first is None:  # a crash or a broken contract on the smallest case: report it as it is
+                if not exc.not_implemented:
+                    exc.counterexample = {"input": case.label, **case.extra, **_arrays(case.args),
+                                          **exc.counterexample}
+                raise
+            break
+        if np.shape(got) != np.shape(want):
+            raise Failure(f"{what}: shape {np.shape(got)} where {np.shape(want)} was expected",
+                          {"input": case.label, **case.extra, **_arrays(case.args)})
+        value = _differs(got, want, case.kind or kind)
+        if value is None:
+            continue
+        if first is None:
+            first = (case, got, want, value, case.kind or kind)
+        # keep the first 4 failures and the last 8 (larger cases tell mistakes apart better);
+        # got != want here, so a model equal to got is wrong there too
+        failing = failing[:4] + failing[4:][-7:] + [(case, got)]
+        odd_failed |= not case.even
+    if first is None:
+        return len(cases)
+    case, got, want, value, kind = first
+    hints = []
+    for key, model in (models.items() if isinstance(models, dict) else models or ()):
+        if key in hints:
+            continue
+        try:
+            # a model explains a failure up to round-off: integer data make this exact anyway
+            if all(np.shape(g) == np.shape(m := model(c)) and _differs(g, m, "float" if (c.kind or kind) == "exact"
+                                                                       else c.kind or kind) is None
+                   for c, g in failing):
+                hints.append(key)
+        except Exception:  # a model that cannot be evaluated on this case explains nothing
+            pass
+    if not odd_failed:
+        hints.append("off_centre")
+    if refine is not None:
+        hints = refine() or hints
+    shown = {"input": case.label, **case.extra, **_arrays(case.args)}
+    shown[labels[0]] = want
+    shown[labels[1]] = got
+    shown["max |difference|"] = f"{value:.6g}" + {"exact": " (must be exactly 0)", "float": " (above round-off)",
+                                                   "gradient": " (above the tolerance, relative 1e-6)"}[kind]
+    raise Failure(f"{what}: first counterexample at {case.label}", shown, hints)
+
+
+def hints_of(check):
+    """The hint keys of the Failure a check raises ([] if it passes or fails without a hint)."""
+    try:
+        check()
+    except Failure as failure:
+        return failure.hints
+    return []
+
+
+def _arrays(args):
+    """The arguments worth showing beside the case's label: arrays (images, filters, elements)."""
+    return {k: v for k, v in args.items() if isinstance(v, np.ndarray) and v.ndim >= 1}
+
+
+def exhaustive_pairs(elements):
+    """All ordered pairs (a, b) of a list of elements."""
+    return [(a, b) for a in elements for b in elements]
+
+
+def point_group(group):
+    """The point group as a list of 3x3 int64 matrices in canonical order."""
+    return list(groups.point_group(group))
+
+
+# ---------------------------------------------------------------- tasks
+
+@dataclass
+class Task:
+    """One gradable function of an exercise: its name, its points and the check that grades it.
+
+    check(sub) raises Failure, or returns one line saying what was verified and which
+    residuals were exact (and why) or float round-off. time_factor multiplies the
+    per-task time limit (for a task that trains a network).
+    """
+    name: str
+    points: int
+    check: object
+    time_factor: float = 1.0
+
