@@ -54,6 +54,7 @@ import json
 import math
 import os
 import platform
+import re
 import sys
 import time
 
@@ -625,6 +626,14 @@ def parse_args(argv):
     return args
 
 
+def write_json(summary, path):
+    """Write the summary as indented JSON with every list of numbers on one line (the curves, predictions, angles)."""
+    text = json.dumps(summary, indent=1)
+    text = re.sub(r"\[\s+([-+0-9.eE,\s]+?)\s+\]", lambda m: "[" + " ".join(m.group(1).split()) + "]", text)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text + "\n")
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     start = time.time()
@@ -658,8 +667,7 @@ def main(argv=None):
                "load_samples": list(LOAD), "ink_kept": ink, "hexagonal": {"n": HEX_SIZE, "scale": HEX_SCALE},
                "test_angles": data["angles"][1].tolist(), "test_labels": data["upright"][3].tolist(),
                "invariance": inv, "table": table}
-    with open(os.path.splitext(results_path)[0] + ".json", "w", encoding="utf-8") as fh:
-        json.dump(summary, fh, indent=1)
+    write_json(summary, os.path.splitext(results_path)[0] + ".json")
     paths = figures(inv, table, fig_dir, "", data)
     print(f"wrote {os.path.relpath(results_path)} (and .json) and {', '.join(os.path.relpath(p) for p in paths)} "
           f"({seconds:.0f} s in all)")
