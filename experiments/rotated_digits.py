@@ -1,4 +1,6 @@
-"""Rotated digits on the square and the hexagonal lattice: the invariance of P4CNN and P6CNN, and the paper's Table 1 in miniature (docs/equations.md I1, X1-X6; paper section 8.1).
+"""Rotated digits on the square and the hexagonal lattice: invariance, and the paper's Table 1 in miniature.
+
+(docs/equations.md I1 and X1-X6; paper section 8.1.)
 
 Data: the 1,797 8 x 8 UCI digits vendored in groupconv/data (groupconv/digits.py), on an
 11 x 11 canvas, split 70 / 30 into train and test, stratified by digit (split seed 0).
@@ -191,7 +193,8 @@ def recompute_batch_norm(net, x, batch=256):
     for layer in net.layers:
         if isinstance(layer, nn.BatchNorm):
             # On the hexagonal lattice a BatchNorm takes its statistics over the hexagon's cells only.
-            seen = chunks if layer.lattice is None else [c[..., layer.lattice.frame_mask(*c.shape[-2:])] for c in chunks]
+            seen = chunks if layer.lattice is None else [
+                c[..., layer.lattice.frame_mask(*c.shape[-2:])] for c in chunks]
             axes = layer._axes(seen[0])
             n = sum(math.prod(c.shape[a] for a in axes) for c in seen)
             mean = sum(c.sum(axis=axes, keepdims=True) for c in seen) / n

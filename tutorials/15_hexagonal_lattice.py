@@ -119,10 +119,12 @@ D6 = groups.point_group("p6m")  # M^m . R^r at index 6m + r, as integer 3 x 3 ma
 R, M = D6[1, :2, :2], D6[6, :2, :2]
 np.set_printoptions(precision=4, suppress=True)
 print("R(60°) in Cartesian coordinates:\n", R60)
-print("B^-1 R(60°) B (the same turn in the coefficients u, v):\n", B_inv @ R60 @ B)
+# (the products are rounded to 12 decimals for printing only; the checks below compare them unrounded)
+print("B^-1 R(60°) B (the same turn in the coefficients u, v):\n", np.round(B_inv @ R60 @ B, 12) + 0.0)
 print("R of the group table (groups.point_group('p6')[1]):\n", R)
 print("B R B^-1 (the integer matrix, taken to the plane):\n", B @ R @ B_inv)
-print("B^-1 diag(1, -1) B (the mirror y -> -y in the coefficients):\n", B_inv @ MIRROR_X @ B, "\nM of the table:\n", M)
+print("B^-1 diag(1, -1) B (the mirror y -> -y in the coefficients):\n", np.round(B_inv @ MIRROR_X @ B, 12) + 0.0,
+      "\nM of the table:\n", M)
 np.set_printoptions()
 checks.check("X1", "B^-1 R(60°) B (floats) vs the integer matrix R = [[0, -1], [1, 1]]", B_inv @ R60 @ B, R,
              "float", "R", "B and R(60°) hold √3/2, which a float can only approximate: round-off")
@@ -187,7 +189,8 @@ for ax, points, turned, title in (
     ax.set_yticks([])
 fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=2)
 b = figures.steady(in_plane(np.array([[1, 0], [0, 1], [-1, 1]])))  # b1, b2 = R b1, b2 - b1 = R b2
-for (x, y), colour, label, offset in ((b[0], "black", "b₁", (0.1, -0.45)), (b[1], "tab:red", "b₂ = R b₁", (0.15, 0.22)),
+for (x, y), colour, label, offset in ((b[0], "black", "b₁", (0.1, -0.45)),
+                                      (b[1], "tab:red", "b₂ = R b₁", (0.15, 0.22)),
                                       (b[2], "tab:red", "R b₂ = b₂ − b₁", (-1.85, 0.22))):
     axes[1].annotate("", (x, y), (0, 0), arrowprops=dict(arrowstyle="-|>", color=colour, lw=2.5, mutation_scale=20))
     axes[1].text(x + offset[0], y + offset[1], label, color=colour, fontsize=14)
@@ -335,7 +338,8 @@ N_PHOTO = 45
 scale = (129 - 1) / 2 / (N_PHOTO // 2)  # pixels per lattice step: the hexagon of radius 22 just fits
 photo = images.to_hexagonal(grey, N_PHOTO, order=0).astype(np.int64)
 place = in_plane(frame(N_PHOTO))
-row, col = np.floor(64 - scale * place[..., 1] + 0.5).astype(int), np.floor(64 + scale * place[..., 0] + 0.5).astype(int)
+row = np.floor(64 - scale * place[..., 1] + 0.5).astype(int)  # the nearest pixel row and column
+col = np.floor(64 + scale * place[..., 0] + 0.5).astype(int)
 by_hand = np.where(hexagon_mask(N_PHOTO), grey[np.clip(row, 0, 128), np.clip(col, 0, 128)], 0)
 print(f"hexagonal photograph: {hexagon_mask(N_PHOTO).sum()} cells of radius {N_PHOTO // 2}, "
       f"{scale:.1f} pixels per lattice step, grey levels {photo.min()}..{photo.max()}")
@@ -632,7 +636,7 @@ def output_elements(group, n):
 
 
 def lifting_paper(f, psi, group, n_out, period=None):
-    """(f ⋆ psi)(g) = sum_y sum_k f_k(y) psi_k(g^-1 y): y over f's hexagon; psi periodic on an n x n hexagon if period=n."""
+    """(f ⋆ psi)(g) = sum_y sum_k f_k(y) psi_k(g^-1 y): y over f's hexagon; psi periodic (n x n hexagon) if period=n."""
     g = output_elements(group, n_out)
     y = cells(f.shape[-1])
     g_inv_y = groups.act(groups.inverse(g)[..., None, :, :], y)  # (|H|, N_out, N_y, 2)
@@ -656,7 +660,8 @@ def lifting_substituted(f, psi, group, n_out, period=None):
 f = to_array(np.array([[2, 0, 1, 3, 0, 1, 0]]), 3)[0]  # the 7 cells in array order
 psi = to_array(np.array([[1, -1, 0, 0, 2, 0, 0]]), 3)[0]
 print("f on the 7 cells (u, v):  ", ", ".join(f"{tuple(int(a) for a in x)}: {f[x[0] + 1, x[1] + 1]}" for x in cells(3)))
-print("psi on the 7 cells (u, v):", ", ".join(f"{tuple(int(a) for a in x)}: {psi[x[0] + 1, x[1] + 1]}" for x in cells(3)))
+print("psi on the 7 cells (u, v):",
+      ", ".join(f"{tuple(int(a) for a in x)}: {psi[x[0] + 1, x[1] + 1]}" for x in cells(3)))
 by_hand = []
 for r in range(6):
     turned = to_array(value_at(psi, groups.act(groups.inverse(groups.element("p6", r, 0, 0)), cells(3))), 3)
@@ -995,7 +1000,7 @@ def group_bank_literal(psi, group):
 
 
 def planar_by_scipy(f, bank, n_out):
-    """out[o, x] = sum_c (f_c correlated with bank[o, c])(x) by scipy.signal.correlate ('valid'), masked to the hexagon."""
+    """out[o, x] = sum_c (f_c correlated with bank[o, c])(x), scipy.signal.correlate ('valid'), masked to the hexagon."""
     out = np.stack([sum(scipy.signal.correlate(f[c], bank[o, c], mode="valid", method="direct")
                         for c in range(len(f))) for o in range(len(bank))])
     return np.where(hexagon_mask(n_out), out, 0)
@@ -1088,7 +1093,7 @@ fig.suptitle("X5: the p6 filter bank: ψ turned by 60° steps on its hexagonal s
 shown = np.stack(rendered_cell_colours(fig, [(ax, 5) for ax in axes.flat], offset=(0.0, -0.36)))
 expected = np.stack([np.floor(coll.to_rgba(b[hexagon_mask(5)].astype(float)) * 255 + 0.5).astype(np.uint8)
                      for coll, b in zip(drawn, bank)])  # the renderer rounds each channel to the nearest of 256 levels
-checks.check("X5", "the rendered figure's colour in every cell (below its number) vs the colour map of the bank's value",
+checks.check("X5", "the rendered colour in every cell (below its number) vs the colour map of the bank's value",
              shown, expected, "exact", "6 panels x 19 cells", "8-bit colours read from the rendered picture")
 figures.save(fig, "15_filter_bank_p6.png")
 
