@@ -4,13 +4,12 @@ Reference: correlate.lifting_correlation (a filter bank and one planar correlati
 different computation). On int64 data both sides are exact integer sums, and the
 equivariance residuals (L_u f) ⋆ psi - L_u (f ⋆ psi) are exactly 0 for a right answer.
 """
-import numpy as np
-
 from groupconv.correlate import lifting_convolution, lifting_correlation
-from groupconv.groups import inverse, order
+from groupconv.groups import inverse
 
-from .framework import Task, expect_array, hints_of, search
-from .gfunctions import correlation_cases, equivariance_cases, move, relabel, swapped_product
+from .framework import Task, hints_of, search
+from .gfunctions import (ORDER_HINT, correlation_cases, equivariance_cases, move, relabel, swapped_product,
+                         valid_output)
 
 FORBIDDEN = {"groupconv.correlate": ["planar_correlation", "planar_correlation_literal", "planar_convolution",
                                      "lifting_correlation", "lifting_correlation_literal", "lifting_convolution",
@@ -19,17 +18,8 @@ FORBIDDEN = {"groupconv.correlate": ["planar_correlation", "planar_correlation_l
              "groupconv.engine": ["planar_correlation"],
              "groupconv.action": ["transform_image", "transform_image_literal"]}
 
-EXTRA_HINTS = {
-    "order": "The output element is g = t(x) . s (first s, then the shift), not s . t(x): "
-             "plane s at pixel x holds the value at t(x) . s.",
-}
+EXTRA_HINTS = {"order": ORDER_HINT}
 
-
-def lifted(sub, name, f, psi, group):
-    out = sub.call(name, f, psi, group)
-    n = f.shape[-1] - psi.shape[-1] + 1
-    return expect_array(out, name, shape=(f.shape[0], psi.shape[0], order(group), n, n),
-                        dtype=np.result_type(f, psi))
 
 
 def checker(name):
@@ -37,7 +27,7 @@ def checker(name):
         cases = correlation_cases(on_group=False)
 
         def agreement():
-            search(cases, lambda c: (lifted(sub, name, **c.args), lifting_correlation(**c.args, mode="valid")),
+            search(cases, lambda c: (valid_output(sub, name, **c.args), lifting_correlation(**c.args, mode="valid")),
                    "your lifting correlation differs from sum_y sum_k f_k(y) psi_k(g^-1 y)",
                    models={"flip": lambda c: lifting_convolution(**c.args, mode="valid"),
                            "inverse": lambda c: relabel(lifting_correlation(**c.args, mode="valid"),
@@ -47,8 +37,8 @@ def checker(name):
 
         def equivariance(c):
             f, psi, group, u = c.args["f"], c.args["psi"], c.args["group"], c.args["u"]
-            return (lifted(sub, name, move(f, u, group, False), psi, group),
-                    move(lifted(sub, name, f, psi, group), u, group, True))
+            return (valid_output(sub, name, move(f, u, group, False), psi, group),
+                    move(valid_output(sub, name, f, psi, group), u, group, True))
 
         search(equivariance_cases(on_group=False), equivariance,
                "not equivariant: (L_u f) ⋆ psi != L_u (f ⋆ psi)", labels=("L_u (f ⋆ psi)", "(L_u f) ⋆ psi"),

@@ -4,14 +4,12 @@ Reference: correlate.group_correlation (filter bank and one planar correlation).
 int64 data every sum is exact, so the agreement and equivariance residuals are exactly
 0 for a right answer.
 """
-import numpy as np
-
 from groupconv.correlate import group_convolution, group_correlation
-from groupconv.groups import inverse, order
+from groupconv.groups import inverse
 
-from .framework import Task, expect_array, hints_of, search
-from .gfunctions import (correlation_cases, equivariance_cases, move, relabel, swapped_product,
-                         unpermuted_correlation)
+from .framework import Task, hints_of, search
+from .gfunctions import (ORDER_HINT, correlation_cases, equivariance_cases, move, relabel, swapped_product,
+                         unpermuted_correlation, valid_output)
 
 FORBIDDEN = {"groupconv.correlate": ["planar_correlation", "planar_correlation_literal", "planar_convolution",
                                      "lifting_correlation", "lifting_correlation_literal", "group_correlation",
@@ -21,17 +19,8 @@ FORBIDDEN = {"groupconv.correlate": ["planar_correlation", "planar_correlation_l
              "groupconv.action": ["transform_image", "transform_image_literal", "transform_group_function",
                                   "transform_group_function_literal", "group_axis_permutation"]}
 
-EXTRA_HINTS = {
-    "order": "The output element is g = t(x) . s (first s, then the shift), not s . t(x): "
-             "plane s at pixel x holds the value at t(x) . s.",
-}
+EXTRA_HINTS = {"order": ORDER_HINT}
 
-
-def correlated(sub, name, f, psi, group):
-    out = sub.call(name, f, psi, group)
-    n = f.shape[-1] - psi.shape[-1] + 1
-    return expect_array(out, name, shape=(f.shape[0], psi.shape[0], order(group), n, n),
-                        dtype=np.result_type(f, psi))
 
 
 def checker(name):
@@ -39,7 +28,7 @@ def checker(name):
         cases = correlation_cases(on_group=True)
 
         def agreement():
-            search(cases, lambda c: (correlated(sub, name, **c.args), group_correlation(**c.args, mode="valid")),
+            search(cases, lambda c: (valid_output(sub, name, **c.args), group_correlation(**c.args, mode="valid")),
                    "your group correlation differs from sum_h sum_k f_k(h) psi_k(g^-1 h)",
                    models=[("flip", lambda c: group_convolution(**c.args, mode="valid")),
                            ("flip", lambda c: group_correlation(c.args["f"], c.args["psi"][..., ::-1, ::-1],
@@ -52,8 +41,8 @@ def checker(name):
 
         def equivariance(c):
             f, psi, group, u = c.args["f"], c.args["psi"], c.args["group"], c.args["u"]
-            return (correlated(sub, name, move(f, u, group, True), psi, group),
-                    move(correlated(sub, name, f, psi, group), u, group, True))
+            return (valid_output(sub, name, move(f, u, group, True), psi, group),
+                    move(valid_output(sub, name, f, psi, group), u, group, True))
 
         search(equivariance_cases(on_group=True), equivariance,
                "not equivariant: (L_u f) ⋆ psi != L_u (f ⋆ psi)", labels=("L_u (f ⋆ psi)", "(L_u f) ⋆ psi"),

@@ -13,7 +13,7 @@ from groupconv.correlate import (expand_group_filter, expand_lifting_filter, gro
 from groupconv.groups import inverse, order, point_group, point_group_index
 
 from .framework import Case, Task, element_name, expect_array, hints_of, integer_data, search
-from .gfunctions import equivariance_cases, move, relabel, unpermuted_correlation
+from .gfunctions import equivariance_cases, move, relabel, unpermuted_correlation, valid_output
 
 FORBIDDEN = {"groupconv.correlate": ["expand_lifting_filter", "expand_group_filter", "lifting_correlation",
                                      "lifting_correlation_literal", "group_correlation", "group_correlation_literal",
@@ -87,12 +87,6 @@ def bank_checker(name, on_group):
     return check
 
 
-def correlated(sub, f, psi, group):
-    out = sub.call("group_correlation_by_bank", f, psi, group)
-    n = f.shape[-1] - psi.shape[-1] + 1
-    return expect_array(out, "group_correlation_by_bank", shape=(f.shape[0], psi.shape[0], order(group), n, n),
-                        dtype=np.result_type(f, psi))
-
 
 def check_correlation(sub):
     cases = []
@@ -106,8 +100,11 @@ def check_correlation(sub):
                                       f"{group}, f of shape {f.shape}, psi of shape {psi.shape}",
                                       even=(n % 2 == 0 or k % 2 == 0)))
 
+    def correlated(f, psi, group):
+        return valid_output(sub, "group_correlation_by_bank", f, psi, group)
+
     def agreement():
-        search(cases, lambda c: (correlated(sub, **c.args), group_correlation(**c.args, mode="valid")),
+        search(cases, lambda c: (correlated(**c.args), group_correlation(**c.args, mode="valid")),
                "the correlation through your bank differs from the group correlation",
                models=[("no_permutation", lambda c: unpermuted_correlation(**c.args)),
                        ("flip", lambda c: group_convolution(**c.args, mode="valid")),
@@ -119,11 +116,10 @@ def check_correlation(sub):
                     for c in cases if c.args["f"].shape[0] == 1 and c.args["f"].shape[-1] <= 4
                     for u in point_group(c.args["group"])[1:]]
     equivariance += [c for c in equivariance_cases(on_group=True) if np.any(c.args["u"][:2, 2])]
-    search(equivariance, lambda c: (correlated(sub, transform_group_function(c.args["f"], c.args["u"], c.args["group"]),
+    search(equivariance, lambda c: (correlated(transform_group_function(c.args["f"], c.args["u"], c.args["group"]),
                                                c.args["psi"], c.args["group"]),
-                                    transform_group_function(correlated(sub, c.args["f"], c.args["psi"],
-                                                                        c.args["group"]), c.args["u"],
-                                                             c.args["group"])),
+                                    transform_group_function(correlated(c.args["f"], c.args["psi"], c.args["group"]),
+                                                             c.args["u"], c.args["group"])),
            "not equivariant: (L_u f) ⋆ psi != L_u (f ⋆ psi)", labels=("L_u (f ⋆ psi)", "(L_u f) ⋆ psi"),
            refine=lambda: hints_of(agreement))
     agreement()

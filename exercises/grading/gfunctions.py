@@ -14,7 +14,7 @@ from groupconv.action import transform_group_function, transform_image
 from groupconv.correlate import planar_correlation
 from groupconv.groups import order, p4m_element, point_group, point_group_index, split, translation
 
-from .framework import Case, element_name, integer_data
+from .framework import Case, element_name, expect_array, integer_data
 
 
 def relabel(F, group, phi):
@@ -101,3 +101,17 @@ def equivariance_cases(on_group):
 def move(f, u, group, on_group):
     """L_u f: as an image (on Z^2) or as a function on G."""
     return transform_group_function(f, u, group) if on_group else transform_image(f, u)
+
+
+ORDER_HINT = ("The output element is g = t(x) . s (first s, then the shift), not s . t(x): "
+              "plane s at pixel x holds the value at t(x) . s.")
+
+
+def valid_output(sub, name, f, psi, group):
+    """The submission's name(f, psi, group), checked to be a "valid"-mode output on G.
+
+    Shape (B, C_out, |H|, n - k + 1, n - k + 1), dtype np.result_type(f, psi); see expect_array.
+    """
+    out = sub.call(name, f, psi, group)
+    n = f.shape[-1] - psi.shape[-1] + 1
+    return expect_array(out, name, shape=(f.shape[0], psi.shape[0], order(group), n, n), dtype=np.result_type(f, psi))
