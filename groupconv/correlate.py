@@ -383,6 +383,19 @@ def planar_convolution(f, psi, mode="valid"):
 
 # ---------------------------------------------------------------- lifting correlation (L1)
 
+def _lifting_literal_setup(f, psi, G, mode, form, fast_name):
+    """The common start of the two literal lifting sums: checks, dtypes and cost guard, output, the domain Y
+    of y (every point where a term can be non-zero), f read on it, and psi's support S (half-pixel points)."""
+    f, psi = _check_pair(f, psi, G, False, False, mode)
+    _check_form(form)
+    rows, cols, k = *f.shape[-2:], psi.shape[-1]
+    f, psi, out, boundary, k, rows, cols, rows_out, cols_out = _literal_setup(
+        f, psi, mode, G.order, fast_name + "_literal", fast_name, form, 40e-6, (rows + 2 * k) * (cols + 2 * k))
+    Y = _frame_points(rows + 2 * k, cols + 2 * k)
+    return f, psi, out, boundary, k, rows_out, cols_out, Y, _read(f, Y, boundary, lattice=_lattice(G)), \
+        _frame_points(k, k)
+
+
 def lifting_correlation_literal(f, psi, group, mode="valid", form="paper"):
     """Lifting correlation Z^2 -> G by the literal sum (naive loop over g, sum over y) (L1).
 
@@ -400,16 +413,9 @@ def lifting_correlation_literal(f, psi, group, mode="valid", form="paper"):
     array (B, C_out, |H|, rows', cols'): plane s, pixel x holds the value at g = t(x) . s.
     """
     G = groups.get_rotation_group(group)
-    f, psi = _check_pair(f, psi, G, False, False, mode)
-    _check_form(form)
-    rows, cols, k = *f.shape[-2:], psi.shape[-1]
-    f, psi, out, boundary, k, rows, cols, rows_out, cols_out = _literal_setup(
-        f, psi, mode, G.order, "lifting_correlation_literal", "lifting_correlation", form, 40e-6,
-        (rows + 2 * k) * (cols + 2 * k))
+    f, psi, out, boundary, k, rows_out, cols_out, Y, f_at_Y, S = _lifting_literal_setup(
+        f, psi, G, mode, form, "lifting_correlation")
     lattice = _lattice(G)
-    Y = _frame_points(rows + 2 * k, cols + 2 * k)
-    f_at_Y = _read(f, Y, boundary, lattice=lattice)
-    S = _frame_points(k, k)
     psi_on_S = _read(psi, S, "zero")
     for s_index, i, j, g in _output_elements(rows_out, cols_out, G):
         if form == "paper":
@@ -519,16 +525,9 @@ def lifting_convolution_literal(f, psi, group, mode="valid", form="paper"):
     i.e. the lifting correlation with psi_check(y) = psi(-y), the Z^2 case of psi(h^-1).
     """
     G = groups.get_rotation_group(group)
-    f, psi = _check_pair(f, psi, G, False, False, mode)
-    _check_form(form)
-    rows, cols, k = *f.shape[-2:], psi.shape[-1]
-    f, psi, out, boundary, k, rows, cols, rows_out, cols_out = _literal_setup(
-        f, psi, mode, G.order, "lifting_convolution_literal", "lifting_convolution", form, 40e-6,
-        (rows + 2 * k) * (cols + 2 * k))
+    f, psi, out, boundary, k, rows_out, cols_out, Y, f_at_Y, S = _lifting_literal_setup(
+        f, psi, G, mode, form, "lifting_convolution")
     lattice = _lattice(G)
-    Y = _frame_points(rows + 2 * k, cols + 2 * k)
-    f_at_Y = _read(f, Y, boundary, lattice=lattice)
-    S = _frame_points(k, k)
     minus = np.diag([-1, -1, 1])
     psi_at_minus_S = _read(psi, S @ minus.T, "zero")
     for s_index, i, j, g in _output_elements(rows_out, cols_out, G):

@@ -47,14 +47,18 @@ def hexagonal_distance(u, v):
     return np.maximum(np.maximum(np.abs(u), np.abs(v)), np.abs(u + v))
 
 
+def _check_not_empty(rows, cols, what, cell):
+    if rows < 1 or cols < 1:
+        raise ValueError(f"{what} has an empty frame ({rows} x {cols} {cell}s); an image needs at least one {cell} "
+                         f"(an empty batch or zero channels are fine)")
+
+
 @dataclass(frozen=True)
 class Square:
     name: str = "square"
 
     def check_frame(self, rows, cols, what="an image"):
-        if rows < 1 or cols < 1:
-            raise ValueError(f"{what} has an empty frame ({rows} x {cols} pixels); an image needs at least one pixel "
-                             f"(an empty batch or zero channels are fine)")
+        _check_not_empty(rows, cols, what, "pixel")
 
     def frame_mask(self, rows, cols):
         return np.ones((rows, cols), dtype=bool)
@@ -74,9 +78,7 @@ class Hexagonal:
     name: str = "hexagonal"
 
     def check_frame(self, rows, cols, what="an image"):
-        if rows < 1 or cols < 1:
-            raise ValueError(f"{what} has an empty frame ({rows} x {cols} cells); an image needs at least one cell "
-                             f"(an empty batch or zero channels are fine)")
+        _check_not_empty(rows, cols, what, "cell")
         if rows != cols or rows % 2 == 0:
             raise ValueError(f"{what} on the hexagonal lattice is an odd n x n array in axial coordinates "
                              f"(its frame is the hexagon of radius n // 2); got {rows} x {cols}")
