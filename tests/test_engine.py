@@ -18,10 +18,11 @@ from groupconv import engine
 from groupconv.checks import FLOAT32_TOL, LITERAL_TOL, residual
 
 
-@pytest.fixture(params=["one product per chunk", "one product per image"], autouse=True)
+@pytest.fixture(params=["one product per tile", "one product per image"], autouse=True)
 def product_layout(request, monkeypatch):
-    """Run every test with both layouts of the GEMM path (engine.SMALL_PRODUCT decides between them)."""
-    monkeypatch.setattr(engine, "SMALL_PRODUCT", 0 if request.param == "one product per chunk" else 2**62)
+    """Run every test with both layouts of the GEMM path (engine._per_image_products decides between them)."""
+    per_image = request.param == "one product per image"
+    monkeypatch.setattr(engine, "_per_image_products", lambda K, O, P: per_image)
     return request.param
 
 
@@ -210,7 +211,7 @@ def test_chunked_batch_equals_reference(rng, small_workspace, method):
     f = rng.normal(size=(7, 3, 10, 10))
     psi = rng.normal(size=(4, 3, 3, 3))
     per_image = 8 * (3 * 9 * 100 + 4 * 100 + 3 * 144)
-    assert 1 < engine._chunk(7, per_image) < 7  # the test really splits the batch
+    assert 1 < engine._tile_size(7, per_image) < 7  # the test really splits the batch
     for mode in _modes(3):
         dout = rng.normal(size=engine.planar_correlation(f, psi, mode).shape)
         r = residual(engine.planar_correlation(f, psi, mode, method), _reference(f, psi, mode))
