@@ -753,8 +753,11 @@ def planar_correlation_grad_input(dout, psi, input_shape, mode="valid", method="
     if C < O:
         return _to_result(_grad_input_col2im(dout, psi, (B, C, nr, nc), p, mode, compute), result)
     flipped = np.ascontiguousarray(np.swapaxes(psi[..., ::-1, ::-1], 0, 1))  # (C, O, k, k)
-    d_padded = planar_correlation(dout, flipped, "full", method)
-    return np.ascontiguousarray(unpad_adjoint(d_padded, k, mode, input_shape))
+    if mode == "circular":  # the full correlation, its wrapped border folded back
+        d_padded = planar_correlation(dout, flipped, "full", method)
+        return np.ascontiguousarray(unpad_adjoint(d_padded, k, mode, input_shape))
+    # zero padding: cropping the full correlation by p is the correlation in the adjoint mode (no crop, no copy)
+    return planar_correlation(dout, flipped, {"valid": "full", "same": "same", "full": "valid"}[mode], method)
 
 
 def _grad_input_fft(dout, psi, input_shape, p, mode, dtype):
