@@ -197,7 +197,7 @@ def set_num_threads(n=None):
 
     Results do not depend on it (see the module header). With n = 1 the engine runs in the calling thread.
     """
-    global NUM_THREADS, _pool
+    global NUM_THREADS
     if n is None:
         n = _default_threads()
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
@@ -205,9 +205,6 @@ def set_num_threads(n=None):
     if n < 1:
         raise ValueError(f"the number of threads must be at least 1, got {n}")
     old, NUM_THREADS = NUM_THREADS, int(n)
-    if _pool is not None and _pool._max_workers != NUM_THREADS:
-        _pool.shutdown(wait=True)
-        _pool = None
     return old
 
 
@@ -249,7 +246,9 @@ def _run_tiles(tiles, work, tile_bytes, combine=None):
                 combine(result)
         return
     global _pool
-    if _pool is None:
+    if _pool is None or _pool._max_workers < running:  # a larger pool (a smaller one just leaves threads idle)
+        if _pool is not None:
+            _pool.shutdown(wait=True)
         _pool = ThreadPoolExecutor(max_workers=NUM_THREADS, thread_name_prefix="groupconv-engine")
     pending, free = deque(), list(range(running))
     try:
