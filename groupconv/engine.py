@@ -633,7 +633,7 @@ def _correlate_gemm(f, psi, p, mode, dtype):
         m = b1 - b0
         fp = _pad_into(_pad_buffer(n, C, nr_p, nc_p, p, dtype, mode, slot), f[b0:b1], p, mode) if padded else f[b0:b1]
         cols = _buffer("cols", (n * K * P,), dtype, slot=slot)[:K * m * P].reshape(C, k, k, m, nr_o, nc_o)
-        if per_image:  # m products (O, K) @ (K, P), written straight into the result
+        if per_image or m == 1:  # m products (O, K) @ (K, P), written straight into the result
             cols = _im2col(fp, cols, image_major=True)
             np.matmul(weights, cols.reshape(m, K, P), out=out3[b0:b1])
         else:  # one product (O, K) @ (K, m P), then channel-major -> image-major
