@@ -69,6 +69,7 @@ buffer. clear_buffers() frees the workspace.
 """
 import contextlib
 import functools
+import math
 import os
 import threading
 from collections import OrderedDict, deque
@@ -398,8 +399,9 @@ def _buffer(role, shape, dtype, zero=False, slot=0):
     writes stay zero. Least recently used buffers are dropped so that the kept workspace
     stays below WORKSPACE_BYTES.
     """
-    key = (role, tuple(shape), np.dtype(dtype).str, zero, slot)
-    nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    dtype = np.dtype(dtype)
+    key = (role, tuple(shape), dtype.str, zero, slot)
+    nbytes = math.prod(shape) * dtype.itemsize
     with _buffers_lock:
         if key in _buffers:
             _buffers.move_to_end(key)
@@ -723,7 +725,9 @@ def planar_correlation_grad_input(dout, psi, input_shape, mode="valid", method="
     The gradient of a correlation with respect to its input is a full correlation of
     the output gradient with the filter turned by 180 degrees and its two channel axes
     swapped (a transposed convolution), folded back through the padding (unpad_adjoint).
-    When the input has fewer channels than the output (C < O, e.g. a lifting layer) the
+    With zero padding the fold is a crop, and the cropped full correlation is the
+    correlation in the adjoint mode ("valid" <-> "full", "same" <-> "same"), computed
+    directly. When the input has fewer channels than the output (C < O, e.g. a lifting layer) the
     GEMM path computes the same sum the other way round ("col2im"): dcols = psi^T @ dout,
     then every filter tap adds its shifted block into the padded input gradient. The
     FFT path multiplies the transforms of dout and psi (the convolution theorem).
