@@ -16,10 +16,11 @@ padding k-1) and "circular" (periodic padding (k-1)/2, odd k).
 How the sum is computed (all three give the same numbers; tests check it):
     "gemm"  im2col + matrix products. The k*k shifted copies of f_pad are laid out as
             cols[(c, a, b'), (i, j)] = f_pad[b, c, i + a, j + b'], and out[b] =
-            psi.reshape(O, C*k*k) @ cols is a matrix product on contiguous operands.
-            Two layouts (_per_image_products): one product per image, written straight
-            into the result, or, for large filter banks, one product for a tile of
-            several images followed by one copy into the (B, O, rows', cols') order.
+            psi.reshape(O, C*k*k) @ cols is a matrix product on contiguous operands. For
+            few input channels (a lifting layer) one product per image is written
+            straight into the result; for many (C*k*k >= WIDE_RATIO * O) the copies are
+            taken over whole padded rows, one contiguous run per tap, and one product per
+            tile is cropped into the result (_wide_rows).
     "fft"   the correlation theorem: the input planes and the O*C filter planes are
             transformed (scipy.fft.rfft2), the sum over c is one complex matrix product
             per frequency, and one inverse transform gives every output plane.
@@ -108,11 +109,14 @@ FFT_TILE_BYTES = 8 * 2**20
 FREQUENCY_TILE = 256
 """Frequencies per tile of the filter gradient's product on the FFT path."""
 
+WIDE_RATIO = 4
+"""The forward GEMM path lays out whole rows when C*k*k >= WIDE_RATIO * O (see _wide_rows)."""
+
 SMALL_PRODUCT = 2**18
-"""Below this many multiply-adds per image (O * C*k*k * rows'*cols') the GEMM path takes one product per image (see _per_image_products)."""
+"""Below this many multiply-adds per image (O * C*k*k * rows'*cols') the backward products take one product per image (see _per_image_products)."""
 
 FEW_TAPS = 27
-"""Up to this many rows of the im2col matrix (C*k*k: few input channels) the GEMM path takes one product per image (see _per_image_products)."""
+"""Up to this many rows of the im2col matrix (C*k*k: few input channels) the backward products take one product per image (see _per_image_products)."""
 
 # "auto" takes the FFT path when k >= FFT_MIN_K and C * k * k >= FFT_MIN_TAPS (measured, see choose_method).
 FFT_MIN_K = 5
@@ -594,26 +598,42 @@ def planar_correlation(f, psi, mode="valid", method="auto"):
 
 
 def _per_image_products(K, O, P):
-    """The layout of the GEMM path: one product per image (True) or one per tile of images (False).
+    """The layout of the backward products: one product per image (True) or one per tile of images (False).
 
-    One product per image, O x (C k k) times (C k k) x (rows' cols'), writes straight into
-    the result. One product per tile multiplies by a matrix n times wider, but its result
-    comes out channel-major, acc[o, (b, i, j)], and needs one more copy into the
-    (B, O, rows', cols') order. With BLAS on one thread (as inside the engine) the wider
-    product gains little; the copy costs as much as a thin product itself when the
-    filter bank is small (a lifting layer from 1 input channel: C k k = 9, measured 5x
-    slower). Rule: per image below SMALL_PRODUCT multiply-adds per image, or when K = C k k
-    is small (few input channels, FEW_TAPS); per tile otherwise.
+    One product per image needs no copy of dout; one product per tile multiplies matrices
+    n times wider (for the filter gradient, the sum over the tile's images runs inside the
+    product) but needs dout copied channel-major first. The copy costs as much as a thin
+    product itself when the filter bank is small. Rule: per image below SMALL_PRODUCT
+    multiply-adds per image, or when K = C k k is small (few input channels, FEW_TAPS);
+    per tile otherwise.
     """
     return O * K * P < SMALL_PRODUCT or K <= FEW_TAPS
+
+
+def _wide_rows(K, O):
+    """Whether the forward GEMM path lays out whole rows ("wide", True) or the exact windows (False).
+
+    im2col copies k*k windows of rows' x cols' pixels for each of the C channels; when a
+    row is short (28 pixels) the copy runs at a fraction of memory speed, one short run
+    per row. Taken over whole padded rows instead, every window of a tap (a, b') is ONE
+    contiguous run of the padded image: the run of rows' * cols_p cells that starts at
+    cell (a, b'). The product then computes cols_p - cols' = k - 1 extra output columns
+    per row (7 % more for 28 x 28, k = 3), which one copy crops away while it reorders the
+    tile's product into the result. (Those extra columns read cells that no window of
+    theirs covers: their values are thrown away, and so are floating-point warnings of
+    that product, which they could raise for data with infinities.) That copy costs O values per pixel, the im2col K = C k k:
+    the wide layout pays when K >= WIDE_RATIO * O (a group correlation, K = 9 O, measured
+    13-18 % faster on W1 and W3); a lifting layer from few channels takes one product per
+    image on the exact windows, written straight into the result.
+    """
+    return K >= WIDE_RATIO * O
 
 
 def _correlate_gemm(f, psi, p, mode, dtype):
     """im2col + matrix products, one tile of images per worker: out[b] = psi (O, C k k) @ cols[b] (C k k, rows' cols').
 
-    Each tile pads its images into its own buffer, lays out their im2col matrix (_im2col)
-    and multiplies, in the layout _per_image_products picks; the tiles write disjoint
-    parts of the result.
+    Each tile pads its images into its own buffer, lays out their im2col matrix and
+    multiplies, in the layout _wide_rows picks; the tiles write disjoint parts of the result.
     """
     B, C, nr, nc = f.shape
     O, _, k, _ = psi.shape
@@ -624,25 +644,38 @@ def _correlate_gemm(f, psi, p, mode, dtype):
     out = np.empty((B, O, nr_o, nc_o), dtype)
     if B == 0 or O == 0:
         return out
-    out3 = out.reshape(B, O, P)
-    per_image = _per_image_products(K, O, P)
-    padded = p > 0 or f.dtype != dtype
     itemsize = np.dtype(dtype).itemsize
-    bytes_per_image = itemsize * (K * P + (0 if per_image else O * P) + (C * nr_p * nc_p if padded else 0))
-    n = _tile_size(B, bytes_per_image, itemsize * K * P, macs_per_image=O * K * P)
+    if _wide_rows(K, O):
+        L = nr_o * nc_p  # output cells per image, wide rows: the last k - 1 columns of each are cropped
+        bytes_per_image = itemsize * (K * L + O * L + C * (nr_p + 1) * nc_p)
+        n = _tile_size(B, bytes_per_image, itemsize * K * L, macs_per_image=O * K * L)
 
-    def tile(b0, b1, slot):
-        m = b1 - b0
-        fp = _pad_into(_pad_buffer(n, C, nr_p, nc_p, p, dtype, mode, slot), f[b0:b1], p, mode) if padded else f[b0:b1]
-        cols = _buffer("cols", (n * K * P,), dtype, slot=slot)[:K * m * P].reshape(C, k, k, m, nr_o, nc_o)
-        if per_image or m == 1:  # m products (O, K) @ (K, P), written straight into the result
+        def tile(b0, b1, slot):
+            m = b1 - b0
+            fp = _pad_buffer(n, C, nr_p + 1, nc_p, p, dtype, mode, slot)  # one row more: the last run ends k - 1 cells into it
+            fp[:, :, nr_p] = 0
+            _pad_into(fp[:, :, :nr_p], f[b0:b1], p, mode)
+            flat = fp[:m].reshape(m, C, (nr_p + 1) * nc_p).transpose(1, 0, 2)  # (C, m, cells), a view
+            cols = _buffer("cols-wide", (n * K * L,), dtype, slot=slot)[:K * m * L].reshape(C, k, k, m, L)
+            for a in range(k):
+                for b_ in range(k):
+                    cols[:, a, b_] = flat[:, :, a * nc_p + b_:a * nc_p + b_ + L]
+            acc = _buffer("acc-wide", (n * O * L,), dtype, slot=slot)[:O * m * L].reshape(O, m, nr_o, nc_p)
+            with np.errstate(invalid="ignore", over="ignore"):  # the cropped columns may sum an inf with a -inf
+                np.matmul(weights, cols.reshape(K, m * L), out=acc.reshape(O, m * L))
+            out[b0:b1] = acc.transpose(1, 0, 2, 3)[..., :nc_o]  # crop and reorder (O, m) -> (m, O)
+
+    else:
+        padded = p > 0 or f.dtype != dtype
+        bytes_per_image = itemsize * (K * P + (C * nr_p * nc_p if padded else 0))
+        n = _tile_size(B, bytes_per_image, itemsize * K * P, macs_per_image=O * K * P)
+
+        def tile(b0, b1, slot):
+            m = b1 - b0
+            fp = _pad_into(_pad_buffer(n, C, nr_p, nc_p, p, dtype, mode, slot), f[b0:b1], p, mode) if padded else f[b0:b1]
+            cols = _buffer("cols", (n * K * P,), dtype, slot=slot)[:K * m * P].reshape(C, k, k, m, nr_o, nc_o)
             cols = _im2col(fp, cols, image_major=True)
-            np.matmul(weights, cols.reshape(m, K, P), out=out3[b0:b1])
-        else:  # one product (O, K) @ (K, m P), then channel-major -> image-major
-            cols = _im2col(fp, cols)
-            acc = _buffer("acc", (n * O * P,), dtype, slot=slot)[:O * m * P].reshape(O, m * P)
-            np.matmul(weights, cols.reshape(K, m * P), out=acc)
-            out3[b0:b1] = acc.reshape(O, m, P).transpose(1, 0, 2)
+            np.matmul(weights, cols.reshape(m, K, P), out=out.reshape(B, O, P)[b0:b1])  # m products, straight into the result
 
     _run_tiles(_ranges(B, n), tile, n * bytes_per_image)
     return out

@@ -100,6 +100,9 @@ MUTANTS = {
         ("    return [(i, min(n, i + step)) for i in range(0, n, step)]",
          "    return [(i, min(n, i + step)) for i in range(0, n - 1, step)]")],
         ["test_engine.py"]),
+    "wide-rows-cropped-on-the-wrong-side": ("groupconv/engine.py", [
+        ("out[b0:b1] = acc.transpose(1, 0, 2, 3)[..., :nc_o]", "out[b0:b1] = acc.transpose(1, 0, 2, 3)[..., k - 1:]")],
+        ["test_engine.py"]),
     # the engine's threads
     "tiles-depend-on-the-thread-count": ("groupconv/engine.py", [
         ("    return int(max(1, min(B, n)))", "    return int(max(1, min(B, n, -(-B // NUM_THREADS))))")],

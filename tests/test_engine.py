@@ -20,9 +20,10 @@ from groupconv.checks import FLOAT32_TOL, LITERAL_TOL, residual
 
 @pytest.fixture(params=["one product per tile", "one product per image"], autouse=True)
 def product_layout(request, monkeypatch):
-    """Run every test with both layouts of the GEMM path (engine._per_image_products decides between them)."""
+    """Run every test with both layouts of the GEMM path (engine._wide_rows and engine._per_image_products decide)."""
     per_image = request.param == "one product per image"
     monkeypatch.setattr(engine, "_per_image_products", lambda K, O, P: per_image)
+    monkeypatch.setattr(engine, "_wide_rows", lambda K, O: not per_image)
     return request.param
 
 
@@ -163,6 +164,24 @@ def test_choose_method_rule():
     assert engine.choose_method((1, 100, 32, 32), 11, np.complex128) == "gemm"
     with pytest.raises(ValueError, match="method"):
         engine.planar_correlation(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), "valid", "winograd")
+
+
+@pytest.mark.parametrize("mode", ["valid", "same", "circular"])
+def test_nan_and_infinity_stay_under_their_windows_on_the_gemm_path(rng, mode):
+    """A NaN at the start of a row and an infinity at the end of one: the wide layout reads past row ends
+    (into the columns it crops away), which must not carry them into any other output value."""
+    f = rng.normal(size=(2, 4, 9, 8))
+    f[0, 1, 3, 0] = np.nan
+    f[1, 2, 5, -1] = np.inf
+    f[1, 0, -1, -1] = np.nan
+    psi = rng.normal(size=(3, 4, 3, 3))
+    out = engine.planar_correlation(f, psi, mode, "gemm")
+    windows = sliding_window_view(engine.pad(f, 3, mode), (3, 3), axis=(-2, -1))
+    expected = np.einsum("bcijxy,ocxy->boij", windows, psi)  # the direct sum, window by window
+    assert np.array_equal(np.isnan(out), np.isnan(expected)) and np.isnan(out).any()
+    assert np.array_equal(np.isinf(out), np.isinf(expected))
+    finite = np.isfinite(expected)
+    assert residual(out[finite], expected[finite]).value <= LITERAL_TOL * residual(out[finite], expected[finite]).scale
 
 
 # ------------------------------------------------------------------ backward

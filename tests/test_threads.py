@@ -79,6 +79,7 @@ CASES = [  # (f shape, O, k, method, per-image layout)
 @pytest.mark.parametrize("shape, O, k, method, per_image", CASES)
 def test_same_bits_on_1_2_3_and_5_threads(rng, threads, small_tiles, monkeypatch, shape, O, k, method, per_image, dtype):
     monkeypatch.setattr(engine, "_per_image_products", lambda K, O_, P: per_image)
+    monkeypatch.setattr(engine, "_wide_rows", lambda K, O_: not per_image)
     f = rng.normal(size=shape).astype(dtype)
     psi = rng.normal(size=(O, shape[1], k, k)).astype(dtype)
     tol = LITERAL_TOL if dtype == np.float64 else FLOAT32_TOL
@@ -174,15 +175,19 @@ def test_blas_runs_on_one_thread_inside_and_is_restored_after(rng, threads, monk
 
     before = blas_threads()
     seen = []
-    im2col = engine._im2col
+    run_tiles = engine._run_tiles
 
-    def recording(*args, **kwargs):
-        seen.append(blas_threads())
-        return im2col(*args, **kwargs)
+    def recording(tiles, work, *args, **kwargs):
+        def recorded(*tile):
+            seen.append(blas_threads())
+            return work(*tile)
+        return run_tiles(tiles, recorded, *args, **kwargs)
 
-    monkeypatch.setattr(engine, "_im2col", recording)
+    monkeypatch.setattr(engine, "_run_tiles", recording)
     threads(2)
-    engine.planar_correlation(rng.normal(size=(4, 3, 12, 12)), rng.normal(size=(4, 3, 3, 3)), "same", "gemm")
+    f, psi = rng.normal(size=(4, 3, 12, 12)), rng.normal(size=(4, 3, 3, 3))
+    out = engine.planar_correlation(f, psi, "same", "gemm")
+    engine.planar_correlation_grad_filter(f, out, 3, "same", "gemm")
     assert seen and all(s and set(s) == {1} for s in seen), seen
     assert blas_threads() == before
 
