@@ -72,6 +72,7 @@ import contextlib
 import functools
 import math
 import os
+import queue
 import threading
 from collections import OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
@@ -237,11 +238,12 @@ def _ranges(n, step):
 def _run_tiles(tiles, work, tile_bytes, combine=None):
     """Call work(i0, i1, slot) for every tile (i0, i1) on the worker threads; combine(result) in tile order.
 
-    At most `running` tiles are in flight at once: no more than NUM_THREADS, and no more
-    than fit WORKSPACE_BYTES when each needs tile_bytes (workspace and result). Each tile
-    in flight has its own slot (0 .. running-1), which keys its workspace buffers, and
-    combine (if given) sees the results in tile order, in the calling thread. With one
-    tile in flight everything runs in the calling thread.
+    At most `running` tiles are computed at once: no more than NUM_THREADS, and no more
+    than fit WORKSPACE_BYTES when each needs tile_bytes (workspace and result). A tile
+    takes a free slot (0 .. running-1) when it starts and gives it back when it ends; the
+    slot keys its workspace buffers. combine (if given) sees the results in tile order,
+    in the calling thread, which keeps up to 2 * running tiles queued so that no worker
+    waits for it. With one tile at a time everything runs in the calling thread.
     """
     running = min(NUM_THREADS, len(tiles), max(1, WORKSPACE_BYTES // max(1, tile_bytes)))
     if running <= 1 or not _blas_pinned():
@@ -251,28 +253,35 @@ def _run_tiles(tiles, work, tile_bytes, combine=None):
                 combine(result)
         return
     global _pool
-    if _pool is None or _pool._max_workers < running:  # a larger pool (a smaller one just leaves threads idle)
+    if _pool is None or _pool._max_workers < NUM_THREADS:
         if _pool is not None:
             _pool.shutdown(wait=True)
         _pool = ThreadPoolExecutor(max_workers=NUM_THREADS, thread_name_prefix="groupconv-engine")
-    pending, free = deque(), list(range(running))
+    slots = queue.SimpleQueue()
+    for slot in range(running):
+        slots.put(slot)
+
+    def in_a_slot(i0, i1):
+        slot = slots.get()  # waits while `running` tiles are being computed
+        try:
+            return work(i0, i1, slot)
+        finally:
+            slots.put(slot)
+
+    pending = deque()
     try:
         for i0, i1 in tiles:
-            if not free:  # wait for the oldest tile in flight, which frees its slot
-                slot, future = pending.popleft()
-                result = future.result()
-                free.append(slot)
+            if len(pending) == 2 * running:  # enough queued: take the oldest result first
+                result = pending.popleft().result()
                 if combine is not None:
                     combine(result)
-            slot = free.pop()
-            pending.append((slot, _pool.submit(work, i0, i1, slot)))
+            pending.append(_pool.submit(in_a_slot, i0, i1))
         while pending:
-            slot, future = pending.popleft()
-            result = future.result()
+            result = pending.popleft().result()
             if combine is not None:
                 combine(result)
-    finally:  # after an error, let the tiles still in flight finish before their buffers are reused
-        for _, future in pending:
+    finally:  # after an error, let the tiles still queued finish before their buffers are reused
+        for future in pending:
             future.cancel() or future.exception()
 
 

@@ -115,10 +115,12 @@ MUTANTS = {
          "    running = min(NUM_THREADS, len(tiles))")],
         ["test_threads.py"]),
     "partial-sums-added-in-completion-order": ("groupconv/engine.py", [
-        ("            if not free:  # wait for the oldest tile in flight, which frees its slot\n"
-         "                slot, future = pending.popleft()",
-         "            if not free:  # wait for the oldest tile in flight, which frees its slot\n"
-         "                slot, future = pending.pop() if len(pending) > 1 and pending[-1][1].done() else pending.popleft()")],
+        ("            if len(pending) == 2 * running:  # enough queued: take the oldest result first\n"
+         "                result = pending.popleft().result()",
+         "            if len(pending) == 2 * running:  # enough queued: take the oldest result first\n"
+         "                done = [f for f in pending if f.done()] or [pending[0]]\n"
+         "                pending.remove(done[-1])\n"
+         "                result = done[-1].result()")],
         ["test_threads.py"]),
     # layers
     "batch-norm-empty-batch-allowed": ("groupconv/nn.py", [
