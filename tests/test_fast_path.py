@@ -19,7 +19,7 @@ def product_layout(request, monkeypatch):
     """Run every test with both layouts of the GEMM path (engine._wide_rows and engine._per_image_products decide)."""
     per_image = request.param == "one product per image"
     monkeypatch.setattr(engine, "_per_image_products", lambda K, O, P: per_image)
-    monkeypatch.setattr(engine, "_wide_rows", lambda K, O: not per_image)
+    monkeypatch.setattr(engine, "_wide_rows", lambda K, O, k, nc_o: not per_image)
     return request.param
 
 

@@ -79,7 +79,7 @@ CASES = [  # (f shape, O, k, method, per-image layout)
 @pytest.mark.parametrize("shape, O, k, method, per_image", CASES)
 def test_same_bits_on_1_2_3_and_5_threads(rng, threads, small_tiles, monkeypatch, shape, O, k, method, per_image, dtype):
     monkeypatch.setattr(engine, "_per_image_products", lambda K, O_, P: per_image)
-    monkeypatch.setattr(engine, "_wide_rows", lambda K, O_: not per_image)
+    monkeypatch.setattr(engine, "_wide_rows", lambda K, O_, k_, nc_o: not per_image)
     f = rng.normal(size=shape).astype(dtype)
     psi = rng.normal(size=(O, shape[1], k, k)).astype(dtype)
     tol = LITERAL_TOL if dtype == np.float64 else FLOAT32_TOL
