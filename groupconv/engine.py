@@ -116,6 +116,9 @@ WIDE_RATIO = 4
 SMALL_PRODUCT = 2**18
 """Below this many multiply-adds per image (O * C*k*k * rows'*cols') the backward products take one product per image (see _per_image_products)."""
 
+MIN_TILES = 8
+"""A batch of fewer images than this is also cut into bands of output rows (see _tiles)."""
+
 FEW_TAPS = 27
 """Up to this many rows of the im2col matrix (C*k*k: few input channels) the backward products take one product per image (see _per_image_products)."""
 
@@ -235,20 +238,44 @@ def _ranges(n, step):
     return [(i, min(n, i + step)) for i in range(0, n, step)]
 
 
+def _tiles(B, n, nr_o, macs_per_image):
+    """The tiles (b0, b1, r0, r1) of the GEMM path, images b0..b1-1 and output rows r0..r1-1: a function of the shapes only.
+
+    Normally n whole images each. A batch of fewer than MIN_TILES images, each holding
+    several TILE_MACS of work, is cut into bands of output rows instead (at most MIN_TILES
+    tiles in all), so that a single photograph still gives every thread work.
+    """
+    bands = min(nr_o, MIN_TILES // B, macs_per_image // TILE_MACS) if B < MIN_TILES else 1
+    if bands <= 1:
+        return [(b0, b1, 0, nr_o) for b0, b1 in _ranges(B, n)]
+    rows = -(-nr_o // bands)
+    return [(b, b + 1, r0, r1) for b in range(B) for r0, r1 in _ranges(nr_o, rows)]
+
+
+def _padded_batch(f, p, mode, dtype, extra_rows=0):
+    """f padded as `mode` requires, in `dtype`, with extra_rows rows of zeros below: a new array.
+
+    For a small batch cut into bands of rows: padded once, read by every band."""
+    B, C, nr, nc = f.shape
+    fp = np.zeros((B, C, nr + 2 * p + extra_rows, nc + 2 * p), dtype)
+    _pad_into(fp[:, :, :nr + 2 * p], f, p, mode)
+    return fp
+
+
 def _run_tiles(tiles, work, tile_bytes, combine=None):
-    """Call work(i0, i1, slot) for every tile (i0, i1) on the worker threads; combine(result) in tile order.
+    """Call work(*tile, slot) for every tile (a tuple: (i0, i1), or (b0, b1, r0, r1)) on the worker threads.
 
     At most `running` tiles are computed at once: no more than NUM_THREADS, and no more
     than fit WORKSPACE_BYTES when each needs tile_bytes (workspace and result). A tile
     takes a free slot (0 .. running-1) when it starts and gives it back when it ends; the
-    slot keys its workspace buffers. combine (if given) sees the results in tile order,
+    slot keys its workspace buffers. combine(result) (if given) sees the results in tile order,
     in the calling thread, which keeps up to 2 * running tiles queued so that no worker
     waits for it. With one tile at a time everything runs in the calling thread.
     """
     running = min(NUM_THREADS, len(tiles), max(1, WORKSPACE_BYTES // max(1, tile_bytes)))
     if running <= 1 or not _blas_pinned():
-        for i0, i1 in tiles:
-            result = work(i0, i1, 0)
+        for tile in tiles:
+            result = work(*tile, 0)
             if combine is not None:
                 combine(result)
         return
@@ -261,21 +288,21 @@ def _run_tiles(tiles, work, tile_bytes, combine=None):
     for slot in range(running):
         slots.put(slot)
 
-    def in_a_slot(i0, i1):
+    def in_a_slot(tile):
         slot = slots.get()  # waits while `running` tiles are being computed
         try:
-            return work(i0, i1, slot)
+            return work(*tile, slot)
         finally:
             slots.put(slot)
 
     pending = deque()
     try:
-        for i0, i1 in tiles:
+        for tile in tiles:
             if len(pending) == 2 * running:  # enough queued: take the oldest result first
                 result = pending.popleft().result()
                 if combine is not None:
                     combine(result)
-            pending.append(_pool.submit(in_a_slot, i0, i1))
+            pending.append(_pool.submit(in_a_slot, tile))
         while pending:
             result = pending.popleft().result()
             if combine is not None:
@@ -663,35 +690,47 @@ def _correlate_gemm(f, psi, p, mode, dtype):
         L = nr_o * nc_p  # output cells per image, wide rows: the last k - 1 columns of each are cropped
         bytes_per_image = itemsize * (K * L + O * L + C * (nr_p + 1) * nc_p)
         n = _tile_size(B, bytes_per_image, itemsize * K * L, macs_per_image=O * K * L)
+        tiles = _tiles(B, n, nr_o, O * K * L)
+        shared = _padded_batch(f, p, mode, dtype, extra_rows=1) if len(tiles) > len(_ranges(B, n)) else None
 
-        def tile(b0, b1, slot):
-            m = b1 - b0
-            fp = _pad_buffer(n, C, nr_p + 1, nc_p, p, dtype, mode, slot)  # one row more: the last run ends k - 1 cells into it
-            fp[:, :, nr_p] = 0
-            _pad_into(fp[:, :, :nr_p], f[b0:b1], p, mode)
-            flat = fp[:m].reshape(m, C, (nr_p + 1) * nc_p).transpose(1, 0, 2)  # (C, m, cells), a view
-            cols = _buffer("cols-wide", (n * K * L,), dtype, slot=slot)[:K * m * L].reshape(C, k, k, m, L)
+        def tile(b0, b1, r0, r1, slot):
+            m, rows = b1 - b0, r1 - r0
+            if shared is None:
+                fp = _pad_buffer(n, C, nr_p + 1, nc_p, p, dtype, mode, slot)[:m]  # one row more: the last run ends in it
+                fp[:, :, nr_p] = 0
+                _pad_into(fp[:, :, :nr_p], f[b0:b1], p, mode)
+            else:
+                fp = shared[b0:b1]
+            flat = fp.reshape(m, C, (nr_p + 1) * nc_p).transpose(1, 0, 2)  # (C, m, cells), a view
+            cols = _buffer("cols-wide", (n * K * L,), dtype, slot=slot)[:K * m * rows * nc_p].reshape(C, k, k, m, rows * nc_p)
             for a in range(k):
                 for b_ in range(k):
-                    cols[:, a, b_] = flat[:, :, a * nc_p + b_:a * nc_p + b_ + L]
-            acc = _buffer("acc-wide", (n * O * L,), dtype, slot=slot)[:O * m * L].reshape(O, m, nr_o, nc_p)
+                    start = (r0 + a) * nc_p + b_
+                    cols[:, a, b_] = flat[:, :, start:start + rows * nc_p]
+            acc = _buffer("acc-wide", (n * O * L,), dtype, slot=slot)[:O * m * rows * nc_p].reshape(O, m, rows, nc_p)
             with np.errstate(invalid="ignore", over="ignore"):  # the cropped columns may sum an inf with a -inf
-                np.matmul(weights, cols.reshape(K, m * L), out=acc.reshape(O, m * L))
-            out[b0:b1] = acc.transpose(1, 0, 2, 3)[..., :nc_o]  # crop and reorder (O, m) -> (m, O)
+                np.matmul(weights, cols.reshape(K, m * rows * nc_p), out=acc.reshape(O, m * rows * nc_p))
+            out[b0:b1, :, r0:r1] = acc.transpose(1, 0, 2, 3)[..., :nc_o]  # crop and reorder (O, m) -> (m, O)
 
     else:
         padded = p > 0 or f.dtype != dtype
         bytes_per_image = itemsize * (K * P + (C * nr_p * nc_p if padded else 0))
         n = _tile_size(B, bytes_per_image, itemsize * K * P, macs_per_image=O * K * P)
+        tiles = _tiles(B, n, nr_o, O * K * P)
+        shared = _padded_batch(f, p, mode, dtype) if len(tiles) > len(_ranges(B, n)) else None
 
-        def tile(b0, b1, slot):
-            m = b1 - b0
-            fp = _pad_into(_pad_buffer(n, C, nr_p, nc_p, p, dtype, mode, slot), f[b0:b1], p, mode) if padded else f[b0:b1]
-            cols = _buffer("cols", (n * K * P,), dtype, slot=slot)[:K * m * P].reshape(C, k, k, m, nr_o, nc_o)
-            cols = _im2col(fp, cols, image_major=True)
-            np.matmul(weights, cols.reshape(m, K, P), out=out.reshape(B, O, P)[b0:b1])  # m products, straight into the result
+        def tile(b0, b1, r0, r1, slot):
+            m, rows = b1 - b0, r1 - r0
+            if shared is not None:
+                fp = shared[b0:b1]
+            else:
+                fp = _pad_into(_pad_buffer(n, C, nr_p, nc_p, p, dtype, mode, slot), f[b0:b1], p, mode) if padded else f[b0:b1]
+            cols = _buffer("cols", (n * K * P,), dtype, slot=slot)[:K * m * rows * nc_o].reshape(C, k, k, m, rows, nc_o)
+            cols = _im2col(fp[:, :, r0:r1 + k - 1], cols, image_major=True)
+            target = out[b0:b1, :, r0:r1].reshape(m, O, rows * nc_o, copy=False)  # a view of the result
+            np.matmul(weights, cols.reshape(m, K, rows * nc_o), out=target)  # m products, straight into the result
 
-    _run_tiles(_ranges(B, n), tile, n * bytes_per_image)
+    _run_tiles(tiles, tile, n * bytes_per_image)
     return out
 
 
@@ -930,31 +969,36 @@ def _grad_filter_gemm(f, dout, k, p, mode, dtype):
     dpsi_t = np.zeros((K, O), dtype)
     if B == 0:
         return np.ascontiguousarray(dpsi_t.T).reshape(O, C, k, k)
-    d3 = dout.reshape(B, O, P)
     per_image = _per_image_products(K, O, P)
     padded = p > 0 or f.dtype != dtype
     itemsize = np.dtype(dtype).itemsize
     # per image: im2col, dout (channel-major copy), padded input, and per-image products (K, O) when per_image
     bytes_per_image = itemsize * (K * P + O * P + (C * nr_p * nc_p if padded else 0) + (K * O if per_image else 0))
     n = _tile_size(B, bytes_per_image, itemsize * K * P, macs_per_image=O * K * P)
+    tiles = _tiles(B, n, nr_o, O * K * P)
+    shared = _padded_batch(f, p, mode, dtype) if len(tiles) > len(_ranges(B, n)) else None
 
-    def tile(b0, b1, slot):
-        m = b1 - b0
-        fp = _pad_into(_pad_buffer(n, C, nr_p, nc_p, p, dtype, mode, slot), f[b0:b1], p, mode) if padded else f[b0:b1]
-        cols = _buffer("cols", (n * K * P,), dtype, slot=slot)[:K * m * P].reshape(C, k, k, m, nr_o, nc_o)
+    def tile(b0, b1, r0, r1, slot):
+        m, rows = b1 - b0, r1 - r0
+        if shared is not None:
+            fp = shared[b0:b1]
+        else:
+            fp = _pad_into(_pad_buffer(n, C, nr_p, nc_p, p, dtype, mode, slot), f[b0:b1], p, mode) if padded else f[b0:b1]
+        fp = fp[:, :, r0:r1 + k - 1]  # the padded rows that output rows r0..r1-1 read
+        d = dout[b0:b1, :, r0:r1].reshape(m, O, rows * nc_o).astype(dtype, copy=False)
+        cols = _buffer("cols", (n * K * P,), dtype, slot=slot)[:K * m * rows * nc_o].reshape(C, k, k, m, rows, nc_o)
         if per_image:  # cols[b] (C k k, rows' cols') @ dout[b]^T (rows' cols', O), summed over the tile's images
             cols = _im2col(fp, cols, image_major=True)
-            d = d3[b0:b1] if d3.dtype == dtype else d3[b0:b1].astype(dtype)
-            return np.matmul(cols.reshape(m, K, P), d.transpose(0, 2, 1)).sum(axis=0)
-        cols = _im2col(fp, cols).reshape(K, m * P)
-        d = _buffer("acc", (n * O * P,), dtype, slot=slot)[:O * m * P].reshape(O, m, P)
-        d[...] = d3[b0:b1].transpose(1, 0, 2)  # channel-major, like cols
-        return np.matmul(cols, d.reshape(O, m * P).T)
+            return np.matmul(cols.reshape(m, K, rows * nc_o), d.transpose(0, 2, 1)).sum(axis=0)
+        cols = _im2col(fp, cols).reshape(K, m * rows * nc_o)
+        d_t = _buffer("acc", (n * O * P,), dtype, slot=slot)[:O * m * rows * nc_o].reshape(O, m, rows * nc_o)
+        d_t[...] = d.transpose(1, 0, 2)  # channel-major, like cols
+        return np.matmul(cols, d_t.reshape(O, m * rows * nc_o).T)
 
     def add(partial):
         np.add(dpsi_t, partial, out=dpsi_t)
 
-    _run_tiles(_ranges(B, n), tile, n * bytes_per_image + itemsize * K * O, combine=add)  # + the partial sum
+    _run_tiles(tiles, tile, n * bytes_per_image + itemsize * K * O, combine=add)  # + the partial sum
     return np.ascontiguousarray(dpsi_t.T).reshape(O, C, k, k)
 
 

@@ -103,6 +103,9 @@ MUTANTS = {
     "wide-rows-cropped-on-the-wrong-side": ("groupconv/engine.py", [
         ("out[b0:b1] = acc.transpose(1, 0, 2, 3)[..., :nc_o]", "out[b0:b1] = acc.transpose(1, 0, 2, 3)[..., k - 1:]")],
         ["test_engine.py"]),
+    "band-offset-forgotten": ("groupconv/engine.py", [
+        ("                    start = (r0 + a) * nc_p + b_", "                    start = a * nc_p + b_")],
+        ["test_threads.py"]),
     # the engine's threads
     "tiles-depend-on-the-thread-count": ("groupconv/engine.py", [
         ("    return int(max(1, min(B, n)))", "    return int(max(1, min(B, n, -(-B // NUM_THREADS))))")],

@@ -122,12 +122,49 @@ def test_this_data_sees_the_summation_order(rng, threads, monkeypatch):
 
 
 def test_tiles_never_depend_on_the_thread_count(threads):
-    """The tile size is a function of shapes and bounds: the same for every thread count."""
+    """Tile sizes and bands are functions of shapes and bounds: the same for every thread count."""
     sizes = []
     for n in (1, 2, 7):
         threads(n)
-        sizes.append([engine._tile_size(64, 8 * 10**5, 8 * 10**5, macs_per_image=m) for m in (10**4, 10**6, 10**8)])
+        sizes.append([engine._tile_size(64, 8 * 10**5, 8 * 10**5, macs_per_image=m) for m in (10**4, 10**6, 10**8)] +
+                     [engine._tiles(B, 1, 30, 10**8) for B in (1, 3, 64)])
     assert sizes[0] == sizes[1] == sizes[2]
+
+
+@pytest.mark.parametrize("B, nr_o, macs", [(1, 30, 10**8), (3, 7, 10**8), (2, 129, 10**7), (1, 5, 10**9)])
+def test_a_small_batch_is_cut_into_bands_that_cover_every_row_once(B, nr_o, macs):
+    tiles = engine._tiles(B, 1, nr_o, macs)
+    assert 1 < len(tiles) <= engine.MIN_TILES
+    covered = np.zeros((B, nr_o), int)
+    for b0, b1, r0, r1 in tiles:
+        assert b1 == b0 + 1 and r0 < r1
+        covered[b0, r0:r1] += 1
+    assert (covered == 1).all()
+
+
+def test_large_batches_and_small_images_are_not_cut_into_bands():
+    assert engine._tiles(64, 4, 30, 10**8) == [(b, b + 4, 0, 30) for b in range(0, 64, 4)]
+    assert engine._tiles(1, 1, 30, engine.TILE_MACS) == [(0, 1, 0, 30)]  # one image of little work: one tile
+
+
+@pytest.mark.parametrize("mode", ["same", "valid", "circular"])
+@pytest.mark.parametrize("wide", [True, False])
+def test_one_image_in_bands_equals_the_reference_on_every_thread_count(rng, threads, monkeypatch, mode, wide):
+    """The widget's case: one image, split into bands of rows (default tile sizes)."""
+    monkeypatch.setattr(engine, "_wide_rows", lambda *shape: wide)
+    f = rng.normal(size=(1, 16, 64, 61))
+    psi = rng.normal(size=(16, 16, 3, 3))
+    assert len(engine._tiles(1, 1, 62, 16 * 144 * 62 * 59)) > 1  # default sizes: this image is cut into bands
+    threads(1)
+    one = _all_three(f, psi, mode, "gemm")
+    out, dout, df, dpsi = one
+    for got, want in [(out, _reference(f, psi, mode)), (df, _reference_grad_input(dout, psi, f.shape, mode)),
+                      (dpsi, _reference_grad_filter(f, dout, 3, mode))]:
+        r = residual(got, want)
+        assert r.value <= LITERAL_TOL * r.scale, (mode, r)
+    threads(3)
+    for a, b in zip(one, _all_three(f, psi, mode, "gemm")):
+        assert np.array_equal(a, b)
 
 
 def test_integers_exact_on_many_threads(rng, threads, small_tiles):
