@@ -101,7 +101,7 @@ MUTANTS = {
          "    return [(i, min(n, i + step)) for i in range(0, n - 1, step)]")],
         ["test_engine.py"]),
     "wide-rows-cropped-on-the-wrong-side": ("groupconv/engine.py", [
-        ("out[b0:b1] = acc.transpose(1, 0, 2, 3)[..., :nc_o]", "out[b0:b1] = acc.transpose(1, 0, 2, 3)[..., k - 1:]")],
+        ("out[b0:b1, :, r0:r1] = acc.transpose(1, 0, 2, 3)[..., :nc_o]", "out[b0:b1, :, r0:r1] = acc.transpose(1, 0, 2, 3)[..., k - 1:]")],
         ["test_engine.py"]),
     "band-offset-forgotten": ("groupconv/engine.py", [
         ("                    start = (r0 + a) * nc_p + b_", "                    start = a * nc_p + b_")],
