@@ -41,7 +41,8 @@ NaN over its whole plane, so "auto" never takes it for data that is not finite, 
 forced method="fft" on such data raises.
 
 Threads (set_num_threads). The batch is cut into tiles of a few images (_tile_size:
-cache-sized, about TILE_MACS multiply-adds each). A pool of NUM_THREADS worker threads
+cache-sized, about TILE_MACS multiply-adds each; a batch of fewer than MIN_TILES images
+into bands of output rows, _tiles). A pool of NUM_THREADS worker threads
 runs the tiles, each worker doing the padding, im2col (or transforms) and products of
 its own tile with its own workspace; NumPy and SciPy release the GIL in the copies,
 products and transforms. BLAS runs on ONE thread inside the engine (threadpoolctl
