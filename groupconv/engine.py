@@ -728,7 +728,7 @@ def _correlate_gemm(f, psi, p, mode, dtype):
                 fp = _pad_into(_pad_buffer(n, C, nr_p, nc_p, p, dtype, mode, slot), f[b0:b1], p, mode) if padded else f[b0:b1]
             cols = _buffer("cols", (n * K * P,), dtype, slot=slot)[:K * m * rows * nc_o].reshape(C, k, k, m, rows, nc_o)
             cols = _im2col(fp[:, :, r0:r1 + k - 1], cols, image_major=True)
-            target = out[b0:b1, :, r0:r1].reshape(m, O, rows * nc_o, copy=False)  # a view of the result
+            target = out[b0:b1, :, r0:r1].reshape(m, O, rows * nc_o)  # a view: rows r0..r1-1 are contiguous per (b, o)
             np.matmul(weights, cols.reshape(m, K, rows * nc_o), out=target)  # m products, straight into the result
 
     _run_tiles(tiles, tile, n * bytes_per_image)
