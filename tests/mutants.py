@@ -29,7 +29,7 @@ MUTANTS = {
     "max-abs-ignores-negatives": ("groupconv/engine.py", [
         ("return max(abs(int(a.max())), abs(int(a.min())))", "return abs(int(a.max()))")], ["test_robustness.py"]),
     "workspace-key-without-dtype": ("groupconv/engine.py", [
-        ("key = (role, tuple(shape), np.dtype(dtype).str, zero, slot)", "key = (role, tuple(shape), zero, slot)")],
+        ("key = (role, tuple(shape), dtype.str, zero, slot)", "key = (role, tuple(shape), zero, slot)")],
         ["test_robustness.py"]),
     "coset-pool-gradient-to-every-tie": ("groupconv/nn.py", [
         ("self.argmax = np.argmax(x, axis=2)  # one winner per pixel, the first on ties",
