@@ -18,9 +18,10 @@ How the sum is computed (all three give the same numbers; tests check it):
             cols[(c, a, b'), (i, j)] = f_pad[b, c, i + a, j + b'], and out[b] =
             psi.reshape(O, C*k*k) @ cols is a matrix product on contiguous operands. For
             few input channels (a lifting layer) one product per image is written
-            straight into the result; for many (C*k*k >= WIDE_RATIO * O) the copies are
-            taken over whole padded rows, one contiguous run per tap, and one product per
-            tile is cropped into the result (_wide_rows).
+            straight into the result; for many (C*k*k >= WIDE_RATIO * O, rows of at
+            least 8 (k-1) pixels) the copies are taken over whole padded rows, one
+            contiguous run per tap, and one product per tile is cropped into the
+            result (_wide_rows).
     "fft"   the correlation theorem: the input planes and the O*C filter planes are
             transformed (scipy.fft.rfft2), the sum over c is one complex matrix product
             per frequency, and one inverse transform gives every output plane.
@@ -64,7 +65,8 @@ pool's workers are the only ones that touch the workspace, each its own part of 
 Memory: the tiles are sized so that the workspace of the tiles in flight together
 (padded input, im2col matrix, product; the spectra on the FFT path) stays below
 WORKSPACE_BYTES (256 MiB by default; change it with set_workspace_limit): fewer tiles
-run at once when a tile is large. The workspace buffers are KEPT between calls and
+run at once when a tile is large. (A batch cut into bands is padded once, outside the
+bound: fewer than MIN_TILES images.) The workspace buffers are KEPT between calls and
 reused when a call of the same shape comes again (first touches of fresh memory are
 expensive). Returned arrays are always freshly allocated, never a view of a reused
 buffer. clear_buffers() frees the workspace.
