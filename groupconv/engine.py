@@ -271,9 +271,10 @@ def _run_tiles(tiles, work, tile_bytes, combine=None):
     At most `running` tiles are computed at once: no more than NUM_THREADS, and no more
     than fit WORKSPACE_BYTES when each needs tile_bytes (workspace and result). A tile
     takes a free slot (0 .. running-1) when it starts and gives it back when it ends; the
-    slot keys its workspace buffers. combine(result) (if given) sees the results in tile order,
-    in the calling thread, which keeps up to 2 * running tiles queued so that no worker
-    waits for it. With one tile at a time everything runs in the calling thread.
+    slot keys its workspace buffers. Without combine every tile is queued at once; with
+    combine(result), which sees the results in tile order in the calling thread, up to
+    2 * running tiles are queued (their results wait for their turn). With one tile at a
+    time everything runs in the calling thread.
     """
     running = min(NUM_THREADS, len(tiles), max(1, WORKSPACE_BYTES // max(1, tile_bytes)))
     if running <= 1 or not _blas_pinned():
@@ -298,10 +299,11 @@ def _run_tiles(tiles, work, tile_bytes, combine=None):
         finally:
             slots.put(slot)
 
+    window = len(tiles) if combine is None else 2 * running  # results to combine are held until their turn
     pending = deque()
     try:
         for tile in tiles:
-            if len(pending) == 2 * running:  # enough queued: take the oldest result first
+            if len(pending) == window:  # enough queued: take the oldest result first
                 result = pending.popleft().result()
                 if combine is not None:
                     combine(result)
