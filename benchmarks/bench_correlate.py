@@ -339,6 +339,7 @@ def machine(threads):
         pass
     blas = "BLAS unknown"
     info = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+    info.sort(key=lambda i: "numpy" not in i.get("filepath", ""))  # NumPy's own BLAS first (SciPy, PyTorch bring theirs)
     if info:
         blas = f"{info[0].get('internal_api')} {info[0].get('version')} kernel {info[0].get('architecture')}"
     env = ", ".join(f"{v}={os.environ[v]}" for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
