@@ -34,9 +34,12 @@ Tables:
 one thread and spreads the tiles of the batch over its own N threads.
 
 Hygiene: threads of OpenBLAS and of PyTorch's OpenMP spin for a while after each call and
-slow whatever runs next, so the compared methods run alternately (A B A B ...) with a pause
-of PAUSE = 0.15 s between calls, and every ratio comes from interleaved measurements of
-the same run. The load average before and after every table is recorded: on a machine
+slow whatever runs next, so the compared methods take turns (A B A B ...) with a pause
+of PAUSE = 0.15 s between turns, and every ratio comes from interleaved measurements of
+the same run. In each turn a method runs one untimed call and then BURST = 2 timed calls
+back to back, as in a training loop: on this project's virtual machine an idle second
+core is parked and takes milliseconds to wake, which a single call after a pause would
+charge to whichever method uses two threads. The load average before and after every table is recorded: on a machine
 shared with other jobs the numbers are not worth much.
 OPENBLAS_CORETYPE forces OpenBLAS's kernel choice; the script records it (benchmarks/README.md
 says why the runs there were measured with it unset).
@@ -62,7 +65,8 @@ try:
 except ImportError:  # PyTorch is optional: only for the comparison columns
     torch = None
 
-PAUSE = 0.15  # seconds between two timed calls: BLAS and OpenMP workers spin for a while after a call
+PAUSE = 0.15  # seconds between two turns: BLAS and OpenMP workers spin for a while after a call
+BURST = 2  # timed calls per turn, after one untimed call (see interleaved)
 
 # name: (kind, group, B, C_in, C_out, H, k)
 WORKLOADS = {
@@ -100,21 +104,25 @@ def set_threads(n):
 
 # ---------------------------------------------------------------- timing
 
-def interleaved(functions, repeats):
-    """Median seconds of each function, the functions called round-robin (A B C A B C ...), one warm-up each.
+def interleaved(functions, repeats, burst=BURST):
+    """Median seconds per call of each function, the functions taking turns (A B C A B C ...).
 
-    A function is a callable, or (threads, callable): then the thread count is set before each call.
+    In each turn a function runs burst + 1 times back to back, as in a training loop: the
+    first call warms up (caches, and the idle cores that a virtual machine parks) and is
+    not timed, the mean of the other `burst` calls is recorded; then a pause of PAUSE.
+    A function is a callable, or (threads, callable): then the thread count is set first.
     """
     functions = {name: fn if isinstance(fn, tuple) else (None, fn) for name, fn in functions.items()}
     times = {name: [] for name in functions}
-    for rnd in range(repeats + 1):  # round 0 is the warm-up
+    for _ in range(repeats):
         for name, (threads, fn) in functions.items():
             if threads is not None:
                 set_threads(threads)
-            t0 = time.perf_counter()
             fn()
-            if rnd:
-                times[name].append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            for _ in range(burst):
+                fn()
+            times[name].append((time.perf_counter() - t0) / burst)
             time.sleep(PAUSE)
     return {name: float(np.median(ts)) for name, ts in times.items()}
 

@@ -82,6 +82,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.fft
+from numpy.lib.stride_tricks import as_strided
 
 from . import limits
 
@@ -707,11 +708,14 @@ def _correlate_gemm(f, psi, p, mode, dtype):
             else:
                 fp = shared[b0:b1]
             flat = fp.reshape(m, C, (nr_p + 1) * nc_p).transpose(1, 0, 2)  # (C, m, cells), a view
+            # taps[c, a, b', j, x] = flat[c, j, (r0 + a) nc_p + b' + x]: each window of a tap is one contiguous run of
+            # the flat image, so one strided view holds them all and ONE copy lays out the im2col matrix. Its last
+            # cell, (r1 + k - 1) nc_p + k - 2, lies in the extra row.
+            s_c, s_m, s_x = flat.strides
+            taps = as_strided(flat[:, :, r0 * nc_p:], shape=(C, k, k, m, rows * nc_p),
+                              strides=(s_c, nc_p * s_x, s_x, s_m, s_x), writeable=False)
             cols = _buffer("cols-wide", (n * K * L,), dtype, slot=slot)[:K * m * rows * nc_p].reshape(C, k, k, m, rows * nc_p)
-            for a in range(k):
-                for b_ in range(k):
-                    start = (r0 + a) * nc_p + b_
-                    cols[:, a, b_] = flat[:, :, start:start + rows * nc_p]
+            cols[...] = taps
             acc = _buffer("acc-wide", (n * O * L,), dtype, slot=slot)[:O * m * rows * nc_p].reshape(O, m, rows, nc_p)
             with np.errstate(invalid="ignore", over="ignore"):  # the cropped columns may sum an inf with a -inf
                 np.matmul(weights, cols.reshape(K, m * rows * nc_p), out=acc.reshape(O, m * rows * nc_p))

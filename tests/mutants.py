@@ -104,7 +104,7 @@ MUTANTS = {
         ("out[b0:b1, :, r0:r1] = acc.transpose(1, 0, 2, 3)[..., :nc_o]", "out[b0:b1, :, r0:r1] = acc.transpose(1, 0, 2, 3)[..., k - 1:]")],
         ["test_engine.py"]),
     "band-offset-forgotten": ("groupconv/engine.py", [
-        ("                    start = (r0 + a) * nc_p + b_", "                    start = a * nc_p + b_")],
+        ("taps = as_strided(flat[:, :, r0 * nc_p:]", "taps = as_strided(flat[:, :, :]")],
         ["test_threads.py"]),
     # the engine's threads
     "tiles-depend-on-the-thread-count": ("groupconv/engine.py", [
