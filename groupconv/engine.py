@@ -120,6 +120,12 @@ WIDE_RATIO = 4
 SMALL_PRODUCT = 2**18
 """Below this many multiply-adds per image (O * C*k*k * rows'*cols') the backward products take one product per image (see _per_image_products)."""
 
+PARALLEL_MIN_MACS = 2**25
+"""A GEMM-path call of fewer multiply-adds (about 0.3 ms of work) runs its tiles in the calling thread.
+
+Handing a tile to a worker costs some 30 us (waking the thread, the GIL); W2, a lifting
+layer of 18 million multiply-adds in 8 tiles, was measured 1.3-1.8x SLOWER on 2 threads."""
+
 MIN_TILES = 8
 """A batch of fewer images than this is also cut into bands of output rows (see _tiles)."""
 
@@ -266,7 +272,7 @@ def _padded_batch(f, p, mode, dtype, extra_rows=0):
     return fp
 
 
-def _run_tiles(tiles, work, tile_bytes, combine=None):
+def _run_tiles(tiles, work, tile_bytes, combine=None, macs=None):
     """Call work(*tile, slot) for every tile (a tuple: (i0, i1), or (b0, b1, r0, r1)) on the worker threads.
 
     At most `running` tiles are computed at once: no more than NUM_THREADS, and no more
@@ -275,10 +281,11 @@ def _run_tiles(tiles, work, tile_bytes, combine=None):
     slot keys its workspace buffers. Without combine every tile is queued at once; with
     combine(result), which sees the results in tile order in the calling thread, up to
     2 * running tiles are queued (their results wait for their turn). With one tile at a
-    time everything runs in the calling thread.
+    time, or a call of fewer than PARALLEL_MIN_MACS multiply-adds in all (`macs`), everything
+    runs in the calling thread: the same tiles, so the same numbers.
     """
     running = min(NUM_THREADS, len(tiles), max(1, WORKSPACE_BYTES // max(1, tile_bytes)))
-    if running <= 1 or not _blas_pinned():
+    if running <= 1 or not _blas_pinned() or (macs is not None and macs < PARALLEL_MIN_MACS):
         for tile in tiles:
             result = work(*tile, 0)
             if combine is not None:
@@ -739,7 +746,7 @@ def _correlate_gemm(f, psi, p, mode, dtype):
             target = out[b0:b1, :, r0:r1].reshape(m, O, rows * nc_o)  # a view: rows r0..r1-1 are contiguous per (b, o)
             np.matmul(weights, cols.reshape(m, K, rows * nc_o), out=target)  # m products, straight into the result
 
-    _run_tiles(tiles, tile, n * bytes_per_image)
+    _run_tiles(tiles, tile, n * bytes_per_image, macs=B * O * K * P)
     return out
 
 
@@ -932,7 +939,7 @@ def _grad_input_col2im(dout, psi, input_shape, p, mode, dtype):
                 dfp_t[:, :, a:a + nr_o, b_:b_ + nc_o] += dcols[:, a, b_]
         df[b0:b1] = unpad_adjoint(dfp, k, mode, (nr, nc))
 
-    _run_tiles(_ranges(B, n), tile, n * bytes_per_image)
+    _run_tiles(_ranges(B, n), tile, n * bytes_per_image, macs=B * O * K * P)
     return df
 
 
@@ -1007,7 +1014,7 @@ def _grad_filter_gemm(f, dout, k, p, mode, dtype):
     def add(partial):
         np.add(dpsi_t, partial, out=dpsi_t)
 
-    _run_tiles(tiles, tile, n * bytes_per_image + itemsize * K * O, combine=add)  # + the partial sum
+    _run_tiles(tiles, tile, n * bytes_per_image + itemsize * K * O, combine=add, macs=B * O * K * P)  # + the partial sum
     return np.ascontiguousarray(dpsi_t.T).reshape(O, C, k, k)
 
 

@@ -35,7 +35,10 @@ def threads():
 
 @pytest.fixture
 def small_tiles(monkeypatch):
-    """Tiles of one image (or two, on the GEMM path) and few frequencies, so that a small batch makes many tiles."""
+    """Tiles of one image (or two, on the GEMM path) and few frequencies, so that a small batch makes many tiles.
+
+    Calls this small would run in the calling thread (PARALLEL_MIN_MACS): here they go to the workers."""
+    monkeypatch.setattr(engine, "PARALLEL_MIN_MACS", 0)
     monkeypatch.setattr(engine, "TILE_MACS", 2**12)
     monkeypatch.setattr(engine, "FFT_TILE_BYTES", 4096)
     monkeypatch.setattr(engine, "FREQUENCY_TILE", 16)
@@ -150,8 +153,10 @@ def test_large_batches_and_small_images_are_not_cut_into_bands():
 @pytest.mark.parametrize("mode", ["same", "valid", "circular"])
 @pytest.mark.parametrize("wide", [True, False])
 def test_one_image_in_bands_equals_the_reference_on_every_thread_count(rng, threads, monkeypatch, mode, wide):
-    """The widget's case: one image, split into bands of rows (default tile sizes)."""
+    """The widget's case: one image, split into bands of rows (default tile sizes), the bands on the workers."""
     monkeypatch.setattr(engine, "_wide_rows", lambda *shape: wide)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_MACS", 0)
+    names = _tiles_ran_in(monkeypatch)
     f = rng.normal(size=(1, 16, 64, 61))
     psi = rng.normal(size=(16, 16, 3, 3))
     assert len(engine._tiles(1, 1, 62, 16 * 144 * 62 * 59)) > 1  # default sizes: this image is cut into bands
@@ -163,8 +168,10 @@ def test_one_image_in_bands_equals_the_reference_on_every_thread_count(rng, thre
         r = residual(got, want)
         assert r.value <= LITERAL_TOL * r.scale, (mode, r)
     threads(3)
+    names.clear()
     for a, b in zip(one, _all_three(f, psi, mode, "gemm")):
         assert np.array_equal(a, b)
+    assert len(names) > 2 and all(name.startswith("groupconv-engine") for name in names)
 
 
 def test_integers_exact_on_many_threads(rng, threads, small_tiles):
@@ -221,6 +228,7 @@ def test_blas_runs_on_one_thread_inside_and_is_restored_after(rng, threads, monk
         return run_tiles(tiles, recorded, *args, **kwargs)
 
     monkeypatch.setattr(engine, "_run_tiles", recording)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_MACS", 0)
     threads(2)
     f, psi = rng.normal(size=(4, 3, 12, 12)), rng.normal(size=(4, 3, 3, 3))
     out = engine.planar_correlation(f, psi, "same", "gemm")
@@ -229,8 +237,10 @@ def test_blas_runs_on_one_thread_inside_and_is_restored_after(rng, threads, monk
     assert blas_threads() == before
 
 
-def test_calls_from_several_threads_are_safe(rng, threads):
+def test_calls_from_several_threads_are_safe(rng, threads, monkeypatch):
     """Four Python threads call the engine at once, with different shapes: each gets the serial result."""
+    monkeypatch.setattr(engine, "PARALLEL_MIN_MACS", 0)
+    monkeypatch.setattr(engine, "TILE_MACS", 2**12)
     threads(2)
     jobs = [(rng.normal(size=(5, c, 10 + c, 9)), rng.normal(size=(3, c, 3, 3))) for c in (1, 2, 3, 4)]
     expected = [engine.planar_correlation(f, psi, "same") for f, psi in jobs]
@@ -256,6 +266,7 @@ def test_calls_from_several_threads_are_safe(rng, threads):
 
 def test_without_threadpoolctl_the_tiles_run_in_the_calling_thread(rng, threads, monkeypatch):
     """BLAS cannot be pinned to one thread then (unless the environment did it): no worker threads."""
+    monkeypatch.setattr(engine, "PARALLEL_MIN_MACS", 0)
     monkeypatch.setattr(engine, "threadpoolctl", None)
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
@@ -303,3 +314,18 @@ def test_environment_variable_sets_the_count_at_import():
     code = "import groupconv; print(groupconv.get_num_threads())"
     printed = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert printed.stdout.strip() == "3", printed.stderr
+
+
+def test_small_calls_stay_in_the_calling_thread_with_the_same_tiles(rng, threads, monkeypatch):
+    """Below PARALLEL_MIN_MACS the tiles run in the calling thread: the same tiles, so the same bits."""
+    monkeypatch.setattr(engine, "TILE_MACS", 2**12)
+    names = _tiles_ran_in(monkeypatch)
+    f, psi = rng.normal(size=(6, 2, 9, 9)).astype(np.float32), rng.normal(size=(3, 2, 3, 3)).astype(np.float32)
+    threads(2)
+    small = _all_three(f, psi, "same", "gemm")
+    assert len(names) > 2 and set(names) == {threading.current_thread().name}
+    monkeypatch.setattr(engine, "PARALLEL_MIN_MACS", 0)
+    names.clear()
+    for a, b in zip(small, _all_three(f, psi, "same", "gemm")):
+        assert np.array_equal(a, b)
+    assert names and all(name.startswith("groupconv-engine") for name in names)
