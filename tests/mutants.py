@@ -118,9 +118,9 @@ MUTANTS = {
          "    running = min(NUM_THREADS, len(tiles))")],
         ["test_threads.py"]),
     "partial-sums-added-in-completion-order": ("groupconv/engine.py", [
-        ("            if len(pending) == 2 * running:  # enough queued: take the oldest result first\n"
+        ("            if len(pending) == window:  # enough queued: take the oldest result first\n"
          "                result = pending.popleft().result()",
-         "            if len(pending) == 2 * running:  # enough queued: take the oldest result first\n"
+         "            if len(pending) == window:  # enough queued: take the oldest result first\n"
          "                done = [f for f in pending if f.done()] or [pending[0]]\n"
          "                pending.remove(done[-1])\n"
          "                result = done[-1].result()")],
