@@ -101,12 +101,14 @@ IM2COL_CHUNK_BYTES = 8 * 2**20
 """Largest im2col matrix of one tile: 8 MiB stays in cache between im2col and the product
 (measured 1.2-1.4x faster than one im2col matrix for the whole batch)."""
 
-TILE_MACS = 2**21
+TILE_MACS = 2**24
 """A tile holds as many images as make about this many multiply-adds (at least one image).
 
-Small enough that a batch gives every thread work (W1: one image, 10 million
-multiply-adds, per tile), large enough that the per-tile cost of Python and of starting
-the BLAS call (some microseconds) stays small: 2 million multiply-adds take 20-50 us."""
+Small enough that a batch gives every thread work (W1: two images, 24 million
+multiply-adds, per tile; W3: one), large enough that the per-tile cost of Python, of
+handing the tile to a worker and of starting the BLAS call stays small (measured some
+30-100 us per tile; W1 on one thread took 10.2 ms in tiles of 2 images, 11.6 ms in
+tiles of one)."""
 
 FFT_TILE_BYTES = 8 * 2**20
 """Spectra of one tile on the FFT path (the same role as IM2COL_CHUNK_BYTES)."""
