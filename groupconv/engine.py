@@ -125,8 +125,8 @@ SMALL_PRODUCT = 2**18
 PARALLEL_MIN_MACS = 2**25
 """A GEMM-path call of fewer multiply-adds (about 0.3 ms of work) runs its tiles in the calling thread.
 
-Handing a tile to a worker costs some 30 us (waking the thread, the GIL); W2, a lifting
-layer of 18 million multiply-adds in 8 tiles, was measured 1.3-1.8x SLOWER on 2 threads."""
+Handing a tile to a worker costs some 30-100 us (waking the thread, the GIL); W2, a
+lifting layer of 18 million multiply-adds, was measured 1.3-1.8x SLOWER on 2 threads."""
 
 MIN_TILES = 8
 """A batch of fewer images than this is also cut into bands of output rows (see _tiles)."""
