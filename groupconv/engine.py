@@ -678,7 +678,8 @@ def _wide_rows(K, O, k, nc_o):
     K >= WIDE_RATIO * O (a group correlation, K = 9 O) and the extra columns add at most
     an eighth to the product (rows of at least 8 (k - 1) pixels). Measured (CPU time, one
     and two threads): W1 4 % and 8 % faster, W3 0 % and 14 % (two workers share the
-    memory bandwidth, and contiguous runs use it better); 8 x 8 images 14 % slower. A
+    memory bandwidth, and contiguous runs use it better); 8 x 8 images no faster (0-14 %
+    slower). The benchmark's layout sweep is the measurement. A
     lifting layer from few channels takes one product per image on the exact windows,
     written straight into the result.
     """
