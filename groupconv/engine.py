@@ -122,11 +122,12 @@ WIDE_RATIO = 4
 SMALL_PRODUCT = 2**18
 """Below this many multiply-adds per image (O * C*k*k * rows'*cols') the backward products take one product per image (see _per_image_products)."""
 
-PARALLEL_MIN_MACS = 2**25
-"""A GEMM-path call of fewer multiply-adds (about 0.3 ms of work) runs its tiles in the calling thread.
+PARALLEL_MIN_MACS = 2**26
+"""A GEMM-path call of fewer multiply-adds (about 0.6 ms of work) runs its tiles in the calling thread.
 
 Handing a tile to a worker costs some 30-100 us (waking the thread, the GIL); W2, a
-lifting layer of 18 million multiply-adds, was measured 1.3-1.8x SLOWER on 2 threads."""
+lifting layer of 18 million multiply-adds, was measured 1.3-1.8x SLOWER on 2 threads, and
+the widget's deeper layers (38 million, one image in two bands) 14 % slower."""
 
 MIN_TILES = 8
 """A batch of fewer images than this is also cut into bands of output rows (see _tiles)."""
