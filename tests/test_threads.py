@@ -189,8 +189,9 @@ def test_integers_exact_on_many_threads(rng, threads, small_tiles):
 
 
 @pytest.mark.parametrize("method", ["gemm", "fft"])
-def test_workspace_bound_holds_for_all_threads_together(rng, threads, method):
+def test_workspace_bound_holds_for_all_threads_together(rng, threads, monkeypatch, method):
     """Peak extra memory (tracemalloc, every thread) stays within the bound with 4 threads and a batch 10x larger."""
+    monkeypatch.setattr(engine, "PARALLEL_MIN_MACS", 0)
     threads(4)
     old = engine.set_workspace_limit(2 * 2**20)
     try:
