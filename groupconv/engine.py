@@ -255,10 +255,13 @@ def _tiles(B, n, nr_o, macs_per_image):
     """The tiles (b0, b1, r0, r1) of the GEMM path, images b0..b1-1 and output rows r0..r1-1: a function of the shapes only.
 
     Normally n whole images each. A batch of fewer than MIN_TILES images, each holding
-    several TILE_MACS of work, is cut into bands of output rows instead (at most MIN_TILES
-    tiles in all), so that a single photograph still gives every thread work.
+    several TILE_MACS of work and in all enough for the workers (PARALLEL_MIN_MACS), is cut
+    into bands of output rows instead (at most MIN_TILES tiles in all), so that a single
+    photograph still gives every thread work.
     """
-    bands = min(nr_o, MIN_TILES // B, macs_per_image // TILE_MACS) if B < MIN_TILES else 1
+    if B >= MIN_TILES or B * macs_per_image < PARALLEL_MIN_MACS:  # enough images, or one thread anyway
+        return [(b0, b1, 0, nr_o) for b0, b1 in _ranges(B, n)]
+    bands = min(nr_o, MIN_TILES // B, macs_per_image // TILE_MACS)
     if bands <= 1:
         return [(b0, b1, 0, nr_o) for b0, b1 in _ranges(B, n)]
     rows = -(-nr_o // bands)

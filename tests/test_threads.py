@@ -148,6 +148,7 @@ def test_a_small_batch_is_cut_into_bands_that_cover_every_row_once(B, nr_o, macs
 def test_large_batches_and_small_images_are_not_cut_into_bands():
     assert engine._tiles(64, 4, 30, 10**8) == [(b, b + 4, 0, 30) for b in range(0, 64, 4)]
     assert engine._tiles(1, 1, 30, engine.TILE_MACS) == [(0, 1, 0, 30)]  # one image of little work: one tile
+    assert engine._tiles(1, 1, 30, engine.PARALLEL_MIN_MACS - 1) == [(0, 1, 0, 30)]  # runs on one thread anyway
 
 
 @pytest.mark.parametrize("mode", ["same", "valid", "circular"])
