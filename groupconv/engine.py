@@ -14,14 +14,18 @@ Modes: "valid" (no padding), "same" (zero padding (k-1)/2, odd k), "full" (zero
 padding k-1) and "circular" (periodic padding (k-1)/2, odd k).
 
 How the sum is computed (all three give the same numbers; tests check it):
-    "gemm"  im2col + one matrix product per chunk of the batch. The k*k shifted copies
-            of f_pad are laid out as cols[(c, a, b'), (b, i, j)] = f_pad[b, c, i + a, j + b'],
-            then acc = psi.reshape(O, C*k*k) @ cols is one large product on contiguous
-            operands, and acc[o, (b, i, j)] is copied into the (B, O, rows', cols') result.
-    "fft"   the correlation theorem: all B*C input planes and O*C filter planes are
-            transformed at once (scipy.fft.rfft2 with workers), the sum over c is one
-            batched complex matrix product per frequency, and one inverse transform
-            gives every output plane. Float32 and float64 only.
+    "gemm"  im2col + matrix products. The k*k shifted copies of f_pad are laid out as
+            cols[(c, a, b'), (i, j)] = f_pad[b, c, i + a, j + b'], and out[b] =
+            psi.reshape(O, C*k*k) @ cols is a matrix product on contiguous operands. For
+            few input channels (a lifting layer) one product per image is written
+            straight into the result; for many (C*k*k >= WIDE_RATIO * O, rows of at
+            least 8 (k-1) pixels) the copies are taken over whole padded rows, one
+            contiguous run per tap, and one product per tile is cropped into the
+            result (_wide_rows).
+    "fft"   the correlation theorem: the input planes and the O*C filter planes are
+            transformed (scipy.fft.rfft2), the sum over c is one complex matrix product
+            per frequency, and one inverse transform gives every output plane.
+            Float32 and float64 only.
     "auto"  (default) the rule of `choose_method`: integer, complex and small-filter
             cases use "gemm", real floating-point cases with large filters (k >= 5 and
             C*k*k >= 1000) use "fft".
@@ -37,27 +41,167 @@ exactly when a NaN (infinity) lies under its filter window. The FFT would spread
 NaN over its whole plane, so "auto" never takes it for data that is not finite, and a
 forced method="fft" on such data raises.
 
-Memory: the padded input and the im2col matrix are processed in chunks over the batch,
-sized so that the workspace stays below WORKSPACE_BYTES (256 MiB by default; change it
-with set_workspace_limit). The workspace buffers are KEPT between calls and reused when
-a call of the same shape comes again (first touches of fresh memory are expensive), so
-this module is not thread-safe: do not call it from two threads at once. Returned arrays
-are always freshly allocated, never a view of a reused buffer. clear_buffers() frees the
-workspace.
+Threads (set_num_threads). The batch is cut into tiles of a few images (_tile_size:
+cache-sized, about TILE_MACS multiply-adds each; a batch of fewer than MIN_TILES images
+into bands of output rows, _tiles). A pool of NUM_THREADS worker threads
+runs the tiles, each worker doing the padding, im2col (or transforms) and products of
+its own tile with its own workspace; NumPy and SciPy release the GIL in the copies,
+products and transforms. BLAS runs on ONE thread inside the engine (threadpoolctl
+sets it for the duration of each call and restores it afterwards), so the workers do
+not oversubscribe the cores. NUM_THREADS defaults to the cores this process may use
+(os.sched_getaffinity), or the environment variable GROUPCONV_NUM_THREADS.
+
+Same results on any number of threads. The tiles depend only on the shapes, the dtype
+and the workspace bound, never on the thread count; the threads only decide who
+computes which tile, and every tile is computed by the same single-threaded code.
+Where tiles add into one result (the filter gradient sums over the batch) the partial
+sums are added in tile order by the calling thread. So every output element is summed
+in the same order, and results are bitwise identical on 1, 2 or N threads (tests check it).
+
+Thread safety: the engine may be called from several threads; the calls are serialised
+(a lock), so a second call waits until the first has finished. Inside a call, the
+pool's workers are the only ones that touch the workspace, each its own part of it.
+
+Memory: the tiles are sized so that the workspace of the tiles in flight together
+(padded input, im2col matrix, product; the spectra on the FFT path) stays below
+WORKSPACE_BYTES (256 MiB by default; change it with set_workspace_limit): fewer tiles
+run at once when a tile is large. (A batch cut into bands is padded once, outside the
+bound: fewer than MIN_TILES images.) The workspace buffers are KEPT between calls and
+reused when a call of the same shape comes again (first touches of fresh memory are
+expensive). Returned arrays are always freshly allocated, never a view of a reused
+buffer. clear_buffers() frees the workspace.
 """
+import contextlib
+import functools
+import math
 import os
-from collections import OrderedDict
+import queue
+import threading
+from collections import OrderedDict, deque
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.fft
+from numpy.lib.stride_tricks import as_strided
 
 from . import limits
+
+try:  # sets the BLAS thread count at run time (OpenBLAS, MKL, BLIS); without it, see _blas_pinned
+    import threadpoolctl
+except ImportError:  # the tests try this case by setting engine.threadpoolctl = None
+    threadpoolctl = None
 
 MODES = ("valid", "same", "full", "circular")
 METHODS = ("auto", "gemm", "fft")
 
 WORKSPACE_BYTES = 256 * 2**20
-"""Upper bound (bytes) on the workspace this module keeps and uses per call (see set_workspace_limit)."""
+"""Upper bound (bytes) on the workspace this module keeps and uses per call, all threads together (see set_workspace_limit)."""
+
+IM2COL_CHUNK_BYTES = 8 * 2**20
+"""Largest im2col matrix of one tile: 8 MiB stays in cache between im2col and the product
+(measured 1.2-1.4x faster than one im2col matrix for the whole batch)."""
+
+TILE_MACS = 2**24
+"""A tile holds as many images as make about this many multiply-adds (at least one image).
+
+Small enough that a batch gives every thread work (W1: two images, 24 million
+multiply-adds, per tile; W3: one), large enough that the per-tile cost of Python, of
+handing the tile to a worker and of starting the BLAS call stays small (measured some
+30-100 us per tile; W1 on one thread took 10.2 ms in tiles of 2 images, 11.6 ms in
+tiles of one)."""
+
+FFT_TILE_BYTES = 8 * 2**20
+"""Spectra of one tile on the FFT path (the same role as IM2COL_CHUNK_BYTES)."""
+
+FREQUENCY_TILE = 256
+"""Frequencies per tile of the filter gradient's product on the FFT path."""
+
+WIDE_RATIO = 4
+"""The forward GEMM path lays out whole rows when C*k*k >= WIDE_RATIO * O (see _wide_rows)."""
+
+SMALL_PRODUCT = 2**18
+"""Below this many multiply-adds per image (O * C*k*k * rows'*cols') the backward products take one product per image (see _per_image_products)."""
+
+PARALLEL_MIN_MACS = 2**26
+"""A GEMM-path call of fewer multiply-adds (about 0.6 ms of work) runs its tiles in the calling thread.
+
+Handing a tile to a worker costs some 30-100 us (waking the thread, the GIL); W2, a
+lifting layer of 18 million multiply-adds, was measured 1.3-1.8x SLOWER on 2 threads, and
+the widget's deeper layers (38 million, one image in two bands) 14 % slower."""
+
+MIN_TILES = 8
+"""A batch of fewer images than this is also cut into bands of output rows (see _tiles)."""
+
+FEW_TAPS = 27
+"""Up to this many rows of the im2col matrix (C*k*k: few input channels) the backward products take one product per image (see _per_image_products)."""
+
+# "auto" takes the FFT path when k >= FFT_MIN_K and C * k * k >= FFT_MIN_TAPS (measured, see choose_method).
+FFT_MIN_K = 5
+FFT_MIN_TAPS = 1000
+
+
+# ---------------------------------------------------------------- threads
+
+def _default_threads():
+    """GROUPCONV_NUM_THREADS if set, else the number of cores this process may run on."""
+    value = os.environ.get("GROUPCONV_NUM_THREADS", "").strip()
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError(f"the environment variable GROUPCONV_NUM_THREADS must be a positive integer, got {value!r}")
+        return int(value)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # no sched_getaffinity (macOS, Windows)
+        return os.cpu_count() or 1
+
+
+NUM_THREADS = _default_threads()
+"""Worker threads of the engine (set_num_threads)."""
+
+_lock = threading.RLock()  # one engine call at a time (see _serialised)
+_pool = None  # the ThreadPoolExecutor, made on first use
+_blas = None  # the threadpoolctl controller, made on first use
+_nested = False  # True while the thread holding _lock is inside an entry point
+
+
+def _serialised(fn):
+    """Decorator of the public entry points: one call at a time, with BLAS on one thread during it.
+
+    A nested call (the input gradient calls planar_correlation) runs inside its caller's set-up.
+    """
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        global _nested
+        with _lock:
+            if _nested:
+                return fn(*args, **kwargs)
+            _nested = True
+            try:
+                with _blas_on_one_thread():
+                    return fn(*args, **kwargs)
+            finally:
+                _nested = False
+    return call
+
+
+def _blas_on_one_thread():
+    """Context: BLAS single-threaded, its thread count restored on exit (threadpoolctl; without it, nothing)."""
+    global _blas
+    if threadpoolctl is None:
+        return contextlib.nullcontext()
+    if _blas is None:  # finds the BLAS libraries loaded in the process (NumPy's OpenBLAS)
+        _blas = threadpoolctl.ThreadpoolController()
+    return _blas.limit(limits=1, user_api="blas")
+
+
+def _blas_pinned():
+    """Whether BLAS is known to run on one thread inside the engine, so that worker threads may call it.
+
+    With threadpoolctl, always. Without it, only when the environment set OpenBLAS (or
+    OpenMP) to one thread before NumPy was loaded; otherwise the engine runs its tiles in
+    the calling thread and lets BLAS spread each product over its own threads.
+    """
+    return threadpoolctl is not None or _blas_threads() == 1
 
 
 def _blas_threads():
@@ -69,31 +213,122 @@ def _blas_threads():
     return os.cpu_count() or 1
 
 
-IM2COL_CHUNK_BYTES = 8 * 2**20 if _blas_threads() == 1 else 64 * 2**20
-"""Target size of the im2col matrix of one batch chunk (see _chunk).
+@_serialised
+def set_num_threads(n=None):
+    """Set NUM_THREADS, the engine's worker threads (None: GROUPCONV_NUM_THREADS, else every usable core); returns the old value.
 
-With single-threaded BLAS, 8 MiB chunks stay in cache between im2col and the product
-(measured 1.2-1.4x faster than one chunk for the batch). With several BLAS threads every
-product call synchronises them, and on a machine busy with other jobs each call can wait
-for the scheduler (measured: 8 MiB chunks up to 7x slower there), so fewer, larger chunks.
-"""
-
-SMALL_PRODUCT = 2**18
-"""Below this many multiply-adds per image (O * C*k*k * rows'*cols') the GEMM path takes one product per image.
-
-OpenBLAS runs such small products on one thread, so they need no thread synchronisation
-and can write straight into the result; a lifting layer from one input channel (K = 9)
-ran several times faster this way. Larger products are taken as one GEMM per chunk:
-every multi-threaded BLAS call synchronises its threads, which costs a lot on a busy machine.
-"""
-
-# "auto" takes the FFT path when k >= FFT_MIN_K and C * k * k >= FFT_MIN_TAPS (measured, see choose_method).
-FFT_MIN_K = 5
-FFT_MIN_TAPS = 1000
+    Results do not depend on it (see the module header). With n = 1 the engine runs in the calling thread.
+    """
+    global NUM_THREADS
+    if n is None:
+        n = _default_threads()
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"the number of threads must be an integer (or None for the default), got {n!r}")
+    if n < 1:
+        raise ValueError(f"the number of threads must be at least 1, got {n}")
+    old, NUM_THREADS = NUM_THREADS, int(n)
+    return old
 
 
-FFT_WORKERS = -1
-"""Threads scipy.fft uses on the FFT path (-1: one per core)."""
+def get_num_threads():
+    """NUM_THREADS, the engine's worker threads."""
+    return NUM_THREADS
+
+
+def _forget_pool_after_fork():
+    """A forked child has none of its parent's threads: start with a new pool and a free lock."""
+    global _pool, _lock, _buffers_lock, _nested
+    _pool = None
+    _lock, _buffers_lock, _nested = threading.RLock(), threading.Lock(), False
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
+
+
+def _ranges(n, step):
+    """[(0, step), (step, 2 step), ...] covering range(n): the tiles of an axis of length n."""
+    return [(i, min(n, i + step)) for i in range(0, n, step)]
+
+
+def _tiles(B, n, nr_o, macs_per_image):
+    """The tiles (b0, b1, r0, r1) of the GEMM path, images b0..b1-1 and output rows r0..r1-1: a function of the shapes only.
+
+    Normally n whole images each. A batch of fewer than MIN_TILES images, each holding
+    several TILE_MACS of work and in all enough for the workers (PARALLEL_MIN_MACS), is cut
+    into bands of output rows instead (at most MIN_TILES tiles in all), so that a single
+    photograph still gives every thread work.
+    """
+    if B >= MIN_TILES or B * macs_per_image < PARALLEL_MIN_MACS:  # enough images, or one thread anyway
+        return [(b0, b1, 0, nr_o) for b0, b1 in _ranges(B, n)]
+    bands = min(nr_o, MIN_TILES // B, macs_per_image // TILE_MACS)
+    if bands <= 1:
+        return [(b0, b1, 0, nr_o) for b0, b1 in _ranges(B, n)]
+    rows = -(-nr_o // bands)
+    return [(b, b + 1, r0, r1) for b in range(B) for r0, r1 in _ranges(nr_o, rows)]
+
+
+def _padded_batch(f, p, mode, dtype, extra_rows=0):
+    """f padded as `mode` requires, in `dtype`, with extra_rows rows of zeros below: a new array.
+
+    For a small batch cut into bands of rows: padded once, read by every band."""
+    B, C, nr, nc = f.shape
+    fp = np.zeros((B, C, nr + 2 * p + extra_rows, nc + 2 * p), dtype)
+    _pad_into(fp[:, :, :nr + 2 * p], f, p, mode)
+    return fp
+
+
+def _run_tiles(tiles, work, tile_bytes, combine=None, macs=None):
+    """Call work(*tile, slot) for every tile (a tuple: (i0, i1), or (b0, b1, r0, r1)) on the worker threads.
+
+    At most `running` tiles are computed at once: no more than NUM_THREADS, and no more
+    than fit WORKSPACE_BYTES when each needs tile_bytes (workspace and result). A tile
+    takes a free slot (0 .. running-1) when it starts and gives it back when it ends; the
+    slot keys its workspace buffers. Without combine every tile is queued at once; with
+    combine(result), which sees the results in tile order in the calling thread, up to
+    2 * running tiles are queued (their results wait for their turn). With one tile at a
+    time, or a call of fewer than PARALLEL_MIN_MACS multiply-adds in all (`macs`), everything
+    runs in the calling thread: the same tiles, so the same numbers.
+    """
+    running = min(NUM_THREADS, len(tiles), max(1, WORKSPACE_BYTES // max(1, tile_bytes)))
+    if running <= 1 or not _blas_pinned() or (macs is not None and macs < PARALLEL_MIN_MACS):
+        for tile in tiles:
+            result = work(*tile, 0)
+            if combine is not None:
+                combine(result)
+        return
+    global _pool
+    if _pool is None or _pool._max_workers < NUM_THREADS:
+        if _pool is not None:
+            _pool.shutdown(wait=True)
+        _pool = ThreadPoolExecutor(max_workers=NUM_THREADS, thread_name_prefix="groupconv-engine")
+    slots = queue.SimpleQueue()
+    for slot in range(running):
+        slots.put(slot)
+
+    def in_a_slot(tile):
+        slot = slots.get()  # waits while `running` tiles are being computed
+        try:
+            return work(*tile, slot)
+        finally:
+            slots.put(slot)
+
+    window = len(tiles) if combine is None else 2 * running  # results to combine are held until their turn
+    pending = deque()
+    try:
+        for tile in tiles:
+            if len(pending) == window:  # enough queued: take the oldest result first
+                result = pending.popleft().result()
+                if combine is not None:
+                    combine(result)
+            pending.append(_pool.submit(in_a_slot, tile))
+        while pending:
+            result = pending.popleft().result()
+            if combine is not None:
+                combine(result)
+    finally:  # after an error, let the tiles still queued finish before their buffers are reused
+        for future in pending:
+            future.cancel() or future.exception()
 
 
 # ---------------------------------------------------------------- padding
@@ -150,16 +385,16 @@ def unpad_adjoint(g, k, mode, shape):
     return out
 
 
-def _pad_buffer(n, C, nr_p, nc_p, p, dtype, mode):
-    """Workspace for the padded input, one per kind of padding.
+def _pad_buffer(n, C, nr_p, nc_p, p, dtype, mode, slot):
+    """Workspace for the padded input of one tile, one per kind of padding.
 
     For "same" and "full" it is zeroed once and only its interior is written, so its
     border stays zero; "circular" and "valid" (a dtype cast) write every cell, so their
     buffers must never be handed to a zero-padding mode."""
     if mode in ("circular", "valid"):  # every cell is written on each call
-        return _buffer("pad-" + mode, (n, C, nr_p, nc_p), dtype)
+        return _buffer("pad-" + mode, (n, C, nr_p, nc_p), dtype, slot=slot)
     # keyed by p too: the same (nr_p, nc_p) with another p would leave non-zero cells in the border
-    return _buffer(f"pad-zero-{p}", (n, C, nr_p, nc_p), dtype, zero=True)
+    return _buffer(f"pad-zero-{p}", (n, C, nr_p, nc_p), dtype, zero=True, slot=slot)
 
 
 def _pad_into(buf, f, p, mode):
@@ -186,11 +421,13 @@ def _pad_into(buf, f, p, mode):
 
 # ---------------------------------------------------------------- reused workspace
 
-_buffers = OrderedDict()  # (role, shape, dtype) -> array, least recently used first
+_buffers = OrderedDict()  # (role, shape, dtype, zero, slot) -> array, least recently used first
+_buffers_lock = threading.Lock()  # the worker threads take their buffers at the same time
 
 
+@_serialised
 def set_workspace_limit(nbytes):
-    """Set WORKSPACE_BYTES, the bound on the workspace (chunks are sized to fit it); returns the old value."""
+    """Set WORKSPACE_BYTES, the bound on the workspace (tiles are sized to fit it); returns the old value."""
     global WORKSPACE_BYTES
     nbytes = int(nbytes)
     if nbytes <= 0:
@@ -200,45 +437,55 @@ def set_workspace_limit(nbytes):
     return old
 
 
+@_serialised
 def clear_buffers():
     """Free every workspace buffer kept between calls."""
-    _buffers.clear()
+    with _buffers_lock:
+        _buffers.clear()
 
 
 def workspace_in_use():
     """Bytes currently held in reused workspace buffers."""
-    return sum(a.nbytes for a in _buffers.values())
+    with _buffers_lock:
+        return sum(a.nbytes for a in _buffers.values())
 
 
-def _buffer(role, shape, dtype, zero=False):
-    """A workspace array kept between calls: the same one comes back for the same role, shape and dtype.
+def _buffer(role, shape, dtype, zero=False, slot=0):
+    """A workspace array kept between calls: the same one comes back for the same role, shape, dtype and slot.
 
-    Its content is whatever the previous call left, except that a zeroed buffer's
-    cells that no call writes stay zero. Least recently used buffers are dropped so
-    that the kept workspace stays below WORKSPACE_BYTES.
+    `slot` tells apart the tiles in flight at the same time (see _run_tiles). The content
+    is whatever the previous call left, except that a zeroed buffer's cells that no call
+    writes stay zero. Least recently used buffers are dropped so that the kept workspace
+    stays below WORKSPACE_BYTES.
     """
-    key = (role, tuple(shape), np.dtype(dtype).str, zero)
-    if key in _buffers:
-        _buffers.move_to_end(key)
-        return _buffers[key]
-    nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
-    while _buffers and workspace_in_use() + nbytes > WORKSPACE_BYTES:
-        _buffers.popitem(last=False)
+    dtype = np.dtype(dtype)
+    key = (role, tuple(shape), dtype.str, zero, slot)
+    nbytes = math.prod(shape) * dtype.itemsize
+    with _buffers_lock:
+        if key in _buffers:
+            _buffers.move_to_end(key)
+            return _buffers[key]
+        while _buffers and sum(a.nbytes for a in _buffers.values()) + nbytes > WORKSPACE_BYTES:
+            _buffers.popitem(last=False)
     a = np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
     if nbytes <= WORKSPACE_BYTES:
-        _buffers[key] = a
+        with _buffers_lock:
+            _buffers[key] = a
     return a
 
 
-def _chunk(B, bytes_per_image, cols_bytes_per_image=None):
-    """How many images of the batch to process at once.
+def _tile_size(B, bytes_per_image, cache_bytes_per_image=None, cache_budget=IM2COL_CHUNK_BYTES, macs_per_image=None):
+    """How many images of the batch one tile holds: a function of the shapes only, never of the thread count.
 
-    Never more than fit the workspace bound WORKSPACE_BYTES; on the GEMM path also no
-    more than keep the im2col matrix of one chunk near IM2COL_CHUNK_BYTES.
+    Never more than fit the workspace bound WORKSPACE_BYTES; no more than keep the tile's
+    im2col matrix (or spectra) within cache_budget; and about TILE_MACS multiply-adds, so
+    that a batch makes several tiles.
     """
     n = WORKSPACE_BYTES // max(1, bytes_per_image)
-    if cols_bytes_per_image:
-        n = min(n, IM2COL_CHUNK_BYTES // max(1, cols_bytes_per_image))
+    if cache_bytes_per_image:
+        n = min(n, cache_budget // max(1, cache_bytes_per_image))
+    if macs_per_image:
+        n = min(n, -(-TILE_MACS // macs_per_image))
     return int(max(1, min(B, n)))
 
 
@@ -374,6 +621,7 @@ def _check_size(k):
 
 # ---------------------------------------------------------------- forward
 
+@_serialised
 def planar_correlation(f, psi, mode="valid", method="auto"):
     """Multi-channel planar correlation (B, C, rows, cols) x (O, C, k, k) -> (B, O, rows', cols').
 
@@ -404,58 +652,108 @@ def planar_correlation(f, psi, mode="valid", method="auto"):
     return _to_result(out, result)
 
 
-def _gemm_workspace(f, p, mode, dtype, K, O, P):
-    """Chunk size and reused buffers of the im2col path, shared by the forward pass and the filter gradient.
+def _per_image_products(K, O, P):
+    """The layout of the backward products: one product per image (True) or one per tile of images (False).
 
-    K = C k k rows of the im2col matrix, O output channels, P = rows' cols' output pixels per
-    image. Returns (n images per chunk, whether f is copied into a padded buffer, the
-    im2col buffer (n K P), the (O, n P) product buffer, the padded-input buffer or None).
+    One product per image needs no copy of dout; one product per tile multiplies matrices
+    n times wider (for the filter gradient, the sum over the tile's images runs inside the
+    product) but needs dout copied channel-major first. The copy costs as much as a thin
+    product itself when the filter bank is small. Rule: per image below SMALL_PRODUCT
+    multiply-adds per image, or when K = C k k is small (few input channels, FEW_TAPS);
+    per tile otherwise.
     """
-    B, C, nr, nc = f.shape
-    nr_p, nc_p = nr + 2 * p, nc + 2 * p
-    itemsize = np.dtype(dtype).itemsize
-    padded = p > 0 or f.dtype != dtype
-    per_image = itemsize * (K * P + O * P + (C * nr_p * nc_p if padded else 0))
-    n = _chunk(B, per_image, itemsize * K * P)
-    cols_buf = _buffer("cols", (n * K * P,), dtype)
-    acc_buf = _buffer("acc", (n * O * P,), dtype)
-    fp_buf = _pad_buffer(n, C, nr_p, nc_p, p, dtype, mode) if padded else None
-    return n, padded, cols_buf, acc_buf, fp_buf
+    return O * K * P < SMALL_PRODUCT or K <= FEW_TAPS
+
+
+def _wide_rows(K, O, k, nc_o):
+    """Whether the forward GEMM path lays out whole rows ("wide", True) or the exact windows (False).
+
+    im2col copies k*k windows of rows' x cols' pixels for each of the C channels; when a
+    row is short (28 pixels) the copy runs at a fraction of memory speed, one short run
+    per row. Taken over whole padded rows instead, every window of a tap (a, b') is ONE
+    contiguous run of the padded image: the run of rows' * cols_p cells that starts at
+    cell (a, b'). The product then computes cols_p - cols' = k - 1 extra output columns
+    per row (7 % more for 28 x 28, k = 3), which one copy crops away while it reorders the
+    tile's product into the result. (Those extra columns read cells that no window of
+    theirs covers: their values are thrown away, and so are floating-point warnings of
+    that product, which they could raise for data with infinities.)
+
+    The copy costs O values per pixel, the im2col K = C k k: the wide layout pays when
+    K >= WIDE_RATIO * O (a group correlation, K = 9 O) and the extra columns add at most
+    an eighth to the product (rows of at least 8 (k - 1) pixels). Measured (CPU time, one
+    and two threads): W1 4 % and 8 % faster, W3 0 % and 14 % (two workers share the
+    memory bandwidth, and contiguous runs use it better); 8 x 8 images no faster (0-14 %
+    slower). The benchmark's layout sweep is the measurement. A
+    lifting layer from few channels takes one product per image on the exact windows,
+    written straight into the result.
+    """
+    return K >= WIDE_RATIO * O and 8 * (k - 1) <= nc_o
 
 
 def _correlate_gemm(f, psi, p, mode, dtype):
-    """im2col + one GEMM per chunk of the batch: acc (O, n rows' cols') = psi (O, C k k) @ cols (C k k, n rows' cols').
+    """im2col + matrix products, one tile of images per worker: out[b] = psi (O, C k k) @ cols[b] (C k k, rows' cols').
 
-    One product per chunk rather than one per image: every multi-threaded BLAS call
-    synchronises its threads, and on a busy machine many calls wait a lot. The chunks
-    are cache-sized (_chunk). The product comes out channel-major, acc[o, (b, i, j)], and
-    one copy puts it in the (B, O, rows', cols') order of the result. Products below
-    SMALL_PRODUCT multiply-adds per image (single-threaded in OpenBLAS) are taken one per
-    image instead, written straight into the result.
+    Each tile pads its images into its own buffer, lays out their im2col matrix and
+    multiplies, in the layout _wide_rows picks; the tiles write disjoint parts of the result.
     """
     B, C, nr, nc = f.shape
-    O, _, kh, kw = psi.shape
+    O, _, k, _ = psi.shape
     nr_p, nc_p = nr + 2 * p, nc + 2 * p
-    nr_o, nc_o = nr_p - kh + 1, nc_p - kw + 1
-    K, P = C * kh * kw, nr_o * nc_o
+    nr_o, nc_o = nr_p - k + 1, nc_p - k + 1
+    K, P = C * k * k, nr_o * nc_o
     weights = np.ascontiguousarray(psi.reshape(O, K), dtype=dtype)
     out = np.empty((B, O, nr_o, nc_o), dtype)
     if B == 0 or O == 0:
         return out
-    n, padded, cols_buf, acc_buf, fp_buf = _gemm_workspace(f, p, mode, dtype, K, O, P)
-    out3 = out.reshape(B, O, P)
-    per_image_products = O * K * P < SMALL_PRODUCT
-    for b0 in range(0, B, n):
-        b1 = min(B, b0 + n)
-        m = b1 - b0
-        fp = _pad_into(fp_buf, f[b0:b1], p, mode) if padded else f[b0:b1]
-        if per_image_products:  # small products: one per image, written straight into the result
-            cols = _im2col(fp, cols_buf[:K * m * P].reshape(C, kh, kw, m, nr_o, nc_o), image_major=True)
-            np.matmul(weights, cols.reshape(m, K, P), out=out3[b0:b1])
-            continue
-        cols = _im2col(fp, cols_buf[:K * m * P].reshape(C, kh, kw, m, nr_o, nc_o))
-        acc = np.matmul(weights, cols.reshape(K, m * P), out=acc_buf[:O * m * P].reshape(O, m * P))
-        out3[b0:b1] = acc.reshape(O, m, P).transpose(1, 0, 2)
+    itemsize = np.dtype(dtype).itemsize
+    if _wide_rows(K, O, k, nc_o):
+        L = nr_o * nc_p  # output cells per image, wide rows: the last k - 1 columns of each are cropped
+        bytes_per_image = itemsize * (K * L + O * L + C * (nr_p + 1) * nc_p)
+        n = _tile_size(B, bytes_per_image, itemsize * K * L, macs_per_image=O * K * L)
+        tiles = _tiles(B, n, nr_o, O * K * L)
+        shared = _padded_batch(f, p, mode, dtype, extra_rows=1) if len(tiles) > len(_ranges(B, n)) else None
+
+        def tile(b0, b1, r0, r1, slot):
+            m, rows = b1 - b0, r1 - r0
+            if shared is None:
+                fp = _pad_buffer(n, C, nr_p + 1, nc_p, p, dtype, mode, slot)[:m]  # one row more: the last run ends in it
+                fp[:, :, nr_p] = 0
+                _pad_into(fp[:, :, :nr_p], f[b0:b1], p, mode)
+            else:
+                fp = shared[b0:b1]
+            flat = fp.reshape(m, C, (nr_p + 1) * nc_p).transpose(1, 0, 2)  # (C, m, cells), a view
+            # taps[c, a, b', j, x] = flat[c, j, (r0 + a) nc_p + b' + x]: each window of a tap is one contiguous run of
+            # the flat image, so one strided view holds them all and ONE copy lays out the im2col matrix. Its last
+            # cell, (r1 + k - 1) nc_p + k - 2, lies in the extra row.
+            s_c, s_m, s_x = flat.strides
+            taps = as_strided(flat[:, :, r0 * nc_p:], shape=(C, k, k, m, rows * nc_p),
+                              strides=(s_c, nc_p * s_x, s_x, s_m, s_x), writeable=False)
+            cols = _buffer("cols-wide", (n * K * L,), dtype, slot=slot)[:K * m * rows * nc_p].reshape(C, k, k, m, rows * nc_p)
+            cols[...] = taps
+            acc = _buffer("acc-wide", (n * O * L,), dtype, slot=slot)[:O * m * rows * nc_p].reshape(O, m, rows, nc_p)
+            with np.errstate(invalid="ignore", over="ignore"):  # the cropped columns may sum an inf with a -inf
+                np.matmul(weights, cols.reshape(K, m * rows * nc_p), out=acc.reshape(O, m * rows * nc_p))
+            out[b0:b1, :, r0:r1] = acc.transpose(1, 0, 2, 3)[..., :nc_o]  # crop and reorder (O, m) -> (m, O)
+
+    else:
+        padded = p > 0 or f.dtype != dtype
+        bytes_per_image = itemsize * (K * P + (C * nr_p * nc_p if padded else 0))
+        n = _tile_size(B, bytes_per_image, itemsize * K * P, macs_per_image=O * K * P)
+        tiles = _tiles(B, n, nr_o, O * K * P)
+        shared = _padded_batch(f, p, mode, dtype) if len(tiles) > len(_ranges(B, n)) else None
+
+        def tile(b0, b1, r0, r1, slot):
+            m, rows = b1 - b0, r1 - r0
+            if shared is not None:
+                fp = shared[b0:b1]
+            else:
+                fp = _pad_into(_pad_buffer(n, C, nr_p, nc_p, p, dtype, mode, slot), f[b0:b1], p, mode) if padded else f[b0:b1]
+            cols = _buffer("cols", (n * K * P,), dtype, slot=slot)[:K * m * rows * nc_o].reshape(C, k, k, m, rows, nc_o)
+            cols = _im2col(fp[:, :, r0:r1 + k - 1], cols, image_major=True)
+            target = out[b0:b1, :, r0:r1].reshape(m, O, rows * nc_o)  # a view: rows r0..r1-1 are contiguous per (b, o)
+            np.matmul(weights, cols.reshape(m, K, rows * nc_o), out=target)  # m products, straight into the result
+
+    _run_tiles(tiles, tile, n * bytes_per_image, macs=B * O * K * P)
     return out
 
 
@@ -482,8 +780,8 @@ def _rfft2_small(psi, nr_f, nc_f):
     The 2-D transform is a 1-D transform along the rows, then along the columns; along the
     rows only the k non-zero rows need transforming.
     """
-    rows = scipy.fft.rfft(psi, n=nc_f, axis=-1, workers=FFT_WORKERS)  # (..., k, nc_f // 2 + 1)
-    return scipy.fft.fft(rows, n=nr_f, axis=-2, workers=FFT_WORKERS)
+    rows = scipy.fft.rfft(psi, n=nc_f, axis=-1)  # (..., k, nc_f // 2 + 1)
+    return scipy.fft.fft(rows, n=nr_f, axis=-2)
 
 
 def _fft_shape(nr_p, nc_p):
@@ -491,7 +789,7 @@ def _fft_shape(nr_p, nc_p):
 
 
 def _correlate_fft(f, psi, p, mode, dtype):
-    """Correlation theorem, chunked over the batch.
+    """Correlation theorem, one tile of images per worker.
 
     With F the 2-D DFT of size (nr_f, nc_f) >= (nr_p, nc_p), the circular correlation
     sum_y fp[x + y] psi[y] has DFT F(fp) * conj(F(psi)); for x on the valid output frame
@@ -511,31 +809,34 @@ def _correlate_fft(f, psi, p, mode, dtype):
     # conj(F(psi)) laid out (Q, C, O) for the product
     psi_hat = np.conj(_rfft2_small(psi.astype(dtype, copy=False), nr_f, nc_f))
     psi_hat = np.ascontiguousarray(psi_hat.reshape(O, C, Q).transpose(2, 1, 0))
-    cbytes = psi_hat.itemsize
-    per_image = np.dtype(dtype).itemsize * C * nr_p * nc_p + cbytes * Q * (2 * C + 2 * O)
-    n = _chunk(B, per_image)
+    spectra = psi_hat.itemsize * Q * (2 * C + 2 * O)  # per image: F(fp), G and their copies
+    per_image = np.dtype(dtype).itemsize * C * nr_p * nc_p + spectra
+    n = _tile_size(B, per_image, spectra, FFT_TILE_BYTES)
     padded = p > 0 or f.dtype != dtype
-    fp_buf = _pad_buffer(n, C, nr_p, nc_p, p, dtype, mode) if padded else None
-    for b0 in range(0, B, n):
-        b1 = min(B, b0 + n)
-        fp = _pad_into(fp_buf, f[b0:b1], p, mode) if padded else f[b0:b1]
-        f_hat = scipy.fft.rfft2(fp, s=(nr_f, nc_f), workers=FFT_WORKERS).reshape(b1 - b0, C, Q)
+
+    def tile(b0, b1, slot):
+        fp = _pad_into(_pad_buffer(n, C, nr_p, nc_p, p, dtype, mode, slot), f[b0:b1], p, mode) if padded else f[b0:b1]
+        f_hat = scipy.fft.rfft2(fp, s=(nr_f, nc_f)).reshape(b1 - b0, C, Q)
         g_hat = np.matmul(f_hat.transpose(2, 0, 1), psi_hat)  # (Q, b, O)
         g_hat = g_hat.transpose(1, 2, 0).reshape(b1 - b0, O, nr_f, nc_f // 2 + 1)
-        g = scipy.fft.irfft2(g_hat, s=(nr_f, nc_f), workers=FFT_WORKERS)
-        out[b0:b1] = g[..., :nr_o, :nc_o]
+        out[b0:b1] = scipy.fft.irfft2(g_hat, s=(nr_f, nc_f))[..., :nr_o, :nc_o]
+
+    _run_tiles(_ranges(B, n), tile, n * per_image)
     return out
 
 
 # ---------------------------------------------------------------- backward
 
+@_serialised
 def planar_correlation_grad_input(dout, psi, input_shape, mode="valid", method="auto"):
     """d(loss)/d f given d(loss)/d out, for out = planar_correlation(f, psi, mode).
 
     The gradient of a correlation with respect to its input is a full correlation of
     the output gradient with the filter turned by 180 degrees and its two channel axes
     swapped (a transposed convolution), folded back through the padding (unpad_adjoint).
-    When the input has fewer channels than the output (C < O, e.g. a lifting layer) the
+    With zero padding the fold is a crop, and the cropped full correlation is the
+    correlation in the adjoint mode ("valid" <-> "full", "same" <-> "same"), computed
+    directly. When the input has fewer channels than the output (C < O, e.g. a lifting layer) the
     GEMM path computes the same sum the other way round ("col2im"): dcols = psi^T @ dout,
     then every filter tap adds its shifted block into the padded input gradient. The
     FFT path multiplies the transforms of dout and psi (the convolution theorem).
@@ -564,12 +865,15 @@ def planar_correlation_grad_input(dout, psi, input_shape, mode="valid", method="
     if C < O:
         return _to_result(_grad_input_col2im(dout, psi, (B, C, nr, nc), p, mode, compute), result)
     flipped = np.ascontiguousarray(np.swapaxes(psi[..., ::-1, ::-1], 0, 1))  # (C, O, k, k)
-    d_padded = planar_correlation(dout, flipped, "full", method)
-    return np.ascontiguousarray(unpad_adjoint(d_padded, k, mode, input_shape))
+    if mode == "circular":  # the full correlation, its wrapped border folded back
+        d_padded = planar_correlation(dout, flipped, "full", method)
+        return np.ascontiguousarray(unpad_adjoint(d_padded, k, mode, input_shape))
+    # zero padding: cropping the full correlation by p is the correlation in the adjoint mode (no crop, no copy)
+    return planar_correlation(dout, flipped, {"valid": "full", "same": "same", "full": "valid"}[mode], method)
 
 
 def _grad_input_fft(dout, psi, input_shape, p, mode, dtype):
-    """df_pad[b, c] = sum_o (dout[b, o] convolved with psi[o, c]) by the convolution theorem.
+    """df_pad[b, c] = sum_o (dout[b, o] convolved with psi[o, c]) by the convolution theorem, one tile of images per worker.
 
     The full convolution has nr_o + k - 1 = nr_p rows, so a DFT of size (nr_f, nc_f) >= (nr_p, nc_p)
     holds it without wrapping round; DFT(df_pad)[q, b, c] = sum_o DFT(dout)[q, b, o] DFT(psi)[q, o, c].
@@ -584,24 +888,28 @@ def _grad_input_fft(dout, psi, input_shape, p, mode, dtype):
         return df
     psi_hat = _rfft2_small(psi.astype(dtype, copy=False), nr_f, nc_f)  # (O, C, nr_f, nc_f // 2 + 1)
     psi_hat = np.ascontiguousarray(psi_hat.reshape(O, C, Q).transpose(2, 0, 1))  # (Q, O, C)
-    per_image = np.dtype(dtype).itemsize * C * nr_p * nc_p + psi_hat.itemsize * Q * (2 * C + 2 * O)
-    n = _chunk(B, per_image)
-    for b0 in range(0, B, n):
-        b1 = min(B, b0 + n)
-        d_hat = scipy.fft.rfft2(dout[b0:b1].astype(dtype, copy=False), s=(nr_f, nc_f), workers=FFT_WORKERS)
+    spectra = psi_hat.itemsize * Q * (2 * C + 2 * O)
+    per_image = np.dtype(dtype).itemsize * C * nr_p * nc_p + spectra
+    n = _tile_size(B, per_image, spectra, FFT_TILE_BYTES)
+
+    def tile(b0, b1, slot):
+        d_hat = scipy.fft.rfft2(dout[b0:b1].astype(dtype, copy=False), s=(nr_f, nc_f))
         g_hat = np.matmul(d_hat.reshape(b1 - b0, O, Q).transpose(2, 0, 1), psi_hat)  # (Q, b, C)
         g_hat = g_hat.transpose(1, 2, 0).reshape(b1 - b0, C, nr_f, nc_f // 2 + 1)
-        dfp = scipy.fft.irfft2(g_hat, s=(nr_f, nc_f), workers=FFT_WORKERS)[..., :nr_p, :nc_p]
+        dfp = scipy.fft.irfft2(g_hat, s=(nr_f, nc_f))[..., :nr_p, :nc_p]
         df[b0:b1] = unpad_adjoint(dfp, k, mode, (nr, nc))
+
+    _run_tiles(_ranges(B, n), tile, n * per_image)
     return df
 
 
 def _grad_input_col2im(dout, psi, input_shape, p, mode, dtype):
-    """df_pad[b, c, i + a, j + b'] += sum_o psi[o, c, a, b'] dout[b, o, i, j], chunked over the batch.
+    """df_pad[b, c, i + a, j + b'] += sum_o psi[o, c, a, b'] dout[b, o, i, j], one tile of images per worker.
 
-    dcols (C k k, n rows' cols') = psi^T (C k k, O) @ dout (O, n rows' cols') is one GEMM per chunk (or
-    one per image for small products); then each tap (a, b') adds its block of dcols into
-    the padded gradient, which unpad_adjoint folds back onto the input frame.
+    dcols (C k k, rows' cols') = psi^T (C k k, O) @ dout (O, rows' cols') for every image (or
+    one product for the tile, in the layout _per_image_products picks); then each tap
+    (a, b') adds its block of dcols into the padded gradient, which unpad_adjoint folds
+    back onto the input frame.
     """
     B, C, nr, nc = input_shape
     O, _, k, _ = psi.shape
@@ -613,34 +921,36 @@ def _grad_input_col2im(dout, psi, input_shape, p, mode, dtype):
     if B == 0:
         return df
     itemsize = np.dtype(dtype).itemsize
-    n = _chunk(B, itemsize * (K * P + O * P + C * nr_p * nc_p), itemsize * K * P)
-    dcols_buf = _buffer("cols", (n * K * P,), dtype)
-    d_buf = _buffer("acc", (n * O * P,), dtype)
-    dfp_buf = _buffer("dpad", (n * C * nr_p * nc_p,), dtype)
     d3 = dout.reshape(B, O, P)
-    per_image_products = O * K * P < SMALL_PRODUCT
-    for b0 in range(0, B, n):
-        b1 = min(B, b0 + n)
+    per_image = _per_image_products(K, O, P)
+    bytes_per_image = itemsize * (K * P + O * P + C * nr_p * nc_p)
+    n = _tile_size(B, bytes_per_image, itemsize * K * P, macs_per_image=O * K * P)
+
+    def tile(b0, b1, slot):
         m = b1 - b0
-        if per_image_products:  # dcols[b] (C k k, rows' cols') = psi^T @ dout[b], image-major
+        dcols = _buffer("cols", (n * K * P,), dtype, slot=slot)[:K * m * P]
+        if per_image:  # dcols[b] (C k k, rows' cols') = psi^T @ dout[b], image-major
             d = d3[b0:b1] if d3.dtype == dtype else d3[b0:b1].astype(dtype)
-            dcols = np.matmul(weights_t, d, out=dcols_buf[:K * m * P].reshape(m, K, P))
+            dcols = np.matmul(weights_t, d, out=dcols.reshape(m, K, P))
             dcols = dcols.reshape(m, C, k, k, nr_o, nc_o).transpose(1, 2, 3, 0, 4, 5)  # (C, k, k, m, nr_o, nc_o) view
-        else:  # one GEMM for the chunk, channel-major
-            d = d_buf[:O * m * P].reshape(O, m, P)
+        else:  # one GEMM for the tile, channel-major
+            d = _buffer("acc", (n * O * P,), dtype, slot=slot)[:O * m * P].reshape(O, m, P)
             d[...] = d3[b0:b1].transpose(1, 0, 2)
-            dcols = np.matmul(weights_t, d.reshape(O, m * P), out=dcols_buf[:K * m * P].reshape(K, m * P))
+            dcols = np.matmul(weights_t, d.reshape(O, m * P), out=dcols.reshape(K, m * P))
             dcols = dcols.reshape(C, k, k, m, nr_o, nc_o)
-        dfp = dfp_buf[:C * m * nr_p * nc_p].reshape(m, C, nr_p, nc_p)
+        dfp = _buffer("dpad", (n * C * nr_p * nc_p,), dtype, slot=slot)[:C * m * nr_p * nc_p].reshape(m, C, nr_p, nc_p)
         dfp[...] = 0
         dfp_t = dfp.transpose(1, 0, 2, 3)  # (C, m, nr_p, nc_p) view
         for a in range(k):
             for b_ in range(k):
                 dfp_t[:, :, a:a + nr_o, b_:b_ + nc_o] += dcols[:, a, b_]
         df[b0:b1] = unpad_adjoint(dfp, k, mode, (nr, nc))
+
+    _run_tiles(_ranges(B, n), tile, n * bytes_per_image, macs=B * O * K * P)
     return df
 
 
+@_serialised
 def planar_correlation_grad_filter(f, dout, k, mode="valid", method="auto"):
     """d(loss)/d psi (O, C, k, k) given d(loss)/d out, for out = planar_correlation(f, psi, mode).
 
@@ -669,40 +979,59 @@ def planar_correlation_grad_filter(f, dout, k, mode="valid", method="auto"):
 
 
 def _grad_filter_gemm(f, dout, k, p, mode, dtype):
-    """dpsi (O, C k k) = sum over chunks of (cols (C k k, n rows' cols') @ dout^T (n rows' cols', O))^T.
+    """dpsi (O, C k k) = (sum over tiles of cols (C k k, n rows' cols') @ dout^T (n rows' cols', O))^T.
 
-    The product is taken in the orientation (C k k, O): with the long n rows' cols' axis as the
-    reduction, OpenBLAS splits the work across threads far better this way round than as
-    (O, n rows' cols') @ (n rows' cols', C k k) (measured several times faster on 2 cores).
+    Every tile returns its partial sum (C k k, O); the calling thread adds them up in tile
+    order, so the sum is the same whatever thread computed which tile. The product is
+    taken in the orientation (C k k, O), with the long n rows' cols' axis as the reduction.
     """
     B, C, nr, nc = f.shape
     O, nr_o, nc_o = dout.shape[1:]
+    nr_p, nc_p = nr + 2 * p, nc + 2 * p
     K, P = C * k * k, nr_o * nc_o
     dpsi_t = np.zeros((K, O), dtype)
     if B == 0:
         return np.ascontiguousarray(dpsi_t.T).reshape(O, C, k, k)
-    n, padded, cols_buf, d_buf, fp_buf = _gemm_workspace(f, p, mode, dtype, K, O, P)
-    partial = _buffer("partial", (K, O), dtype)
-    d3 = dout.reshape(B, O, P)
-    per_image_products = O * K * P < SMALL_PRODUCT
-    for b0 in range(0, B, n):
-        b1 = min(B, b0 + n)
-        m = b1 - b0
-        fp = _pad_into(fp_buf, f[b0:b1], p, mode) if padded else f[b0:b1]
-        if per_image_products:  # small products: one per image, cols[b] (C k k, rows' cols') @ dout[b]^T (rows' cols', O)
-            cols = _im2col(fp, cols_buf[:K * m * P].reshape(C, k, k, m, nr_o, nc_o), image_major=True)
-            d = d3[b0:b1] if d3.dtype == dtype else d3[b0:b1].astype(dtype)
-            dpsi_t += np.matmul(cols.reshape(m, K, P), d.transpose(0, 2, 1)).sum(axis=0)
-            continue
-        cols = _im2col(fp, cols_buf[:K * m * P].reshape(C, k, k, m, nr_o, nc_o)).reshape(K, m * P)
-        d = d_buf[:O * m * P].reshape(O, m, P)
-        d[...] = d3[b0:b1].transpose(1, 0, 2)  # channel-major, like cols
-        dpsi_t += np.matmul(cols, d.reshape(O, m * P).T, out=partial)
+    per_image = _per_image_products(K, O, P)
+    padded = p > 0 or f.dtype != dtype
+    itemsize = np.dtype(dtype).itemsize
+    # per image: im2col, dout (channel-major copy), padded input, and per-image products (K, O) when per_image
+    bytes_per_image = itemsize * (K * P + O * P + (C * nr_p * nc_p if padded else 0) + (K * O if per_image else 0))
+    n = _tile_size(B, bytes_per_image, itemsize * K * P, macs_per_image=O * K * P)
+    tiles = _tiles(B, n, nr_o, O * K * P)
+    shared = _padded_batch(f, p, mode, dtype) if len(tiles) > len(_ranges(B, n)) else None
+
+    def tile(b0, b1, r0, r1, slot):
+        m, rows = b1 - b0, r1 - r0
+        if shared is not None:
+            fp = shared[b0:b1]
+        else:
+            fp = _pad_into(_pad_buffer(n, C, nr_p, nc_p, p, dtype, mode, slot), f[b0:b1], p, mode) if padded else f[b0:b1]
+        fp = fp[:, :, r0:r1 + k - 1]  # the padded rows that output rows r0..r1-1 read
+        d = dout[b0:b1, :, r0:r1].reshape(m, O, rows * nc_o).astype(dtype, copy=False)
+        cols = _buffer("cols", (n * K * P,), dtype, slot=slot)[:K * m * rows * nc_o].reshape(C, k, k, m, rows, nc_o)
+        if per_image:  # cols[b] (C k k, rows' cols') @ dout[b]^T (rows' cols', O), summed over the tile's images
+            cols = _im2col(fp, cols, image_major=True)
+            return np.matmul(cols.reshape(m, K, rows * nc_o), d.transpose(0, 2, 1)).sum(axis=0)
+        cols = _im2col(fp, cols).reshape(K, m * rows * nc_o)
+        d_t = _buffer("acc", (n * O * P,), dtype, slot=slot)[:O * m * rows * nc_o].reshape(O, m, rows * nc_o)
+        d_t[...] = d.transpose(1, 0, 2)  # channel-major, like cols
+        return np.matmul(cols, d_t.reshape(O, m * rows * nc_o).T)
+
+    def add(partial):
+        np.add(dpsi_t, partial, out=dpsi_t)
+
+    _run_tiles(tiles, tile, n * bytes_per_image + itemsize * K * O, combine=add, macs=B * O * K * P)  # + the partial sum
     return np.ascontiguousarray(dpsi_t.T).reshape(O, C, k, k)
 
 
 def _grad_filter_fft(f, dout, k, p, mode, dtype):
-    """dpsi[o, c] = crop_k( irfft2( sum_b conj(F(dout[b, o])) * F(fp[b, c]) ) ), chunked over the batch."""
+    """dpsi[o, c] = crop_k( irfft2( sum_b conj(F(dout[b, o])) * F(fp[b, c]) ) ), a chunk of the batch at a time.
+
+    For each chunk the workers first transform its images (one tile of images each), then
+    multiply per frequency (one tile of FREQUENCY_TILE frequencies each): the sum over the
+    chunk's images runs inside each frequency's product, so no partial sums need adding.
+    """
     B, C, nr, nc = f.shape
     O, nr_o, nc_o = dout.shape[1:]
     nr_p, nc_p = nr + 2 * p, nc + 2 * p
@@ -710,19 +1039,28 @@ def _grad_filter_fft(f, dout, k, p, mode, dtype):
     Q = nr_f * (nc_f // 2 + 1)
     cdtype = np.result_type(dtype, np.complex64)
     acc = np.zeros((Q, O, C), cdtype)
-    per_image = np.dtype(dtype).itemsize * C * nr_p * nc_p + np.dtype(cdtype).itemsize * Q * (2 * C + 2 * O)
-    n = _chunk(B, per_image)
-    fp_buf = _pad_buffer(n, C, nr_p, nc_p, p, dtype, mode)
-    for b0 in range(0, B, n):
-        b1 = min(B, b0 + n)
-        fp = _pad_into(fp_buf, f[b0:b1], p, mode)
-        f_hat = scipy.fft.rfft2(fp, s=(nr_f, nc_f), workers=FFT_WORKERS).reshape(b1 - b0, C, Q)
-        d_hat = scipy.fft.rfft2(dout[b0:b1].astype(dtype, copy=False), s=(nr_f, nc_f), workers=FFT_WORKERS)
-        d_hat = np.conj(d_hat.reshape(b1 - b0, O, Q))
-        acc += np.matmul(d_hat.transpose(2, 1, 0), f_hat.transpose(2, 0, 1))  # (Q, O, C)
+    spectra = np.dtype(cdtype).itemsize * Q * (2 * C + 2 * O)
+    per_image = np.dtype(dtype).itemsize * C * nr_p * nc_p + spectra
+    n = _tile_size(B, per_image)  # images whose spectra are held at once
+    n_tile = _tile_size(n, per_image, spectra, FFT_TILE_BYTES)  # images per transform tile
+    for b0, b1 in _ranges(B, n):
+        m = b1 - b0
+        f_hat = np.empty((Q, m, C), cdtype)  # laid out for the product: f_hat[q] is (m, C)
+        d_hat = np.empty((Q, O, m), cdtype)  # conj(F(dout)), d_hat[q] is (O, m)
+
+        def transform(i0, i1, slot):
+            fp = _pad_into(_pad_buffer(n_tile, C, nr_p, nc_p, p, dtype, mode, slot), f[b0 + i0:b0 + i1], p, mode)
+            f_hat[:, i0:i1] = scipy.fft.rfft2(fp, s=(nr_f, nc_f)).reshape(i1 - i0, C, Q).transpose(2, 0, 1)
+            d = scipy.fft.rfft2(dout[b0 + i0:b0 + i1].astype(dtype, copy=False), s=(nr_f, nc_f))
+            d_hat[:, :, i0:i1] = np.conj(d.reshape(i1 - i0, O, Q).transpose(2, 1, 0))
+
+        def product(q0, q1, slot):
+            acc[q0:q1] += np.matmul(d_hat[q0:q1], f_hat[q0:q1])  # (q, O, m) @ (q, m, C)
+
+        _run_tiles(_ranges(m, n_tile), transform, n_tile * per_image)
+        _run_tiles(_ranges(Q, FREQUENCY_TILE), product, FREQUENCY_TILE * O * C * np.dtype(cdtype).itemsize)
     # inverse transform, keeping only the k x k corner: first along the columns (keep k rows), then the rows
     g_hat = acc.transpose(1, 2, 0).reshape(O, C, nr_f, nc_f // 2 + 1)
-    rows = scipy.fft.ifft(g_hat, n=nr_f, axis=-2, workers=FFT_WORKERS)[..., :k, :]
-    g = scipy.fft.irfft(rows, n=nc_f, axis=-1, workers=FFT_WORKERS)
+    rows = scipy.fft.ifft(g_hat, n=nr_f, axis=-2)[..., :k, :]
+    g = scipy.fft.irfft(rows, n=nc_f, axis=-1)
     return np.ascontiguousarray(g[..., :k])
-

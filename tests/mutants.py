@@ -29,7 +29,7 @@ MUTANTS = {
     "max-abs-ignores-negatives": ("groupconv/engine.py", [
         ("return max(abs(int(a.max())), abs(int(a.min())))", "return abs(int(a.max()))")], ["test_robustness.py"]),
     "workspace-key-without-dtype": ("groupconv/engine.py", [
-        ("key = (role, tuple(shape), np.dtype(dtype).str, zero)", "key = (role, tuple(shape), zero)")],
+        ("key = (role, tuple(shape), dtype.str, zero, slot)", "key = (role, tuple(shape), zero, slot)")],
         ["test_robustness.py"]),
     "coset-pool-gradient-to-every-tie": ("groupconv/nn.py", [
         ("self.argmax = np.argmax(x, axis=2)  # one winner per pixel, the first on ties",
@@ -97,9 +97,34 @@ MUTANTS = {
     "circular-gradient-folded-to-the-wrong-side": ("groupconv/engine.py", [
         ("t[..., :, nc - p:] += g[..., :, :p]", "t[..., :, :p] += g[..., :, :p]")], ["test_engine.py"]),
     "last-batch-chunk-skipped": ("groupconv/engine.py", [
-        ("    out3 = out.reshape(B, O, P)\n    per_image_products = O * K * P < SMALL_PRODUCT\n    for b0 in range(0, B, n):",
-         "    out3 = out.reshape(B, O, P)\n    per_image_products = O * K * P < SMALL_PRODUCT\n    for b0 in range(0, B - 1, n):")],
+        ("    return [(i, min(n, i + step)) for i in range(0, n, step)]",
+         "    return [(i, min(n, i + step)) for i in range(0, n - 1, step)]")],
         ["test_engine.py"]),
+    "wide-rows-cropped-on-the-wrong-side": ("groupconv/engine.py", [
+        ("out[b0:b1, :, r0:r1] = acc.transpose(1, 0, 2, 3)[..., :nc_o]", "out[b0:b1, :, r0:r1] = acc.transpose(1, 0, 2, 3)[..., k - 1:]")],
+        ["test_engine.py"]),
+    "band-offset-forgotten": ("groupconv/engine.py", [
+        ("taps = as_strided(flat[:, :, r0 * nc_p:]", "taps = as_strided(flat[:, :, :]")],
+        ["test_threads.py"]),
+    # the engine's threads
+    "tiles-depend-on-the-thread-count": ("groupconv/engine.py", [
+        ("    return int(max(1, min(B, n)))", "    return int(max(1, min(B, n, -(-B // NUM_THREADS))))")],
+        ["test_threads.py"]),
+    "blas-not-pinned-to-one-thread": ("groupconv/engine.py", [
+        ('    return _blas.limit(limits=1, user_api="blas")', "    return contextlib.nullcontext()")],
+        ["test_threads.py"]),
+    "workspace-bound-per-thread-not-in-total": ("groupconv/engine.py", [
+        ("    running = min(NUM_THREADS, len(tiles), max(1, WORKSPACE_BYTES // max(1, tile_bytes)))",
+         "    running = min(NUM_THREADS, len(tiles))")],
+        ["test_threads.py"]),
+    "partial-sums-added-in-completion-order": ("groupconv/engine.py", [
+        ("            if len(pending) == window:  # enough queued: take the oldest result first\n"
+         "                result = pending.popleft().result()",
+         "            if len(pending) == window:  # enough queued: take the oldest result first\n"
+         "                done = [f for f in pending if f.done()] or [pending[0]]\n"
+         "                pending.remove(done[-1])\n"
+         "                result = done[-1].result()")],
+        ["test_threads.py"]),
     # layers
     "batch-norm-empty-batch-allowed": ("groupconv/nn.py", [
         ("            if x.size == 0:\n                raise", "            if False:\n                raise")],

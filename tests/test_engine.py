@@ -18,10 +18,12 @@ from groupconv import engine
 from groupconv.checks import FLOAT32_TOL, LITERAL_TOL, residual
 
 
-@pytest.fixture(params=["one product per chunk", "one product per image"], autouse=True)
+@pytest.fixture(params=["one product per tile", "one product per image"], autouse=True)
 def product_layout(request, monkeypatch):
-    """Run every test with both layouts of the GEMM path (engine.SMALL_PRODUCT decides between them)."""
-    monkeypatch.setattr(engine, "SMALL_PRODUCT", 0 if request.param == "one product per chunk" else 2**62)
+    """Run every test with both layouts of the GEMM path (engine._wide_rows and engine._per_image_products decide)."""
+    per_image = request.param == "one product per image"
+    monkeypatch.setattr(engine, "_per_image_products", lambda K, O, P: per_image)
+    monkeypatch.setattr(engine, "_wide_rows", lambda K, O, k, nc_o: not per_image)
     return request.param
 
 
@@ -164,6 +166,24 @@ def test_choose_method_rule():
         engine.planar_correlation(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), "valid", "winograd")
 
 
+@pytest.mark.parametrize("mode", ["valid", "same", "circular"])
+def test_nan_and_infinity_stay_under_their_windows_on_the_gemm_path(rng, mode):
+    """A NaN at the start of a row and an infinity at the end of one: the wide layout reads past row ends
+    (into the columns it crops away), which must not carry them into any other output value."""
+    f = rng.normal(size=(2, 4, 9, 8))
+    f[0, 1, 3, 0] = np.nan
+    f[1, 2, 5, -1] = np.inf
+    f[1, 0, -1, -1] = np.nan
+    psi = rng.normal(size=(3, 4, 3, 3))
+    out = engine.planar_correlation(f, psi, mode, "gemm")
+    windows = sliding_window_view(engine.pad(f, 3, mode), (3, 3), axis=(-2, -1))
+    expected = np.einsum("bcijxy,ocxy->boij", windows, psi)  # the direct sum, window by window
+    assert np.array_equal(np.isnan(out), np.isnan(expected)) and np.isnan(out).any()
+    assert np.array_equal(np.isinf(out), np.isinf(expected))
+    finite = np.isfinite(expected)
+    assert residual(out[finite], expected[finite]).value <= LITERAL_TOL * residual(out[finite], expected[finite]).scale
+
+
 # ------------------------------------------------------------------ backward
 
 @pytest.mark.parametrize("method", ["gemm", "fft"])
@@ -210,7 +230,7 @@ def test_chunked_batch_equals_reference(rng, small_workspace, method):
     f = rng.normal(size=(7, 3, 10, 10))
     psi = rng.normal(size=(4, 3, 3, 3))
     per_image = 8 * (3 * 9 * 100 + 4 * 100 + 3 * 144)
-    assert 1 < engine._chunk(7, per_image) < 7  # the test really splits the batch
+    assert 1 < engine._tile_size(7, per_image) < 7  # the test really splits the batch
     for mode in _modes(3):
         dout = rng.normal(size=engine.planar_correlation(f, psi, mode).shape)
         r = residual(engine.planar_correlation(f, psi, mode, method), _reference(f, psi, mode))

@@ -14,10 +14,12 @@ from groupconv import action, correlate, engine, filter_bank, groups
 from groupconv.checks import FLOAT32_TOL, LITERAL_TOL, residual
 
 
-@pytest.fixture(params=["one product per chunk", "one product per image"], autouse=True)
+@pytest.fixture(params=["one product per tile", "one product per image"], autouse=True)
 def product_layout(request, monkeypatch):
-    """Run every test with both layouts of the GEMM path (engine.SMALL_PRODUCT decides between them)."""
-    monkeypatch.setattr(engine, "SMALL_PRODUCT", 0 if request.param == "one product per chunk" else 2**62)
+    """Run every test with both layouts of the GEMM path (engine._wide_rows and engine._per_image_products decide)."""
+    per_image = request.param == "one product per image"
+    monkeypatch.setattr(engine, "_per_image_products", lambda K, O, P: per_image)
+    monkeypatch.setattr(engine, "_wide_rows", lambda K, O, k, nc_o: not per_image)
     return request.param
 
 
@@ -131,7 +133,7 @@ def test_batch_larger_than_a_chunk(rng):
     whole = correlate.group_correlation(f, psi, "p4", "same")
     old = engine.set_workspace_limit(40 * 1024)
     try:
-        assert engine._chunk(5, 8 * (8 * 9 * 64 + 8 * 64 + 8 * 100)) < 5
+        assert engine._tile_size(5, 8 * (8 * 9 * 64 + 8 * 64 + 8 * 100)) < 5
         chunked = correlate.group_correlation(f, psi, "p4", "same")
         dout = rng.integers(-4, 5, size=whole.shape)
         df = correlate.group_correlation_grad_input(dout, psi, "p4", f.shape, "same")
