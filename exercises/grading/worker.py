@@ -33,6 +33,7 @@ import json
 import os
 import resource
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -162,9 +163,27 @@ def load(path):
     return module
 
 
+def set_up_library():
+    """Run the library's one-time set-up before the write guard goes up.
+
+    The engine's first call asks threadpoolctl for the BLAS libraries in the process.
+    Older threadpoolctl (3.1, the floor) finds the C library with ctypes.util.find_library,
+    which runs ldconfig and gcc and writes a temporary file: work of the grader, done once
+    here, not something to refuse in the middle of a submission's task.
+    """
+    import numpy as np
+
+    from groupconv import correlate
+    correlate.planar_correlation(np.ones((1, 1, 1, 1)), np.ones((1, 1, 1, 1)))
+
+
 def main(argv):
     exercise, path, scratch, timeout, *task_names = argv
     report = silence()
+    for name in ("HOME", "TMPDIR", "TEMP", "TMP", "MPLCONFIGDIR"):  # before any import can read them
+        os.environ[name] = scratch
+    tempfile.tempdir = scratch
+    os.chdir(scratch)
 
     def send(message):
         report.write(json.dumps(message) + "\n")
@@ -174,10 +193,8 @@ def main(argv):
     spec = importlib.import_module(f"grading.{exercise}")
     tasks = {task.name: task for task in spec.TASKS}
     limit_resources(cpu_seconds=int(60 + float(timeout) * (1 + sum(tasks[name].time_factor for name in task_names))))
+    set_up_library()
     install_tripwires(getattr(spec, "FORBIDDEN", {}), path, framework)
-    for name in ("HOME", "TMPDIR", "TEMP", "TMP", "MPLCONFIGDIR"):
-        os.environ[name] = scratch
-    os.chdir(scratch)
     install_write_guard(scratch)
     try:
         module = load(path)
