@@ -660,6 +660,7 @@ def plot_hexagonal_group_function(ax, feature_map, group, channel=0, batch=0, ga
                         ha=ha, va=va, fontsize=fontsize, annotation_clip=False)
         ax.autoscale_view()
         half = (size // 2 + 3)
-        ax.set_xlim(-half, half)
-        ax.set_ylim(-half * lattices.SQRT3_2 - 1, half * lattices.SQRT3_2 + 1)
+        room = 1 + 0.1 * half  # for the names beside the outer patches: clear of the title and of a colour bar
+        ax.set_xlim(-half - room, half + room)
+        ax.set_ylim(-half * lattices.SQRT3_2 - room, half * lattices.SQRT3_2 + room)
     return coll
