@@ -13,7 +13,7 @@ from groupconv.correlate import (expand_group_filter, expand_lifting_filter, gro
 from groupconv.groups import inverse, order, point_group, point_group_index
 
 from .framework import Case, Task, element_name, expect_array, hints_of, integer_data, search
-from .gfunctions import equivariance_cases, move, relabel, unpermuted_correlation, valid_output
+from .gfunctions import equivariance_cases, every_size_cases, move, relabel, unpermuted_correlation, valid_output
 
 FORBIDDEN = {"groupconv.correlate": ["expand_lifting_filter", "expand_group_filter", "lifting_correlation",
                                      "lifting_correlation_literal", "group_correlation", "group_correlation_literal",
@@ -89,16 +89,7 @@ def bank_checker(name, on_group):
 
 
 def check_correlation(sub):
-    cases = []
-    for n in range(1, 6):
-        for k in range(1, min(n, 3) + 1):
-            for group in GROUPS:
-                nH = order(group)
-                for index, (B, C, O) in enumerate([(1, 1, 1), (2, 2, 3)]):
-                    f, psi = integer_data((B, C, nH, n, n), index), integer_data((O, C, nH, k, k), index + 3)
-                    cases.append(Case({"f": f, "psi": psi, "group": group},
-                                      f"{group}, f of shape {f.shape}, psi of shape {psi.shape}",
-                                      even=(n % 2 == 0 or k % 2 == 0)))
+    cases = every_size_cases(psi_seed=3)
 
     def correlated(f, psi, group):
         return valid_output(sub, "group_correlation_by_bank", f, psi, group)

@@ -11,7 +11,7 @@ from groupconv.correlate import group_convolution, group_correlation, reverse_fi
 from groupconv.groups import inverse, order, point_group, point_group_index, rotation
 
 from .framework import Case, Task, element_name, expect_array, hints_of, integer_data, search
-from .gfunctions import equivariance_cases, valid_output
+from .gfunctions import equivariance_cases, every_size_cases, valid_output
 
 FORBIDDEN = {"groupconv.correlate": ["reverse_filter", "group_convolution", "group_convolution_literal",
                                      "lifting_convolution", "lifting_convolution_literal"]}
@@ -76,16 +76,7 @@ def check_reverse(sub):
 
 
 def check_convolution(sub):
-    cases = []
-    for n in range(1, 6):
-        for k in range(1, min(n, 3) + 1):
-            for group in GROUPS:
-                nH = order(group)
-                for index, (B, C, O) in enumerate([(1, 1, 1), (2, 2, 3)]):
-                    f, psi = integer_data((B, C, nH, n, n), index), integer_data((O, C, nH, k, k), index + 4)
-                    cases.append(Case({"f": f, "psi": psi, "group": group},
-                                      f"{group}, f of shape {f.shape}, psi of shape {psi.shape}",
-                                      even=(n % 2 == 0 or k % 2 == 0)))
+    cases = every_size_cases(psi_seed=4)
 
     def convolved(f, psi, group):
         return valid_output(sub, "group_convolution", f, psi, group)

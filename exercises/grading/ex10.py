@@ -12,7 +12,8 @@ from groupconv.correlate import (expand_group_filter, group_correlation, group_c
                                  group_correlation_grad_input, planar_correlation)
 from groupconv.groups import inverse, order, point_group
 
-from .framework import Case, Failure, Task, hints_of, integer_data, search
+from .framework import Case, Failure, Task, hints_of, search
+from .gfunctions import every_size_cases
 
 FORBIDDEN = {"groupconv.correlate": ["group_correlation_grad_input", "group_correlation_grad_filter",
                                      "lifting_correlation_grad_input", "lifting_correlation_grad_filter"],
@@ -104,22 +105,8 @@ def folded(f, dout, group, k, move):
     return sum(move(dbank[:, s], H[s]) for s in range(nH))
 
 
-def backward_cases():
-    cases = []
-    for n in range(1, 6):
-        for k in range(1, min(n, 3) + 1):
-            for group in GROUPS:
-                nH = order(group)
-                for index, (B, C, O) in enumerate([(1, 1, 1), (2, 2, 3)]):
-                    f, psi = integer_data((B, C, nH, n, n), index), integer_data((O, C, nH, k, k), index + 2)
-                    dout = integer_data((B, O, nH, n - k + 1, n - k + 1), index + 4)
-                    cases.append(Case({"f": f, "psi": psi, "dout": dout, "group": group},
-                                      f"{group}, f of shape {f.shape}, psi of shape {psi.shape}"))
-    return cases
-
-
 def check_backward(sub):
-    cases = backward_cases()
+    cases = every_size_cases(psi_seed=2, dout_seed=4)
     cache = {}
 
     def grads(c):

@@ -73,6 +73,27 @@ def correlation_cases(on_group, n_max=5, k_max=3, groups_=("p4", "p4m")):
     return cases
 
 
+def every_size_cases(psi_seed, dout_seed=None):
+    """Integer f (B, C, |H|, n, n) and psi (O, C, |H|, k, k) on p4 and p4m for every frame n = 1-5 and k <= 3.
+
+    Even sizes are marked (Case.even), so that "right on every odd size, wrong on an even
+    one" gives its hint. With dout_seed, also an output gradient dout of the 'valid' shape.
+    """
+    cases = []
+    for n in range(1, 6):
+        for k in range(1, min(n, 3) + 1):
+            for group in ("p4", "p4m"):
+                nH = order(group)
+                for index, (B, C, O) in enumerate([(1, 1, 1), (2, 2, 3)]):
+                    f, psi = integer_data((B, C, nH, n, n), index), integer_data((O, C, nH, k, k), index + psi_seed)
+                    args = {"f": f, "psi": psi, "group": group}
+                    if dout_seed is not None:
+                        args["dout"] = integer_data((B, O, nH, n - k + 1, n - k + 1), index + dout_seed)
+                    cases.append(Case(args, f"{group}, f of shape {f.shape}, psi of shape {psi.shape}",
+                                      even=(n % 2 == 0 or k % 2 == 0)))
+    return cases
+
+
 def equivariance_cases(on_group):
     """Inputs and elements u for (L_u f) ⋆ psi = L_u (f ⋆ psi), smallest first: every turn and mirror, two shifts.
 
