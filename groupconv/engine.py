@@ -278,6 +278,20 @@ def _padded_batch(f, p, mode, dtype, extra_rows=0):
     return fp
 
 
+def _tile_input(f, shared, n, b0, b1, p, mode, dtype, slot):
+    """Images b0..b1-1 of f as a tile of the GEMM path reads them (padded as `mode` requires, in `dtype`).
+
+    From `shared` (the batch padded once, for bands of rows) if given; else f itself when
+    it needs neither padding nor a cast; else padded into the slot's workspace (n images).
+    """
+    if shared is not None:
+        return shared[b0:b1]
+    if p == 0 and f.dtype == dtype:
+        return f[b0:b1]
+    _, C, nr, nc = f.shape
+    return _pad_into(_pad_buffer(n, C, nr + 2 * p, nc + 2 * p, p, dtype, mode, slot), f[b0:b1], p, mode)
+
+
 def _run_tiles(tiles, work, tile_bytes, combine=None, macs=None):
     """Call work(*tile, slot) for every tile (a tuple: (i0, i1), or (b0, b1, r0, r1)) on the worker threads.
 
@@ -744,10 +758,7 @@ def _correlate_gemm(f, psi, p, mode, dtype):
 
         def tile(b0, b1, r0, r1, slot):
             m, rows = b1 - b0, r1 - r0
-            if shared is not None:
-                fp = shared[b0:b1]
-            else:
-                fp = _pad_into(_pad_buffer(n, C, nr_p, nc_p, p, dtype, mode, slot), f[b0:b1], p, mode) if padded else f[b0:b1]
+            fp = _tile_input(f, shared, n, b0, b1, p, mode, dtype, slot)
             cols = _buffer("cols", (n * K * P,), dtype, slot=slot)[:K * m * rows * nc_o].reshape(C, k, k, m, rows, nc_o)
             cols = _im2col(fp[:, :, r0:r1 + k - 1], cols, image_major=True)
             target = out[b0:b1, :, r0:r1].reshape(m, O, rows * nc_o)  # a view: rows r0..r1-1 are contiguous per (b, o)
@@ -1003,11 +1014,7 @@ def _grad_filter_gemm(f, dout, k, p, mode, dtype):
 
     def tile(b0, b1, r0, r1, slot):
         m, rows = b1 - b0, r1 - r0
-        if shared is not None:
-            fp = shared[b0:b1]
-        else:
-            fp = _pad_into(_pad_buffer(n, C, nr_p, nc_p, p, dtype, mode, slot), f[b0:b1], p, mode) if padded else f[b0:b1]
-        fp = fp[:, :, r0:r1 + k - 1]  # the padded rows that output rows r0..r1-1 read
+        fp = _tile_input(f, shared, n, b0, b1, p, mode, dtype, slot)[:, :, r0:r1 + k - 1]  # the padded rows that output rows r0..r1-1 read
         d = dout[b0:b1, :, r0:r1].reshape(m, O, rows * nc_o).astype(dtype, copy=False)
         cols = _buffer("cols", (n * K * P,), dtype, slot=slot)[:K * m * rows * nc_o].reshape(C, k, k, m, rows, nc_o)
         if per_image:  # cols[b] (C k k, rows' cols') @ dout[b]^T (rows' cols', O), summed over the tile's images
