@@ -296,13 +296,15 @@ def _run_tiles(tiles, work, tile_bytes, combine=None, macs=None):
     """Call work(*tile, slot) for every tile (a tuple: (i0, i1), or (b0, b1, r0, r1)) on the worker threads.
 
     At most `running` tiles are computed at once: no more than NUM_THREADS, and no more
-    than fit WORKSPACE_BYTES when each needs tile_bytes (workspace and result). A tile
-    takes a free slot (0 .. running-1) when it starts and gives it back when it ends; the
-    slot keys its workspace buffers. Without combine every tile is queued at once; with
-    combine(result), which sees the results in tile order in the calling thread, up to
-    2 * running tiles are queued (their results wait for their turn). With one tile at a
-    time, or a call of fewer than PARALLEL_MIN_MACS multiply-adds in all (`macs`), everything
-    runs in the calling thread: the same tiles, so the same numbers.
+    than fit WORKSPACE_BYTES when each needs tile_bytes (workspace and result). Without
+    combine, the calling thread and running - 1 workers each take the next tile until none
+    is left (_share_tiles). With combine(result), which sees the results in tile order in
+    the calling thread, the tiles go to `running` workers, each taking a free slot
+    (0 .. running-1) when it starts and giving it back when it ends, and up to 2 * running
+    tiles are queued (their results wait for their turn). A slot keys its workspace
+    buffers. With one tile at a time, or a call of fewer than PARALLEL_MIN_MACS
+    multiply-adds in all (`macs`), everything runs in the calling thread. Which thread
+    computes a tile never changes its numbers: the tiles are the same.
     """
     running = min(NUM_THREADS, len(tiles), max(1, WORKSPACE_BYTES // max(1, tile_bytes)))
     if running <= 1 or not _blas_pinned() or (macs is not None and macs < PARALLEL_MIN_MACS):
@@ -311,11 +313,10 @@ def _run_tiles(tiles, work, tile_bytes, combine=None, macs=None):
             if combine is not None:
                 combine(result)
         return
-    global _pool
-    if _pool is None or _pool._max_workers < NUM_THREADS:
-        if _pool is not None:
-            _pool.shutdown(wait=True)
-        _pool = ThreadPoolExecutor(max_workers=NUM_THREADS, thread_name_prefix="groupconv-engine")
+    pool = _worker_pool()
+    if combine is None:
+        _share_tiles(pool, tiles, work, running)
+        return
     slots = queue.SimpleQueue()
     for slot in range(running):
         slots.put(slot)
@@ -335,7 +336,7 @@ def _run_tiles(tiles, work, tile_bytes, combine=None, macs=None):
                 result = pending.popleft().result()
                 if combine is not None:
                     combine(result)
-            pending.append(_pool.submit(in_a_slot, tile))
+            pending.append(pool.submit(in_a_slot, tile))
         while pending:
             result = pending.popleft().result()
             if combine is not None:
@@ -343,6 +344,51 @@ def _run_tiles(tiles, work, tile_bytes, combine=None, macs=None):
     finally:  # after an error, let the tiles still queued finish before their buffers are reused
         for future in pending:
             future.cancel() or future.exception()
+
+
+def _worker_pool():
+    """The ThreadPoolExecutor of the engine, made (or made larger) on first use."""
+    global _pool
+    if _pool is None or _pool._max_workers < NUM_THREADS:
+        if _pool is not None:
+            _pool.shutdown(wait=True)
+        _pool = ThreadPoolExecutor(max_workers=NUM_THREADS, thread_name_prefix="groupconv-engine")
+    return _pool
+
+
+def _share_tiles(pool, tiles, work, running):
+    """Compute work(*tile, slot) for every tile on the calling thread (slot 0) and running - 1 workers (slots 1, 2, ...).
+
+    Each thread takes the next tile from the list until none is left: one hand-off per
+    worker and call, not one per tile, and the calling thread computes instead of waiting
+    (measured, W1 float32 on two threads, calls back to back: 6.8 ms with every tile handed
+    to a worker, 6.0 ms so). After an error no thread takes another tile, and every
+    worker has stopped before the error is raised (before the buffers can be reused).
+    """
+    next_tile = iter(tiles)
+    take = threading.Lock()
+    failed = []
+
+    def drain(slot):
+        try:
+            while not failed:
+                with take:
+                    tile = next(next_tile, None)
+                if tile is None:
+                    return
+                work(*tile, slot)
+        except BaseException:
+            failed.append(True)
+            raise
+
+    workers = [pool.submit(drain, slot) for slot in range(1, running)]
+    try:
+        drain(0)
+    finally:
+        for worker in workers:
+            worker.exception()  # waits for it to stop
+    for worker in workers:
+        worker.result()  # raises a worker's error
 
 
 # ---------------------------------------------------------------- padding

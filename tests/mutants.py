@@ -125,6 +125,14 @@ MUTANTS = {
          "                pending.remove(done[-1])\n"
          "                result = done[-1].result()")],
         ["test_threads.py"]),
+    "calling-thread-and-a-worker-share-a-slot": ("groupconv/engine.py", [
+        ("    workers = [pool.submit(drain, slot) for slot in range(1, running)]",
+         "    workers = [pool.submit(drain, slot) for slot in range(0, running - 1)]")],
+        ["test_threads.py"]),
+    "error-raised-while-workers-still-compute": ("groupconv/engine.py", [
+        ("    try:\n        drain(0)\n    finally:\n        for worker in workers:\n            worker.exception()  # waits for it to stop\n",
+         "    drain(0)\n")],
+        ["test_threads.py"]),
     # layers
     "batch-norm-empty-batch-allowed": ("groupconv/nn.py", [
         ("            if x.size == 0:\n                raise", "            if False:\n                raise")],

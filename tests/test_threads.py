@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import tracemalloc
 
 import numpy as np
@@ -61,11 +62,22 @@ def _tiles_ran_in(monkeypatch):
     def recording(tiles, work, *args, **kwargs):
         def recorded(*tile):
             names.append(threading.current_thread().name)
+            if not any(name.startswith("groupconv-engine") for name in names):
+                # The calling thread computes tiles too: until a worker has taken one, give the
+                # workers time to start, or on a busy machine the caller may take every tile.
+                time.sleep(0.002)
             return work(*tile)
         return run_tiles(tiles, recorded, *args, **kwargs)
 
     monkeypatch.setattr(engine, "_run_tiles", recording)
     return names
+
+
+def _shared_with_workers(names):
+    """The tiles ran on the engine's workers (at least one) and the calling thread, on no other thread."""
+    caller = threading.current_thread().name
+    return (any(name.startswith("groupconv-engine") for name in names)
+            and all(name == caller or name.startswith("groupconv-engine") for name in names))
 
 
 CASES = [  # (f shape, O, k, method, per-image layout)
@@ -102,7 +114,7 @@ def test_same_bits_on_1_2_3_and_5_threads(rng, threads, small_tiles, monkeypatch
             many = _all_three(f, psi, mode, method)
             for a, b, what in zip(one, many, ("forward", "dout", "input gradient", "filter gradient")):
                 assert np.array_equal(a, b), (mode, n, what, float(np.abs(a - b).max()))
-            assert len(names) > 2 and all(name.startswith("groupconv-engine") for name in names), names[:3]
+            assert len(names) > 2 and _shared_with_workers(names), names[:3]
 
 
 def test_this_data_sees_the_summation_order(rng, threads, monkeypatch):
@@ -172,7 +184,7 @@ def test_one_image_in_bands_equals_the_reference_on_every_thread_count(rng, thre
     names.clear()
     for a, b in zip(one, _all_three(f, psi, mode, "gemm")):
         assert np.array_equal(a, b)
-    assert len(names) > 2 and all(name.startswith("groupconv-engine") for name in names)
+    assert len(names) > 2 and _shared_with_workers(names), names[:3]
 
 
 def test_integers_exact_on_many_threads(rng, threads, small_tiles):
@@ -283,7 +295,7 @@ def test_without_threadpoolctl_the_tiles_run_in_the_calling_thread(rng, threads,
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")  # pinned by the environment: the workers may run
     names.clear()
     assert np.array_equal(engine.planar_correlation(f, psi, "same", "gemm"), out)
-    assert names and all(name.startswith("groupconv-engine") for name in names)
+    assert names and _shared_with_workers(names), names[:3]
 
 
 def test_set_num_threads_checks_its_argument(threads):
@@ -330,4 +342,40 @@ def test_small_calls_stay_in_the_calling_thread_with_the_same_tiles(rng, threads
     names.clear()
     for a, b in zip(small, _all_three(f, psi, "same", "gemm")):
         assert np.array_equal(a, b)
-    assert names and all(name.startswith("groupconv-engine") for name in names)
+    assert names and _shared_with_workers(names), names[:3]
+
+
+def test_shared_tiles_each_run_once_in_distinct_slots_and_errors_wait_for_the_workers(threads):
+    """engine._share_tiles: every tile once, no slot in use twice at a time; an error stops the others and is raised after them."""
+    threads(3)
+    pool = engine._worker_pool()
+    done, busy, clashes, lock = [], set(), [], threading.Lock()
+
+    def work(i0, i1, slot):
+        with lock:
+            clashes.append(slot in busy)
+            busy.add(slot)
+        time.sleep(0.001)
+        with lock:
+            busy.discard(slot)
+            done.append((i0, i1))
+
+    tiles = [(i, i + 1) for i in range(40)]
+    engine._share_tiles(pool, tiles, work, 3)
+    assert sorted(done) == tiles and not any(clashes)
+
+    running, caller = [], threading.current_thread()
+
+    def failing(i0, i1, slot):
+        running.append(1)
+        if threading.current_thread() is caller:
+            time.sleep(0.002)
+            if len(running) > 1:  # a worker is in the middle of a (longer) tile
+                raise ValueError("a tile of the calling thread failed")
+        else:
+            time.sleep(0.02)
+        running.pop()
+
+    with pytest.raises(ValueError, match="calling thread failed"):
+        engine._share_tiles(pool, tiles, failing, 3)
+    assert running == [1]  # only the failed tile never finished: no worker was still computing
