@@ -43,10 +43,10 @@ forced method="fft" on such data raises.
 
 Threads (set_num_threads). The batch is cut into tiles of a few images (_tile_size:
 cache-sized, about TILE_MACS multiply-adds each; a batch of fewer than MIN_TILES images
-into bands of output rows, _tiles). A pool of NUM_THREADS worker threads
-runs the tiles, each worker doing the padding, im2col (or transforms) and products of
-its own tile with its own workspace; NumPy and SciPy release the GIL in the copies,
-products and transforms. BLAS runs on ONE thread inside the engine (threadpoolctl
+into bands of output rows, _tiles). The calling thread and NUM_THREADS - 1 workers of
+a pool each take the next tile until none is left (_share_tiles), doing the padding,
+im2col (or transforms) and products of that tile in their own workspace; NumPy and
+SciPy release the GIL in the copies, products and transforms. BLAS runs on ONE thread inside the engine (threadpoolctl
 sets it for the duration of each call and restores it afterwards), so the workers do
 not oversubscribe the cores. NUM_THREADS defaults to the cores this process may use
 (os.sched_getaffinity), or the environment variable GROUPCONV_NUM_THREADS.
@@ -59,8 +59,8 @@ sums are added in tile order by the calling thread. So every output element is s
 in the same order, and results are bitwise identical on 1, 2 or N threads (tests check it).
 
 Thread safety: the engine may be called from several threads; the calls are serialised
-(a lock), so a second call waits until the first has finished. Inside a call, the
-pool's workers are the only ones that touch the workspace, each its own part of it.
+(a lock), so a second call waits until the first has finished. Inside a call, only the
+threads computing its tiles touch the workspace, each its own part of it (its slot).
 
 Memory: the tiles are sized so that the workspace of the tiles in flight together
 (padded input, im2col matrix, product; the spectra on the FFT path) stays below
