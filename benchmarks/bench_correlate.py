@@ -24,6 +24,8 @@ Tables:
     backward through autograd against groupconv's forward + two backward products);
   * scaling: the forward pass ("same" mode) on 1, 2, 4, ... threads up to every core
     this process may use, with the speed-up against 1 thread, for groupconv and PyTorch;
+  * sustained: the same with SUSTAINED = 20 timed calls per turn instead of BURST = 2,
+    the steady state of a training loop (see run_scaling);
   * the literal loops against the vectorised path on a cut-down size;
   * the sweeps behind the engine's rules: GEMM against FFT (engine.choose_method) and
     exact windows against wide rows (engine._wide_rows);
@@ -67,6 +69,7 @@ except ImportError:  # PyTorch is optional: only for the comparison columns
 
 PAUSE = 0.15  # seconds between two turns: BLAS and OpenMP workers spin for a while after a call
 BURST = 2  # timed calls per turn, after one untimed call (see interleaved)
+SUSTAINED = 20  # timed calls per turn in the "sustained" scaling table: a training loop's steady state
 
 # name: (kind, group, B, C_in, C_out, H, k)
 WORKLOADS = {
@@ -245,15 +248,21 @@ def run_workload(name, dtype, mode, repeats, peak):
     return row
 
 
-def run_scaling(name, dtype, counts, repeats, peaks):
-    """Forward pass ("same" mode) on each thread count, all counts and both libraries interleaved in every round."""
+def run_scaling(name, dtype, counts, repeats, peaks, burst=BURST):
+    """Forward pass ("same" mode) on each thread count, all counts and both libraries interleaved in every round.
+
+    burst: timed calls per turn (see interleaved). With BURST (2) each turn starts a short
+    while after a pause; with SUSTAINED (20) it is mostly calls that follow other calls
+    back to back, as in training (on this project's virtual machine the second core takes
+    some 40 ms of steady work after a pause before it runs at full speed).
+    """
     kind, group, k, f, psi, dout = make(name, dtype, "same")
     fwd, _, _ = groupconv_functions(kind, group, k, f, psi, dout, "same")
     funcs = {("groupconv", n): (n, fwd) for n in counts}
     if torch is not None:
         t_fwd, _ = torch_functions(kind, group, k, f, psi, dout, "same")
         funcs.update({("torch", n): (n, t_fwd) for n in counts})
-    t = interleaved(funcs, repeats)
+    t = interleaved(funcs, repeats, burst)
     gflop = flops(name, "same") / 1e9
     rows = []
     for n in counts:
@@ -424,7 +433,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=usable_cores(),
                         help="threads for groupconv, NumPy's BLAS and PyTorch alike in the main tables "
                              "(default: every usable core)")
-    parser.add_argument("--tables", default="main,scaling,literal,sweep,layout,memory",
+    parser.add_argument("--tables", default="main,scaling,sustained,literal,sweep,layout,memory",
                         help="which tables to run (comma-separated)")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results.md"),
                         help="markdown file to write ('' to skip)")
@@ -461,18 +470,21 @@ def main(argv=None):
         loads.append(load_average())
         sections.append((f"Forward and backward on {args.threads} thread(s)", *main_table(rows), loads))
 
-    if "scaling" in tables:
+    for table, burst, how in (("scaling", BURST, f"{BURST} calls per turn"),
+                              ("sustained", SUSTAINED, f"sustained: {SUSTAINED} calls back to back per turn")):
+        if table not in tables:
+            continue
         loads, rows = [load_average()], []
         for name in names:
             for dtype in (np.float32, np.float64):
-                for r in run_scaling(name, dtype, counts, repeats, peaks):
+                for r in run_scaling(name, dtype, counts, repeats, peaks, burst):
                     rows.append(r)
-                    msg = f"scaling {name} {r['dtype']} {r['threads']} threads: {r['ours']:.4f} s (x{r['speedup']:.2f})"
+                    msg = f"{table} {name} {r['dtype']} {r['threads']} threads: {r['ours']:.4f} s (x{r['speedup']:.2f})"
                     if torch is not None:
                         msg += f", torch {r['torch']:.4f} s (x{r['torch_speedup']:.2f}), ratio {r['ratio']:.2f}"
                     print(msg, flush=True)
         loads.append(load_average())
-        sections.append((f"Scaling: forward pass (\"same\" mode) on {', '.join(map(str, counts))} thread(s)",
+        sections.append((f"Scaling: forward pass (\"same\" mode) on {', '.join(map(str, counts))} thread(s), {how}",
                          *scaling_table(rows), loads))
 
     set_threads(args.threads)
