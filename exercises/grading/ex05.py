@@ -7,9 +7,8 @@ equivariance residuals (L_u f) ⋆ psi - L_u (f ⋆ psi) are exactly 0 for a rig
 from groupconv.correlate import lifting_convolution, lifting_correlation
 from groupconv.groups import inverse
 
-from .framework import Task, hints_of, search
-from .gfunctions import (ORDER_HINT, correlation_cases, equivariance_cases, move, relabel, swapped_product,
-                         valid_output)
+from .framework import Task
+from .gfunctions import ORDER_HINT, correlation_checker, relabel, swapped_product
 
 FORBIDDEN = {"groupconv.correlate": ["planar_correlation", "planar_correlation_literal", "planar_convolution",
                                      "lifting_correlation", "lifting_correlation_literal", "lifting_convolution",
@@ -23,30 +22,13 @@ EXTRA_HINTS = {"order": ORDER_HINT}
 
 
 def checker(name):
-    def check(sub):
-        cases = correlation_cases(on_group=False)
-
-        def agreement():
-            search(cases, lambda c: (valid_output(sub, name, **c.args), lifting_correlation(**c.args, mode="valid")),
-                   "your lifting correlation differs from sum_y sum_k f_k(y) psi_k(g^-1 y)",
-                   models={"flip": lambda c: lifting_convolution(**c.args, mode="valid"),
-                           "inverse": lambda c: relabel(lifting_correlation(**c.args, mode="valid"),
-                                                        c.args["group"], inverse),
-                           "order": lambda c: relabel(lifting_correlation(**c.args, mode="valid"),
-                                                      c.args["group"], swapped_product)})
-
-        def equivariance(c):
-            f, psi, group, u = c.args["f"], c.args["psi"], c.args["group"], c.args["u"]
-            return (valid_output(sub, name, move(f, u, group, False), psi, group),
-                    move(valid_output(sub, name, f, psi, group), u, group, True))
-
-        search(equivariance_cases(on_group=False), equivariance,
-               "not equivariant: (L_u f) ⋆ psi != L_u (f ⋆ psi)", labels=("L_u (f ⋆ psi)", "(L_u f) ⋆ psi"),
-               refine=lambda: hints_of(agreement))
-        agreement()
-        return (f"equivariance for every turn and mirror and two shifts, and agreement with the library on "
-                f"{len(cases)} inputs (p4 and p4m, frames 1-5): exact (integer sums)")
-    return check
+    return correlation_checker(
+        name, False, lifting_correlation,
+        "lifting correlation differs from sum_y sum_k f_k(y) psi_k(g^-1 y)",
+        models={"flip": lambda c: lifting_convolution(**c.args, mode="valid"),
+                "inverse": lambda c: relabel(lifting_correlation(**c.args, mode="valid"), c.args["group"], inverse),
+                "order": lambda c: relabel(lifting_correlation(**c.args, mode="valid"), c.args["group"],
+                                           swapped_product)})
 
 
 TASKS = [

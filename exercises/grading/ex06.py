@@ -7,9 +7,8 @@ int64 data every sum is exact, so the agreement and equivariance residuals are e
 from groupconv.correlate import group_convolution, group_correlation
 from groupconv.groups import inverse
 
-from .framework import Task, hints_of, search
-from .gfunctions import (ORDER_HINT, correlation_cases, equivariance_cases, move, relabel, swapped_product,
-                         unpermuted_correlation, valid_output)
+from .framework import Task
+from .gfunctions import ORDER_HINT, correlation_checker, relabel, swapped_product, unpermuted_correlation
 
 FORBIDDEN = {"groupconv.correlate": ["planar_correlation", "planar_correlation_literal", "planar_convolution",
                                      "lifting_correlation", "lifting_correlation_literal", "group_correlation",
@@ -24,33 +23,16 @@ EXTRA_HINTS = {"order": ORDER_HINT}
 
 
 def checker(name):
-    def check(sub):
-        cases = correlation_cases(on_group=True)
-
-        def agreement():
-            search(cases, lambda c: (valid_output(sub, name, **c.args), group_correlation(**c.args, mode="valid")),
-                   "your group correlation differs from sum_h sum_k f_k(h) psi_k(g^-1 h)",
-                   models=[("flip", lambda c: group_convolution(**c.args, mode="valid")),
-                           ("flip", lambda c: group_correlation(c.args["f"], c.args["psi"][..., ::-1, ::-1],
-                                                                c.args["group"], "valid")),
-                           ("no_permutation", lambda c: unpermuted_correlation(**c.args)),
-                           ("inverse", lambda c: relabel(group_correlation(**c.args, mode="valid"),
-                                                         c.args["group"], inverse)),
-                           ("order", lambda c: relabel(group_correlation(**c.args, mode="valid"),
-                                                       c.args["group"], swapped_product))])
-
-        def equivariance(c):
-            f, psi, group, u = c.args["f"], c.args["psi"], c.args["group"], c.args["u"]
-            return (valid_output(sub, name, move(f, u, group, True), psi, group),
-                    move(valid_output(sub, name, f, psi, group), u, group, True))
-
-        search(equivariance_cases(on_group=True), equivariance,
-               "not equivariant: (L_u f) ⋆ psi != L_u (f ⋆ psi)", labels=("L_u (f ⋆ psi)", "(L_u f) ⋆ psi"),
-               refine=lambda: hints_of(agreement))
-        agreement()
-        return (f"equivariance for every turn and mirror and two shifts, and agreement with the library on "
-                f"{len(cases)} inputs (p4 and p4m, frames 1-5): exact (integer sums)")
-    return check
+    return correlation_checker(
+        name, True, group_correlation,
+        "group correlation differs from sum_h sum_k f_k(h) psi_k(g^-1 h)",
+        models=[("flip", lambda c: group_convolution(**c.args, mode="valid")),
+                ("flip", lambda c: group_correlation(c.args["f"], c.args["psi"][..., ::-1, ::-1],
+                                                     c.args["group"], "valid")),
+                ("no_permutation", lambda c: unpermuted_correlation(**c.args)),
+                ("inverse", lambda c: relabel(group_correlation(**c.args, mode="valid"), c.args["group"], inverse)),
+                ("order", lambda c: relabel(group_correlation(**c.args, mode="valid"), c.args["group"],
+                                            swapped_product))])
 
 
 TASKS = [

@@ -14,7 +14,7 @@ from groupconv.action import transform_group_function, transform_image
 from groupconv.correlate import planar_correlation
 from groupconv.groups import order, p4m_element, point_group, point_group_index, split, translation
 
-from .framework import Case, element_name, expect_array, integer_data
+from .framework import Case, element_name, expect_array, hints_of, integer_data, search
 
 
 def relabel(F, group, phi):
@@ -136,3 +136,33 @@ def valid_output(sub, name, f, psi, group):
     out = sub.call(name, f, psi, group)
     n = f.shape[-1] - psi.shape[-1] + 1
     return expect_array(out, name, shape=(f.shape[0], psi.shape[0], order(group), n, n), dtype=np.result_type(f, psi))
+
+
+def correlation_checker(name, on_group, reference, formula, models):
+    """The check of exercises 05 and 06: the submission's `name` (a lifting correlation, or with
+    on_group a group correlation) against `reference` (the library's, mode "valid").
+
+    First equivariance (L_u f) ⋆ psi = L_u (f ⋆ psi) for every turn and mirror and two
+    shifts, its failure hinted by the agreement check; then agreement with the reference
+    on correlation_cases, with the mistake `models` (see framework.search). `formula`
+    names the sum in the failure message.
+    """
+    def check(sub):
+        cases = correlation_cases(on_group)
+
+        def agreement():
+            search(cases, lambda c: (valid_output(sub, name, **c.args), reference(**c.args, mode="valid")),
+                   f"your {formula}", models=models)
+
+        def equivariance(c):
+            f, psi, group, u = c.args["f"], c.args["psi"], c.args["group"], c.args["u"]
+            return (valid_output(sub, name, move(f, u, group, on_group), psi, group),
+                    move(valid_output(sub, name, f, psi, group), u, group, True))
+
+        search(equivariance_cases(on_group), equivariance,
+               "not equivariant: (L_u f) ⋆ psi != L_u (f ⋆ psi)", labels=("L_u (f ⋆ psi)", "(L_u f) ⋆ psi"),
+               refine=lambda: hints_of(agreement))
+        agreement()
+        return (f"equivariance for every turn and mirror and two shifts, and agreement with the library on "
+                f"{len(cases)} inputs (p4 and p4m, frames 1-5): exact (integer sums)")
+    return check
