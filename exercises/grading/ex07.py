@@ -13,7 +13,7 @@ from groupconv.correlate import (expand_group_filter, expand_lifting_filter, gro
 from groupconv.groups import inverse, order, point_group, point_group_index
 
 from .framework import Case, Task, element_name, expect_array, hints_of, integer_data, search
-from .gfunctions import equivariance_cases, every_size_cases, move, relabel, unpermuted_correlation, valid_output
+from .gfunctions import every_size_cases, move, relabel, turn_and_shift_cases, unpermuted_correlation, valid_output
 
 FORBIDDEN = {"groupconv.correlate": ["expand_lifting_filter", "expand_group_filter", "lifting_correlation",
                                      "lifting_correlation_literal", "group_correlation", "group_correlation_literal",
@@ -102,11 +102,7 @@ def check_correlation(sub):
                        ("inverse", lambda c: relabel(group_correlation(**c.args, mode="valid"), c.args["group"],
                                                      inverse))])
 
-    # every turn and mirror on odd and even frames, then shifts by one pixel of an f with a zero margin
-    equivariance = [Case({**c.args, "u": u}, f"{c.label}, u = {element_name(u)}", even=c.even)
-                    for c in cases if c.args["f"].shape[0] == 1 and c.args["f"].shape[-1] <= 4
-                    for u in point_group(c.args["group"])[1:]]
-    equivariance += [c for c in equivariance_cases(on_group=True) if np.any(c.args["u"][:2, 2])]
+    equivariance = turn_and_shift_cases(cases)
     search(equivariance, lambda c: (correlated(transform_group_function(c.args["f"], c.args["u"], c.args["group"]),
                                                c.args["psi"], c.args["group"]),
                                     transform_group_function(correlated(c.args["f"], c.args["psi"], c.args["group"]),

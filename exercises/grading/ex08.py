@@ -10,8 +10,8 @@ from groupconv.action import transform_group_function, transform_image
 from groupconv.correlate import group_convolution, group_correlation, reverse_filter
 from groupconv.groups import inverse, order, point_group, point_group_index, rotation
 
-from .framework import Case, Task, element_name, expect_array, hints_of, integer_data, search
-from .gfunctions import equivariance_cases, every_size_cases, valid_output
+from .framework import Case, Task, expect_array, hints_of, integer_data, search
+from .gfunctions import every_size_cases, turn_and_shift_cases, valid_output
 
 FORBIDDEN = {"groupconv.correlate": ["reverse_filter", "group_convolution", "group_convolution_literal",
                                      "lifting_convolution", "lifting_convolution_literal"]}
@@ -87,11 +87,7 @@ def check_convolution(sub):
         search(cases, lambda c: (convolved(**c.args), group_convolution(**c.args, mode="valid")),
                "f conv psi differs from sum_h f(h) psi(h^-1 g)", models=models)
 
-    # every turn and mirror on odd and even frames, then shifts by one pixel of an f with a zero margin
-    equivariance = [Case({**c.args, "u": u}, f"{c.label}, u = {element_name(u)}", even=c.even)
-                    for c in cases if c.args["f"].shape[0] == 1 and c.args["f"].shape[-1] <= 4
-                    for u in point_group(c.args["group"])[1:]]
-    equivariance += [c for c in equivariance_cases(on_group=True) if np.any(c.args["u"][:2, 2])]
+    equivariance = turn_and_shift_cases(cases)
     search(equivariance,
            lambda c: (convolved(transform_group_function(c.args["f"], c.args["u"], c.args["group"]),
                                 c.args["psi"], c.args["group"]),

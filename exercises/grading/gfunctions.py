@@ -94,6 +94,16 @@ def every_size_cases(psi_seed, dout_seed=None):
     return cases
 
 
+def turn_and_shift_cases(cases):
+    """Equivariance cases for a map on G from every_size_cases: every turn and mirror u on the
+    single-image inputs of frames up to 4 (odd and even), then the one-pixel shifts of
+    equivariance_cases (an f with a zero margin, so that a shift loses nothing)."""
+    turns = [Case({**c.args, "u": u}, f"{c.label}, u = {element_name(u)}", even=c.even)
+             for c in cases if c.args["f"].shape[0] == 1 and c.args["f"].shape[-1] <= 4
+             for u in point_group(c.args["group"])[1:]]
+    return turns + [c for c in equivariance_cases(on_group=True) if np.any(c.args["u"][:2, 2])]
+
+
 def equivariance_cases(on_group):
     """Inputs and elements u for (L_u f) ⋆ psi = L_u (f ⋆ psi), smallest first: every turn and mirror, two shifts.
 
