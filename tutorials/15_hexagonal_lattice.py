@@ -689,9 +689,15 @@ checks.check("X3", "tiny example: turning f by R cycles the six outputs by one s
 n, k = 7, 3
 f = images.on_hexagon(images.integer_image((2, n, n), RNG))
 psi = images.on_hexagon(images.integer_image((2, 2, k, k), RNG))
-MODES = {"valid": (n - k + 1, None), "same": (n, None), "full": (n + k - 1, None), "circular": (n, n)}
+
+
+def output_sizes(n, k):
+    """Each boundary mode's output side n_out, and the period of its frame (None: no wrap-around)."""
+    return {"valid": (n - k + 1, None), "same": (n, None), "full": (n + k - 1, None), "circular": (n, n)}
+
+
 for group in ("p6", "p6m"):
-    for mode, (n_out, period) in MODES.items():
+    for mode, (n_out, period) in output_sizes(n, k).items():
         if mode == "circular" and group == "p6m":
             continue  # the periodic hexagon is chiral (section 2): refused for p6m
         fast = correlate.lifting_correlation(f[None], psi, group, mode)[0]
@@ -843,10 +849,9 @@ for group in ("p6", "p6m"):
     nH = groups.order(group)
     F = images.on_hexagon(images.integer_image((2, nH, n, n), RNG))
     psi = images.on_hexagon(images.integer_image((2, 2, nH, k, k), RNG))
-    for mode, (n_out, period) in {"valid": (n - k + 1, None), "same": (n, None), "full": (n + k - 1, None),
-                                  "circular": (n, n)}.items():
+    for mode, (n_out, period) in output_sizes(n, k).items():
         if mode == "circular" and group == "p6m":
-            continue
+            continue  # refused for p6m, as for the lifting correlation
         fast = correlate.group_correlation(F[None], psi, group, mode)[0]
         elements = f"all {nH * hexagon_mask(n_out).sum()} g of the output"
         checks.check("X4", f"{group} {mode}: sum_h F(h) psi(g^-1 h) (paper, literal) vs filter-bank path",
