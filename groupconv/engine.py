@@ -289,7 +289,7 @@ def _tile_input(f, shared, n, b0, b1, p, mode, dtype, slot):
     if p == 0 and f.dtype == dtype:
         return f[b0:b1]
     _, C, nr, nc = f.shape
-    return _pad_into(_pad_buffer(n, C, nr + 2 * p, nc + 2 * p, p, dtype, mode, slot), f[b0:b1], p, mode)
+    return _pad_into(_pad_buffer(n, C, nr, nc, p, dtype, mode, slot), f[b0:b1], p, mode)
 
 
 def _run_tiles(tiles, work, tile_bytes, combine=None, macs=None):
@@ -445,16 +445,21 @@ def unpad_adjoint(g, k, mode, shape):
     return out
 
 
-def _pad_buffer(n, C, nr_p, nc_p, p, dtype, mode, slot):
-    """Workspace for the padded input of one tile, one per kind of padding.
+def _pad_buffer(n, C, nr, nc, p, dtype, mode, slot, extra_rows=0):
+    """Workspace for the padded input of one tile: n images of C x nr x nc, padded by p, extra_rows rows below.
 
-    For "same" and "full" it is zeroed once and only its interior is written, so its
-    border stays zero; "circular" and "valid" (a dtype cast) write every cell, so their
-    buffers must never be handed to a zero-padding mode."""
-    if mode in ("circular", "valid"):  # every cell is written on each call
-        return _buffer("pad-" + mode, (n, C, nr_p, nc_p), dtype, slot=slot)
-    # keyed by p too: the same (nr_p, nc_p) with another p would leave non-zero cells in the border
-    return _buffer(f"pad-zero-{p}", (n, C, nr_p, nc_p), dtype, zero=True, slot=slot)
+    Returns an array (n, C, nr + 2p + extra_rows, nc + 2p). For "same" and "full" it is
+    zeroed once and only its interior (the nr x nc frame at offset p) is ever written, so
+    its border stays zero; that holds only if every call that gets this buffer writes the
+    same interior, so the buffer is keyed by the frame (nr, nc), p and extra_rows, not by
+    its shape alone (an image one row taller with one extra row less has the same shape,
+    and would leave data where this layout needs zeros). "circular" and "valid" (a dtype
+    cast) write every cell of the padded frame; their extra rows are the caller's to fill.
+    """
+    shape = (n, C, nr + 2 * p + extra_rows, nc + 2 * p)
+    if mode in ("circular", "valid"):  # every cell of the padded frame is written on each call
+        return _buffer(("pad", mode), shape, dtype, slot=slot)
+    return _buffer(("pad-zero", p, nr, nc, extra_rows), shape, dtype, zero=True, slot=slot)
 
 
 def _pad_into(buf, f, p, mode):
@@ -776,7 +781,7 @@ def _correlate_gemm(f, psi, p, mode, dtype):
         def tile(b0, b1, r0, r1, slot):
             m, rows = b1 - b0, r1 - r0
             if shared is None:
-                fp = _pad_buffer(n, C, nr_p + 1, nc_p, p, dtype, mode, slot)[:m]  # one row more: the last run ends in it
+                fp = _pad_buffer(n, C, nr, nc, p, dtype, mode, slot, extra_rows=1)[:m]  # one row more: the last run ends in it
                 fp[:, :, nr_p] = 0
                 _pad_into(fp[:, :, :nr_p], f[b0:b1], p, mode)
             else:
@@ -872,7 +877,7 @@ def _correlate_fft(f, psi, p, mode, dtype):
     padded = p > 0 or f.dtype != dtype
 
     def tile(b0, b1, slot):
-        fp = _pad_into(_pad_buffer(n, C, nr_p, nc_p, p, dtype, mode, slot), f[b0:b1], p, mode) if padded else f[b0:b1]
+        fp = _pad_into(_pad_buffer(n, C, nr, nc, p, dtype, mode, slot), f[b0:b1], p, mode) if padded else f[b0:b1]
         f_hat = scipy.fft.rfft2(fp, s=(nr_f, nc_f)).reshape(b1 - b0, C, Q)
         g_hat = np.matmul(f_hat.transpose(2, 0, 1), psi_hat)  # (Q, b, O)
         g_hat = g_hat.transpose(1, 2, 0).reshape(b1 - b0, O, nr_f, nc_f // 2 + 1)
@@ -1102,7 +1107,7 @@ def _grad_filter_fft(f, dout, k, p, mode, dtype):
         d_hat = np.empty((Q, O, m), cdtype)  # conj(F(dout)), d_hat[q] is (O, m)
 
         def transform(i0, i1, slot):
-            fp = _pad_into(_pad_buffer(n_tile, C, nr_p, nc_p, p, dtype, mode, slot), f[b0 + i0:b0 + i1], p, mode)
+            fp = _pad_into(_pad_buffer(n_tile, C, nr, nc, p, dtype, mode, slot), f[b0 + i0:b0 + i1], p, mode)
             f_hat[:, i0:i1] = scipy.fft.rfft2(fp, s=(nr_f, nc_f)).reshape(i1 - i0, C, Q).transpose(2, 0, 1)
             d = scipy.fft.rfft2(dout[b0 + i0:b0 + i1].astype(dtype, copy=False), s=(nr_f, nc_f))
             d_hat[:, :, i0:i1] = np.conj(d.reshape(i1 - i0, O, Q).transpose(2, 1, 0))

@@ -3,8 +3,14 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from groupconv.checks import SEED
+
+# Property tests (hypothesis): the same examples on every run and machine, no example database written into the
+# working tree, and no per-example deadline (these machines are shared; speed is measured in benchmarks/).
+settings.register_profile("groupconv", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.load_profile("groupconv")
 
 
 @pytest.fixture
