@@ -39,7 +39,10 @@ float32. Otherwise the result dtype is np.result_type(f, psi) (float32 stays flo
 NaN and infinity propagate as in the direct sum: an output value is NaN (or infinite)
 exactly when a NaN (infinity) lies under its filter window. The FFT would spread one
 NaN over its whole plane, so "auto" never takes it for data that is not finite, and a
-forced method="fft" on such data raises.
+forced method="fft" on such data raises. The same holds for finite data the FFT would
+compute badly (_fft_trouble): transforms that could overflow, and a dynamic range so
+wide that the FFT's round-off, set by the largest values of a plane, would swamp the
+outputs whose windows see only small ones.
 
 Threads (set_num_threads). The batch is cut into tiles of a few images (_tile_size:
 cache-sized, about TILE_MACS multiply-adds each; a batch of fewer than MIN_TILES images
@@ -138,6 +141,11 @@ FEW_TAPS = 27
 # "auto" takes the FFT path when k >= FFT_MIN_K and C * k * k >= FFT_MIN_TAPS (measured, see choose_method).
 FFT_MIN_K = 5
 FFT_MIN_TAPS = 1000
+
+FFT_MAX_RANGE = {"float32": 2.0**9, "float64": 2.0**15}
+""""auto" takes the FFT only for data whose dynamic range (max / median of the non-zero magnitudes, multiplied
+over the two operands) is at most this: its round-off at each output then stays within about 0.2 u FFT_MAX_RANGE
+(6e-6 in float32, 7e-13 in float64) of that output's own scale (see _fft_trouble)."""
 
 
 # ---------------------------------------------------------------- threads
@@ -621,25 +629,95 @@ def choose_method(f_shape, k, dtype, mode="valid"):
 
 
 def _method(method, shape, k, result, *arrays):
-    """The method to run: "auto" follows choose_method, but never the FFT for data that is not finite.
+    """The method to run: "auto" follows choose_method, but takes the FFT only where it is accurate.
 
-    Through the FFT one NaN or infinity spreads over every output value of its plane; the
-    direct sum (the GEMM path) keeps it to the outputs whose window covers it, as the
-    literal sum does. A forced method="fft" on such data, or on data the FFT cannot
-    take exactly (integers, complex), raises ValueError.
+    "auto" takes the GEMM instead of the FFT for data that is not finite (through the FFT
+    one NaN or infinity spreads over every output value of its plane; the direct sum
+    keeps it to the outputs whose window covers it, as the literal sum does), and for
+    finite data the FFT would compute badly (_fft_trouble: a transform that overflows, or
+    a dynamic range too wide for its round-off). A forced method="fft" raises ValueError
+    for data it cannot take exactly (integers, complex), for data that is not finite and
+    where a transform could overflow; on a wide dynamic range it does what it is told
+    (that is how the tests measure the FFT path itself).
     """
     _check_method(method)
     if method == "auto":
         method = choose_method(shape, k, result)
-        if method == "fft" and not all(np.isfinite(a).all() for a in arrays):
+        if method == "fft" and _fft_trouble(result, *arrays):
             method = "gemm"
     elif method == "fft":
         if result not in (np.float32, np.float64):
             raise ValueError(f"the FFT path is for real float32/float64 data only, not {result} (it would not be exact)")
-        if not all(np.isfinite(a).all() for a in arrays):
-            raise ValueError("the FFT path needs finite data: a NaN or an infinity would spread over every output; "
-                             "use method='gemm' or 'auto'")
+        trouble = _fft_trouble(result, *arrays, range_limit=None)
+        if trouble:
+            raise ValueError(f"the FFT path would not be accurate here: {trouble}; use method='gemm' or 'auto'")
     return method
+
+
+_PROFILE_CHUNK = 2**14  # entries per chunk of _magnitude_profile: its temporaries stay far below any workspace bound
+_EXPONENTS = 2 * 1100  # binary exponents of float64 magnitudes lie in -1073 ... 1024
+
+
+def _magnitude_profile(a):
+    """(sum of |a|, largest binary exponent, median binary exponent of the non-zero |a|) of a finite float array.
+
+    Binary exponent as np.frexp gives it: 2**(e - 1) <= |x| < 2**e. Read in chunks of
+    _PROFILE_CHUNK entries, so that it needs no copy of `a`. The exponents are None for
+    an all-zero array.
+    """
+    total, counts = 0.0, np.zeros(_EXPONENTS, np.int64)
+    with np.errstate(over="ignore"):
+        for chunk in np.nditer(a, flags=["external_loop", "buffered", "zerosize_ok"], buffersize=_PROFILE_CHUNK):
+            x = np.abs(chunk)
+            total += float(x.sum(dtype=np.float64))
+            _, e = np.frexp(x[x != 0])
+            counts += np.bincount(e + _EXPONENTS // 2, minlength=_EXPONENTS)
+    n = int(counts.sum())
+    if n == 0:
+        return total, None, None
+    largest = int(np.flatnonzero(counts)[-1])
+    median = int(np.searchsorted(np.cumsum(counts), (n + 1) // 2))
+    return total, largest - _EXPONENTS // 2, median - _EXPONENTS // 2
+
+
+def _fft_trouble(result, a, b, range_limit="default"):
+    """Why the FFT would be wrong for correlating a with b (the two operands of one engine call), or "" if it would not.
+
+    Round-off. The FFT's error is set by the whole plane, not by each output's own
+    window: at every output it is about u * |a|_max * |b| (u the unit round-off), where
+    the direct sum's is about u * (the sum of |a| |b| over that output's window). Where
+    small values lie far from large ones, the FFT's relative error there grows with the
+    ratio of the two. Measured on 32 x 32 planes, 40 channels, k = 5, one 4 x 4 block
+    scaled by R, the FFT's worst error relative to an output's own sum of |f| |psi|
+    was about 0.2 * u * R (float64: 2e-11 at R = 1e6; float32: 1.2e-5 at R = 1e3,
+    1e1 at R = 1e9) while the GEMM's stayed below 3u. So the FFT is taken only while
+    the dynamic ranges of a and b (max |x| / median of the non-zero |x|, taken in powers
+    of two by _magnitude_profile, so within a factor of 4) multiply to at most
+    FFT_MAX_RANGE[dtype] (range_limit=None skips this test), which bounds that error by
+    about 0.2 * u * FFT_MAX_RANGE: 6e-6 in float32, 7e-13 in float64, relative to each
+    output's own scale. Gaussian data have a range of 5-8 each.
+    Overflow. Every value the FFT path forms is at most sum|a| * sum|b| in magnitude
+    (a transform is bounded by the sum of its input's magnitudes, and the product over
+    channels or images by the sum of those products); above finfo(result).max / 8 a
+    transform could overflow to inf, and its inverse give NaN where the direct sum is finite.
+    """
+    if not all(np.isfinite(x).all() for x in (a, b)):
+        return "it needs finite data, and a NaN or an infinity would spread over every output"
+    (sum_a, top_a, mid_a), (sum_b, top_b, mid_b) = _magnitude_profile(a), _magnitude_profile(b)
+    with np.errstate(over="ignore"):
+        bound = sum_a * sum_b
+    if not bound <= float(np.finfo(result).max) / 8:
+        return (f"its transforms could overflow {np.dtype(result)} (sum|a| * sum|b| = {bound:.3g}, "
+                f"above finfo.max / 8 = {float(np.finfo(result).max) / 8:.3g})")
+    if range_limit is None or top_a is None or top_b is None:  # an all-zero operand: every output is 0 on either path
+        return ""
+    limit = FFT_MAX_RANGE[np.dtype(result).name] if range_limit == "default" else range_limit
+    spread = 2.0 ** ((top_a - mid_a) + (top_b - mid_b))  # within a factor of 4 of the product of max / median
+    if spread > limit:
+        return (f"the data's dynamic range (about {spread:.3g}: max |x| / median of the non-zero |x|, multiplied "
+                f"over the two operands) exceeds {limit:g} for {np.dtype(result)}, and the FFT's round-off, set by "
+                f"the largest values, would swamp the outputs whose windows hold only small ones")
+    return ""
 
 
 def _check_method(method):

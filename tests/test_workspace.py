@@ -108,3 +108,35 @@ def test_same_mode_after_an_image_one_row_taller(rng):
     first = engine.planar_correlation(x, psi, "same")
     engine.planar_correlation(rng.normal(size=(2, 1, 17, 16)), rng.normal(size=(4, 1, 3, 3)), "same")
     assert np.array_equal(engine.planar_correlation(x, psi, "same"), first)
+
+
+# ---------------------------------------------------------------- the two backward products are the adjoints
+
+@settings(max_examples=150)
+@given(k=st.integers(1, 9), nr=st.integers(1, 6), nc=st.integers(1, 6), B=st.integers(1, 2), C=st.integers(1, 3),
+       O=st.integers(1, 3), mode=st.sampled_from(["valid", "same", "full", "circular"]),
+       method=st.sampled_from(["gemm", "auto"]), seed=st.integers(0, 2**32 - 1))
+def test_backward_products_are_exact_adjoints(k, nr, nc, B, C, O, mode, method, seed):
+    """<psi * f, d> = <f, grad_input(d)> = <psi, grad_filter(f, d)>, exactly, on integer data.
+
+    Every mode and size, the circular border wrapping round the frame more than once (k > 2 n + 1) included.
+    The three inner products are sums of integer products computed in Python integers: the equalities are exact.
+    """
+    if mode in ("same", "circular") and k % 2 == 0:
+        k += 1
+    p = engine.padding(k, mode)
+    if nr + 2 * p < k or nc + 2 * p < k:
+        return  # the filter does not fit the padded frame: refused, see tests/test_engine.py
+    rng = np.random.default_rng(seed)
+    f = rng.integers(-9, 10, size=(B, C, nr, nc))
+    psi = rng.integers(-9, 10, size=(O, C, k, k))
+    out = engine.planar_correlation(f, psi, mode, method)
+    d = rng.integers(-9, 10, size=out.shape)
+    df = engine.planar_correlation_grad_input(d, psi, f.shape, mode, method)
+    dpsi = engine.planar_correlation_grad_filter(f, d, k, mode, method)
+    assert out.dtype == df.dtype == dpsi.dtype == np.int64
+
+    def inner(a, b):
+        return sum(int(x) * int(y) for x, y in zip(a.ravel(), b.ravel()))
+
+    assert inner(out, d) == inner(f, df) == inner(psi, dpsi)
