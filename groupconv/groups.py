@@ -241,9 +241,14 @@ def _with_translation(s, u, v):
 
 
 def translation(u, v):
-    """t(u, v) = [[1, 0, u], [0, 1, v], [0, 0, 1]] (G4); arrays of u, v give arrays of elements."""
+    """t(u, v) = [[1, 0, u], [0, 1, v], [0, 0, 1]] (G4); arrays of u, v give arrays of elements.
+
+    u and v must be at most 2**61 in absolute value (INT64_SAFE): ValueError otherwise.
+    """
     u, v = _as_int_params(u, v, names=("u", "v"))
-    return _with_translation(np.eye(3, dtype=np.int64), u, v)
+    g = _with_translation(np.eye(3, dtype=np.int64), u, v)
+    _check_fits(g, "translation")
+    return g
 
 
 def _point_group_element(G, m, r):
@@ -268,7 +273,12 @@ def mirror(m):
 
 
 def element(group, *params):
-    """The element of `group` with parameters (u, v), (r, u, v) or (m, r, u, v): t(u, v) . M^m . R^r."""
+    """The element of `group` with parameters (u, v), (r, u, v) or (m, r, u, v): t(u, v) . M^m . R^r.
+
+    Raises ValueError for parameters out of range, and for translations above 2**61 in
+    absolute value (INT64_SAFE: beyond it products, inverses and the half-pixel
+    coordinates of action.py would leave int64).
+    """
     G = get(group)
     names = G.parameter_names
     if len(params) != len(names):
@@ -276,7 +286,9 @@ def element(group, *params):
     values = dict(zip(names, _as_int_params(*params, names=names)))
     zero = np.zeros_like(values["u"])
     s = _point_group_element(G, values.get("m", zero), values.get("r", zero))
-    return _with_translation(s, values["u"], values["v"])
+    g = _with_translation(s, values["u"], values["v"])
+    _check_fits(g, f"element of {G.name}")
+    return g
 
 
 def p4_element(r, u, v):
@@ -331,9 +343,14 @@ def is_member(g, group):
 
 
 def check_member(g, group):
-    """Return g as int64 (..., 3, 3) if every matrix is in `group`; raise ValueError otherwise."""
+    """Return g as int64 (..., 3, 3) if every matrix is in `group` and fits; raise ValueError otherwise.
+
+    Fits: translations of at most 2**61 in absolute value (INT64_SAFE), so that whatever
+    the package computes from g (products, inverses, half-pixel coordinates) stays in int64.
+    """
     g = as_element(g)
     parameters(g, group)
+    _check_fits(g, f"an element of {get(group).name}")
     return g
 
 
@@ -353,8 +370,9 @@ def _check_affine(g, what):
     if np.any(g[..., 2, :] != [0, 0, 1]):
         raise ValueError(f"{what} must have the last row (0, 0, 1) of homogeneous coordinates")
     a = g[..., :2, :2]
-    det = a[..., 0, 0] * a[..., 1, 1] - a[..., 0, 1] * a[..., 1, 0]
-    if np.any(np.abs(det) != 1) or np.abs(a).max(initial=0) > 1:
+    small = not ((a > 1) | (a < -1)).any()  # not np.abs: abs(-2**63) wraps round to -2**63
+    det = a[..., 0, 0] * a[..., 1, 1] - a[..., 0, 1] * a[..., 1, 0] if small else None  # small entries: no wrap
+    if not small or np.any(np.abs(det) != 1):
         raise ValueError(f"{what} must be a motion of the pixel lattice (a linear part with entries -1, 0 or 1 "
                          f"and determinant +-1), got linear parts {a.reshape(-1, 2, 2)[:3].tolist()}")
 
@@ -362,18 +380,28 @@ def _check_affine(g, what):
 def compose(*gs):
     """g_1 . g_2 . ... . g_n (matrix product; the rightmost element acts first).
 
-    Raises ValueError where a product could leave int64 (translations above 2**61).
+    Every factor must be an integer motion of the lattice (_check_affine: last row
+    (0, 0, 1), linear part with entries -1, 0, 1 and determinant +-1) with translations
+    of at most 2**61, and so must every running product g_1 ... g_i: one step then adds at
+    most three numbers of size 2**61, so nothing wraps in int64 before the check sees it.
+    ValueError otherwise, naming the factor or the product.
     """
     if not gs:
         return identity()
-    out = as_element(gs[0])
-    _check_fits(out, "compose")
-    for g in gs[1:]:
-        g = as_element(g)
-        _check_fits(g, "compose")
-        out = out @ g
-        _check_fits(out, "compose")
+    out = _checked_motion(gs[0], "compose: element 1")
+    for i, g in enumerate(gs[1:], start=2):
+        out = out @ _checked_motion(g, f"compose: element {i}")
+        _check_affine(out, f"compose: the product of elements 1..{i}")
+        _check_fits(out, f"compose: the product of elements 1..{i}")
     return out
+
+
+def _checked_motion(g, what):
+    """g as int64 (..., 3, 3), checked whole: shape, integer values, an integer motion (_check_affine), fits."""
+    g = as_element(g)
+    _check_affine(g, what)
+    _check_fits(g, what)
+    return g
 
 
 def _inverse(g):
@@ -410,14 +438,15 @@ def act(g, x):
 
     g: (..., 3, 3); x: (..., 2). Broadcast against each other, so one element can move
     many pixels and many elements can move one pixel. Computed literally as the
-    product of g with the homogeneous column (u, v, 1).
+    product of g with the homogeneous column (u, v, 1). g must be an integer motion
+    with translations of at most 2**61, and x at most 2**61 in absolute value: then
+    |A x + t| <= 3 * 2**61 < 2**63, exact. ValueError otherwise.
     """
-    g = as_element(g)
+    g = _checked_motion(g, "act: the element")
     x = np.asarray(x)
     if x.shape[-1:] != (2,):
         raise ValueError(f"pixel coordinates need a last axis of length 2 (u, v), got shape {x.shape}")
     (xi,) = _as_int_params(x, names=("x",))
-    _check_fits(g, "act")
     if ((xi > INT64_SAFE) | (xi < -INT64_SAFE)).any():
         raise ValueError("act: pixel coordinates must be at most 2**61 in absolute value (int64)")
     column = np.concatenate([xi, np.ones(xi.shape[:-1] + (1,), dtype=np.int64)], axis=-1)
