@@ -9,6 +9,12 @@ batch-norm running statistics). There is no automatic differentiation: each back
 rule is written out by hand next to the forward rule it differentiates (as in
 micrograd), and tests/test_nn.py checks every one against central finite differences.
 
+backward takes a dout of exactly the shape the last forward pass returned (ValueError
+naming that shape otherwise: a dout that merely broadcasts would give a wrong gradient).
+Layers take plain numeric arrays and never modify them: TypeError for masked arrays, bool
+and non-numeric dtypes, and complex numbers in the layers that order values (ReLU, the max
+poolings, batch norm, the loss). Constructors check every argument (tests/test_nn_contracts.py).
+
 Arrays (README "Conventions"; correlate.py):
     planar feature map      (B, C, rows, cols)         a function on Z^2
     feature map on G        (B, C, |H|, rows, cols)    |H| = 4 for p4, 8 for p4m; plane s at
@@ -32,10 +38,16 @@ Which layers commute with L_g (docs/equations.md section 6; checked in tests/tes
     Dropout                    identity at test time; its random mask is not equivariant
     PlanarConv                 translations only (C6: not rotations)
 """
+import numbers
+import os
+import zipfile
+import zlib
+from contextlib import contextmanager
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from . import action, correlate, engine, groups, lattices
+from . import correlate, engine, groups, lattices, limits
 
 
 class Layer:
@@ -43,6 +55,7 @@ class Layer:
 
     def __init__(self):
         self.params, self.grads, self.buffers = {}, {}, {}
+        self._output = None  # (shape, complex?) of the last forward output: what backward's dout must be
 
     def forward(self, x, train=False):
         raise NotImplementedError
@@ -53,6 +66,23 @@ class Layer:
     def n_parameters(self):
         """The number of trained numbers: every entry of every parameter array."""
         return int(sum(p.size for p in self.params.values()))
+
+    def _state_problems(self, shapes):
+        """Why stored arrays of `shapes` ({name: shape}) cannot become this layer's state: [(names, why)], [] if they can.
+
+        Sequential.load asks this before it reads anything. Every parameter must be there;
+        the buffers come all together or not at all (a layer that has seen no training
+        batch has none); each array must have the shape of the one it replaces.
+        """
+        problems = [((name,), "missing") for name in self.params if name not in shapes]
+        absent = [name for name in self.buffers if name not in shapes]
+        if absent and len(absent) < len(self.buffers):
+            problems.append((tuple(absent), "missing (a layer's buffers are saved all together or not at all)"))
+        for name, shape in shapes.items():
+            current = self.params[name] if name in self.params else self.buffers[name]
+            if current is not None and shape != current.shape:
+                problems.append(((name,), f"shape {shape}, the network's is {current.shape}"))
+        return problems
 
     def __repr__(self):
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._describe().items())})"
@@ -74,10 +104,108 @@ def he_std(fan_in):
     return np.sqrt(2.0 / fan_in)
 
 
-def _check_input(x, ndim, what):
+# ---------------------------------------------------------------- checks shared by the layers
+
+def _check_count(n, what):
+    """n (a channel count or size) as an int >= 1: TypeError if it is no integer (or a bool), ValueError if < 1."""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"{what} must be an integer, got {n!r}")
+    if n < 1:
+        raise ValueError(f"{what} must be at least 1, got {n}")
+    return int(n)
+
+
+def _check_number(x, what, low, high, closed=(True, True)):
+    """x as a float: a finite real number (not a bool) in the interval from low to high, closed at the ends asked for."""
+    interval = f"{'[' if closed[0] else '('}{low}, {high}{']' if closed[1] else ')'}"
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} must be a real number in {interval}, got {x!r}")
+    x = float(x)
+    if not (np.isfinite(x) and (low <= x if closed[0] else low < x) and (x <= high if closed[1] else x < high)):
+        raise ValueError(f"{what} must be a finite number in {interval}, got {x!r}")
+    return x
+
+
+def _check_flag(flag, what):
+    """A bool flag: True or False (np.bool_ too), not a truthy string or number."""
+    if not isinstance(flag, (bool, np.bool_)):
+        raise TypeError(f"{what} must be True or False, got {flag!r}")
+    return bool(flag)
+
+
+def _check_choice(value, what, allowed):
+    """One of the strings `allowed`: TypeError if value is no string, ValueError if it is another one."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be one of {allowed}, got {value!r}")
+    if value not in allowed:
+        raise ValueError(f"{what} must be one of {allowed}, got {value!r}")
+    return value
+
+
+def _check_rng(rng):
+    """A numpy Generator: rng itself, or a fresh one for None."""
+    if rng is None:
+        return np.random.default_rng()
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)) or None, got {rng!r}")
+    return rng
+
+
+def _check_array(x, what, real=None):
+    """x as a numeric ndarray, or TypeError: masked arrays, bool and non-numeric dtypes; complex ones too if `real`.
+
+    real: None (complex numbers pass) or the reason the caller needs real numbers.
+    A masked array is refused rather than converted: np.asarray would drop its mask and
+    the masked entries would count as ordinary numbers.
+    """
+    if isinstance(x, np.ma.MaskedArray):
+        raise TypeError(f"{what} is a masked array (np.ma); groupconv would drop its mask and use the masked "
+                        f"entries: pass x.filled(value) or the unmasked entries instead")
     x = np.asarray(x)
     if x.dtype == bool or not np.issubdtype(x.dtype, np.number):
-        raise TypeError(f"{what} input must be a numeric array, got dtype {x.dtype}")
+        raise TypeError(f"{what} must be a numeric array, got dtype {x.dtype}")
+    if real is not None and x.dtype.kind == "c":
+        raise TypeError(f"{what} must be real, got dtype {x.dtype}: {real}")
+    return x
+
+
+_NO_ORDER = "complex numbers have no order (max and x > 0 would compare them lexicographically)"
+
+
+def _start(layer, x, train, real=None):
+    """The first step of every forward pass: checks train and x (_check_array) and forgets the last output.
+
+    Until _record runs at the end of this forward pass, backward refuses to run: it would
+    differentiate at an input that is not the last one given.
+    """
+    layer._output = None
+    _check_flag(train, "train")
+    return _check_array(x, f"{type(layer).__name__}'s input", real)
+
+
+def _record(layer, out):
+    """The last step of every forward pass: the shape (and realness) of the output, which backward's dout must have."""
+    layer._output = (np.shape(out), np.asarray(out).dtype.kind == "c")
+
+
+def _check_dout(layer, dout):
+    """The first step of every backward pass: dout as an array shaped exactly like the last forward output.
+
+    RuntimeError without a (successful) forward pass; TypeError for a dout that is no numeric
+    array, or complex for a real output; ValueError for any other shape - also one that
+    would broadcast against the output, which would silently give the wrong gradient.
+    """
+    name = type(layer).__name__
+    if layer._output is None:
+        raise RuntimeError(f"{name}.backward needs a forward pass first (none has run, or the last one failed)")
+    shape, is_complex = layer._output
+    dout = _check_array(dout, f"{name}.backward's dout", None if is_complex else f"{name}'s output was real")
+    if dout.shape != shape:
+        raise ValueError(f"{name}.backward: dout must have the forward output's shape {shape}, got shape {dout.shape}")
+    return dout
+
+
+def _check_ndim(x, ndim, what):
     if x.ndim != ndim:
         raise ValueError(f"{what} expects an input with {ndim} axes, got shape {x.shape}")
     return x
@@ -93,17 +221,12 @@ def _filter_frame(G, k):
     return lattice.frame_mask(k, k)
 
 
-def _check_conv(c_in, c_out, k, mode):
-    """A convolution layer's sizes and mode, checked at construction: positive integers, a known mode."""
-    for what, n in (("c_in", c_in), ("c_out", c_out), ("k", k)):
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-            raise TypeError(f"{what} must be an integer, got {n!r}")
-        if n < 1:
-            raise ValueError(f"{what} must be at least 1, got {n}")
-    if mode not in correlate.MODES:
-        raise ValueError(f"mode must be one of {correlate.MODES}, got {mode!r}")
+def _check_conv(c_in, c_out, k, mode, rng):
+    """A convolution layer's sizes, mode and generator, checked at construction: positive integers, a known mode."""
+    c_in, c_out, k = _check_count(c_in, "c_in"), _check_count(c_out, "c_out"), _check_count(k, "k")
+    _check_choice(mode, "mode", correlate.MODES)
     engine.padding(k, mode)  # an even k needs "valid" or "full"
-    return int(c_in), int(c_out), int(k)
+    return c_in, c_out, k, _check_rng(rng)
 
 
 # ---------------------------------------------------------------- convolutions
@@ -117,20 +240,22 @@ class PlanarConv(Layer):
 
     def __init__(self, c_in, c_out, k=3, mode="same", rng=None):
         super().__init__()
-        c_in, c_out, k = _check_conv(c_in, c_out, k, mode)
-        rng = np.random.default_rng() if rng is None else rng
+        c_in, c_out, k, rng = _check_conv(c_in, c_out, k, mode, rng)
         self.k, self.mode = k, mode
-        self.params["psi"] = rng.normal(0.0, he_std(c_in * k * k), size=(c_out, c_in, k, k))
+        shape = limits.check_allocation((c_out, c_in, k, k), np.float64, "PlanarConv's filter psi")
+        self.params["psi"] = rng.normal(0.0, he_std(c_in * k * k), size=shape)
 
     def _describe(self):
         return {"c_in": self.params["psi"].shape[1], "c_out": self.params["psi"].shape[0], "k": self.k, "mode": self.mode}
 
     def forward(self, x, train=False):
-        self.x = _check_input(x, 4, "PlanarConv")
-        return correlate.planar_correlation(self.x, self.params["psi"], self.mode)
+        self.x = _check_ndim(_start(self, x, train), 4, "PlanarConv")
+        out = correlate.planar_correlation(self.x, self.params["psi"], self.mode)
+        _record(self, out)
+        return out
 
     def backward(self, dout):
-        _check_backward(self, "x")
+        dout = _check_dout(self, dout)
         # out = x ⋆ psi is linear in each: the two products of engine.py
         self.grads["psi"] = engine.planar_correlation_grad_filter(self.x, dout, self.k, self.mode)
         return engine.planar_correlation_grad_input(dout, self.params["psi"], self.x.shape, self.mode)
@@ -145,12 +270,12 @@ class LiftingConv(Layer):
 
     def __init__(self, c_in, c_out, group, k=3, mode="same", rng=None):
         super().__init__()
-        c_in, c_out, k = _check_conv(c_in, c_out, k, mode)
-        rng = np.random.default_rng() if rng is None else rng
+        c_in, c_out, k, rng = _check_conv(c_in, c_out, k, mode, rng)
         G = groups.get_rotation_group(group)
         self.group, self.k, self.mode = G.name, k, mode
-        self.frame = _filter_frame(G, k)
-        psi = rng.normal(0.0, he_std(c_in * int(self.frame.sum())), size=(c_out, c_in, k, k))
+        shape = limits.check_allocation((c_out, c_in, k, k), np.float64, "LiftingConv's filter psi")
+        self.frame = _filter_frame(G, k)  # the k x k square, or the hexagon's cells: fan_in counts these
+        psi = rng.normal(0.0, he_std(c_in * int(self.frame.sum())), size=shape)
         self.params["psi"] = np.where(self.frame, psi, 0.0)
 
     def n_parameters(self):
@@ -162,11 +287,13 @@ class LiftingConv(Layer):
         return {"c_in": C, "c_out": O, "group": self.group, "k": self.k, "mode": self.mode}
 
     def forward(self, x, train=False):
-        self.x = _check_input(x, 4, "LiftingConv")
-        return correlate.lifting_correlation(self.x, self.params["psi"], self.group, self.mode)
+        self.x = _check_ndim(_start(self, x, train), 4, "LiftingConv")
+        out = correlate.lifting_correlation(self.x, self.params["psi"], self.group, self.mode)
+        _record(self, out)
+        return out
 
     def backward(self, dout):
-        _check_backward(self, "x")
+        dout = _check_dout(self, dout)
         # out = lifting(x, psi) is linear in each: the two backward products of correlate.py
         self.grads["psi"] = correlate.lifting_correlation_grad_filter(self.x, dout, self.group, self.k, self.mode)
         return correlate.lifting_correlation_grad_input(dout, self.params["psi"], self.group, self.x.shape, self.mode)
@@ -181,13 +308,13 @@ class GroupConv(Layer):
 
     def __init__(self, c_in, c_out, group, k=3, mode="same", rng=None):
         super().__init__()
-        c_in, c_out, k = _check_conv(c_in, c_out, k, mode)
-        rng = np.random.default_rng() if rng is None else rng
+        c_in, c_out, k, rng = _check_conv(c_in, c_out, k, mode, rng)
         G = groups.get_rotation_group(group)
         self.group, self.k, self.mode = G.name, k, mode
         nH = G.order
-        self.frame = _filter_frame(G, k)
-        psi = rng.normal(0.0, he_std(c_in * nH * int(self.frame.sum())), size=(c_out, c_in, nH, k, k))
+        shape = limits.check_allocation((c_out, c_in, nH, k, k), np.float64, "GroupConv's filter psi")
+        self.frame = _filter_frame(G, k)  # the k x k square, or the hexagon's cells: fan_in counts these
+        psi = rng.normal(0.0, he_std(c_in * nH * int(self.frame.sum())), size=shape)
         self.params["psi"] = np.where(self.frame, psi, 0.0)
 
     def n_parameters(self):
@@ -199,11 +326,13 @@ class GroupConv(Layer):
         return {"c_in": C, "c_out": O, "group": self.group, "k": self.k, "mode": self.mode}
 
     def forward(self, x, train=False):
-        self.x = _check_input(x, 5, "GroupConv")
-        return correlate.group_correlation(self.x, self.params["psi"], self.group, self.mode)
+        self.x = _check_ndim(_start(self, x, train), 5, "GroupConv")
+        out = correlate.group_correlation(self.x, self.params["psi"], self.group, self.mode)
+        _record(self, out)
+        return out
 
     def backward(self, dout):
-        _check_backward(self, "x")
+        dout = _check_dout(self, dout)
         # out = group_correlation(x, psi) is linear in each: the two backward products of correlate.py
         self.grads["psi"] = correlate.group_correlation_grad_filter(self.x, dout, self.group, self.k, self.mode)
         return correlate.group_correlation_grad_input(dout, self.params["psi"], self.group, self.x.shape, self.mode)
@@ -221,10 +350,7 @@ def _all_but_channel(x):
 
 
 def _check_channels(x, channels, what):
-    """x as a numeric array (B, C, ...) with C == channels, or a clear error."""
-    x = np.asarray(x)
-    if x.dtype == bool or not np.issubdtype(x.dtype, np.number):
-        raise TypeError(f"{what} input must be a numeric array, got dtype {x.dtype}")
+    """x (an array from _start) of shape (B, C, ...) with C == channels, or ValueError."""
     if x.ndim < 2 or x.shape[1] != channels:
         raise ValueError(f"{what} has {channels} channels: it expects an input (B, {channels}, ...), "
                          f"got shape {x.shape}")
@@ -251,12 +377,6 @@ def _from_cells(cells, shape, lattice):
     return out
 
 
-def _check_backward(layer, attribute):
-    """backward() needs what forward() stored: a clear error if forward has not run."""
-    if not hasattr(layer, attribute):
-        raise RuntimeError(f"{type(layer).__name__}.backward needs a forward pass first")
-
-
 class Bias(Layer):
     """x + b[c]: one bias per channel, shared over space and over the group axis.
 
@@ -268,20 +388,24 @@ class Bias(Layer):
 
     def __init__(self, channels, group=None):
         super().__init__()
-        self.params["b"] = np.zeros(channels)
+        channels = _check_count(channels, "channels")
         self.group, self.lattice = group, _lattice_of(group)
+        self.params["b"] = np.zeros(limits.check_allocation((channels,), np.float64, "Bias's b"))
 
     def _describe(self):
         return {"channels": self.params["b"].shape[0], **({"group": self.group} if self.group else {})}
 
     def forward(self, x, train=False):
-        x = _check_channels(x, self.params["b"].shape[0], "Bias")
-        self.shape = x.shape
+        x = _check_channels(_start(self, x, train), self.params["b"].shape[0], "Bias")
         out = x + self.params["b"].reshape(_channel_shape(x))
-        return out if self.lattice is None else _from_cells(_to_cells(out, self.lattice), out.shape, self.lattice)
+        if self.lattice is not None:
+            self.lattice.check_frame(*x.shape[-2:], "Bias's input")
+            out = _from_cells(_to_cells(out, self.lattice), out.shape, self.lattice)
+        _record(self, out)
+        return out
 
     def backward(self, dout):
-        _check_backward(self, "shape")
+        dout = _check_dout(self, dout)
         if self.lattice is not None:
             dout = _from_cells(_to_cells(dout, self.lattice), dout.shape, self.lattice)
         self.grads["b"] = dout.sum(axis=_all_but_channel(dout))
@@ -289,28 +413,33 @@ class Bias(Layer):
 
 
 class ReLU(Layer):
-    """max(x, 0), pointwise (N1). A NaN stays NaN (np.maximum propagates it), in both passes."""
+    """max(x, 0), pointwise (N1). A NaN stays NaN (np.maximum propagates it), in both passes.
+
+    The derivative is 1 for x > 0 and 0 for x <= 0: at x = 0 (and -0.0), where max(x, 0) has
+    no derivative, the gradient is 0, as in PyTorch. Complex input is refused (TypeError):
+    complex numbers have no order.
+    """
 
     def forward(self, x, train=False):
-        x = np.asarray(x)
+        x = _start(self, x, train, real=_NO_ORDER)
         self.slope = np.where(np.isnan(x), np.nan, x > 0)  # 1 where x > 0, 0 where x <= 0, NaN at a NaN
+        _record(self, x)  # the output has x's shape
         return np.maximum(x, 0)
 
     def backward(self, dout):
-        _check_backward(self, "slope")
-        return dout * self.slope
+        return _check_dout(self, dout) * self.slope
 
 
 class Tanh(Layer):
     """tanh(x), pointwise (N1)."""
 
     def forward(self, x, train=False):
-        self.y = np.tanh(x)
+        self.y = np.tanh(_start(self, x, train))
+        _record(self, self.y)
         return self.y
 
     def backward(self, dout):
-        _check_backward(self, "y")
-        return dout * (1.0 - self.y ** 2)
+        return _check_dout(self, dout) * (1.0 - self.y ** 2)
 
 
 # ---------------------------------------------------------------- pooling
@@ -326,32 +455,29 @@ class MaxPool(Layer):
 
     def __init__(self, size=3, stride=2):
         super().__init__()
-        for what, n in (("size", size), ("stride", stride)):
-            if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-                raise TypeError(f"{what} must be an integer, got {n!r}")
-        if size < 1 or stride < 1:
-            raise ValueError(f"size and stride must be positive, got size={size}, stride={stride}")
-        self.size, self.stride = int(size), int(stride)
+        self.size, self.stride = _check_count(size, "size"), _check_count(stride, "stride")
 
     def _describe(self):
         return {"size": self.size, "stride": self.stride}
 
     def forward(self, x, train=False):
-        x = np.asarray(x)
-        if x.ndim < 2 or x.dtype == bool or not np.issubdtype(x.dtype, np.number):
-            raise ValueError(f"MaxPool pools the last two axes of a numeric array (..., rows, cols), "
-                             f"got shape {x.shape} and dtype {x.dtype}")
+        x = _start(self, x, train, real=_NO_ORDER)
+        if x.ndim < 2:
+            raise ValueError(f"MaxPool pools the last two axes of an array (..., rows, cols), got shape {x.shape}")
         p, st = self.size, self.stride
         if x.shape[-1] < p or x.shape[-2] < p:
             raise ValueError(f"MaxPool window {p} x {p} does not fit the input frame {x.shape[-2:]}")
         self.shape = x.shape
         windows = sliding_window_view(x, (p, p), axis=(-2, -1))[..., ::st, ::st, :, :]  # (..., rows', cols', p, p)
+        limits.check_allocation(windows.shape, x.dtype, "MaxPool's copy of its windows")  # p^2 x the output
         flat = windows.reshape(windows.shape[:-2] + (p * p,))
         self.argmax = np.argmax(flat, axis=-1)  # which window entry won, (..., rows', cols')
-        return np.take_along_axis(flat, self.argmax[..., None], axis=-1)[..., 0]
+        out = np.take_along_axis(flat, self.argmax[..., None], axis=-1)[..., 0]
+        _record(self, out)
+        return out
 
     def backward(self, dout):
-        _check_backward(self, "argmax")
+        dout = _check_dout(self, dout)
         # the gradient of a max goes to the one entry that won (the first, on ties; windows may overlap: add up)
         p, st = self.size, self.stride
         nr, nc = self.shape[-2:]
@@ -374,23 +500,24 @@ class CosetPool(Layer):
 
     def __init__(self, op="max"):
         super().__init__()
-        if op not in ("max", "mean"):
-            raise ValueError(f"op must be 'max' or 'mean', got {op!r}")
-        self.op = op
+        self.op = _check_choice(op, "op", ("max", "mean"))
 
     def _describe(self):
         return {"op": self.op}
 
     def forward(self, x, train=False):
-        x = _check_input(x, 5, "CosetPool")
+        x = _check_ndim(_start(self, x, train, real=_NO_ORDER if self.op == "max" else None), 5, "CosetPool")
         self.shape = x.shape
         if self.op == "mean":
-            return x.mean(axis=2)
-        self.argmax = np.argmax(x, axis=2)  # one winner per pixel, the first on ties
-        return np.take_along_axis(x, self.argmax[:, :, None], axis=2)[:, :, 0]
+            out = x.mean(axis=2)
+        else:
+            self.argmax = np.argmax(x, axis=2)  # one winner per pixel, the first on ties
+            out = np.take_along_axis(x, self.argmax[:, :, None], axis=2)[:, :, 0]
+        _record(self, out)
+        return out
 
     def backward(self, dout):
-        _check_backward(self, "shape")
+        dout = _check_dout(self, dout)
         nH = self.shape[2]
         if self.op == "mean":
             return np.broadcast_to(dout[:, :, None] / nH, self.shape).copy()
@@ -408,19 +535,17 @@ class GlobalPool(Layer):
 
     def __init__(self, op="mean", group=None):
         super().__init__()
-        if op not in ("max", "mean"):
-            raise ValueError(f"op must be 'max' or 'mean', got {op!r}")
-        self.op = op
+        self.op = _check_choice(op, "op", ("max", "mean"))
         self.group, self.lattice = group, _lattice_of(group)
 
     def _describe(self):
         return {"op": self.op, **({"group": self.group} if self.group else {})}
 
     def forward(self, x, train=False):
-        x = np.asarray(x)
-        if x.ndim < 3 or x.dtype == bool or not np.issubdtype(x.dtype, np.number):
-            raise ValueError(f"GlobalPool pools a numeric feature map (B, C, ...) with at least one axis after C, "
-                             f"got shape {x.shape} and dtype {x.dtype}")
+        x = _start(self, x, train, real=_NO_ORDER if self.op == "max" else None)
+        if x.ndim < 3:
+            raise ValueError(f"GlobalPool pools a feature map (B, C, ...) with at least one axis after C, "
+                             f"got shape {x.shape}")
         self.shape = x.shape
         if self.lattice is not None:  # pool over the hexagon's cells only
             self.lattice.check_frame(*x.shape[-2:], "GlobalPool's input")
@@ -431,12 +556,15 @@ class GlobalPool(Layer):
         self.cells_shape = x.shape
         flat = x.reshape(x.shape[0], x.shape[1], n)
         if self.op == "mean":
-            return flat.mean(axis=-1)
-        self.argmax = np.argmax(flat, axis=-1)  # one winner per channel, the first on ties
-        return np.take_along_axis(flat, self.argmax[..., None], axis=-1)[..., 0]
+            out = flat.mean(axis=-1)
+        else:
+            self.argmax = np.argmax(flat, axis=-1)  # one winner per channel, the first on ties
+            out = np.take_along_axis(flat, self.argmax[..., None], axis=-1)[..., 0]
+        _record(self, out)
+        return out
 
     def backward(self, dout):
-        _check_backward(self, "cells_shape")
+        dout = _check_dout(self, dout)
         B, C = self.cells_shape[:2]
         n = int(np.prod(self.cells_shape[2:]))
         if self.op == "mean":
@@ -465,12 +593,18 @@ class BatchNorm(Layer):
 
     group: on a hexagonal group the statistics are taken over the cells of the hexagon
     only, and the cells outside it stay 0; None or a square group: over every cell.
+    momentum lies in (0, 1] (running = (1 - momentum) running + momentum batch, an average
+    that keeps the running variance >= 0), eps > 0.
     """
 
     def __init__(self, channels, per_plane=False, momentum=0.1, eps=1e-5, group=None):
         super().__init__()
-        self.per_plane, self.momentum, self.eps = per_plane, momentum, eps
+        channels = _check_count(channels, "channels")
+        self.per_plane = _check_flag(per_plane, "per_plane")
+        self.momentum = _check_number(momentum, "momentum", 0, 1, closed=(False, True))
+        self.eps = _check_number(eps, "eps", 0, np.inf, closed=(False, False))
         self.group, self.lattice = group, _lattice_of(group)
+        limits.check_allocation((channels,), np.float64, "BatchNorm's gamma")
         self.params["gamma"] = np.ones(channels)
         self.params["beta"] = np.zeros(channels)
         self.buffers["mean"] = None  # shapes known at the first forward pass
@@ -489,10 +623,25 @@ class BatchNorm(Layer):
             return (0,) + tuple(range(3, x.ndim))
         return _all_but_channel(x)
 
+    def _state_problems(self, shapes):
+        """As Layer._state_problems; running statistics loaded into a layer that has none must fit its _axes."""
+        problems = super()._state_problems(shapes)
+        if self.buffers["mean"] is None and "mean" in shapes and "var" in shapes:
+            C, mean, var = self.params["gamma"].shape[0], shapes["mean"], shapes["var"]
+            if self.per_plane:  # (1, C, |H|, 1, 1), or (1, C, |H|, 1) on the hexagon's cells
+                n = 5 if self.lattice is None else 4
+                fits = len(mean) == n and mean[:2] == (1, C) and mean[2] >= 1 and set(mean[3:]) == {1}
+                expected = f"per-plane statistics (1, {C}, |H|{', 1' * (n - 3)})"
+            else:  # (1, C, 1, ..., 1): one number per channel
+                fits = len(mean) >= 2 and mean[:2] == (1, C) and set(mean[2:]) <= {1}
+                expected = f"shared statistics (1, {C}, 1, ..., 1)"
+            if not fits or var != mean:
+                problems.append((("mean", "var"), f"shapes {mean} and {var}; this layer takes {expected}, both alike"))
+        return problems
+
     def forward(self, x, train=False):
+        x = _start(self, x, train, real="a batch norm of complex numbers would lose their imaginary part")
         x = _check_channels(x, self.params["gamma"].shape[0], "BatchNorm")
-        if x.dtype.kind == "c":
-            raise TypeError("BatchNorm takes real arrays; a complex input would lose its imaginary part")
         x = x.astype(np.float64, copy=False)
         self.full_shape = x.shape
         if self.lattice is not None:
@@ -529,10 +678,12 @@ class BatchNorm(Layer):
         self.x_hat = (x - mean) * self.inv_std
         shape = _channel_shape(x)
         y = self.params["gamma"].reshape(shape) * self.x_hat + self.params["beta"].reshape(shape)
-        return y if self.lattice is None else _from_cells(y, self.full_shape, self.lattice)
+        out = y if self.lattice is None else _from_cells(y, self.full_shape, self.lattice)
+        _record(self, out)
+        return out
 
     def backward(self, dout):
-        _check_backward(self, "x_hat")
+        dout = _check_dout(self, dout)
         if self.lattice is not None:
             dout = _to_cells(dout, self.lattice)
             return _from_cells(self._backward(dout), self.full_shape, self.lattice)
@@ -560,15 +711,15 @@ class Dropout(Layer):
 
     def __init__(self, p=0.5, rng=None):
         super().__init__()
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"p must lie in [0, 1), got {p}")
-        self.p = p
-        self.rng = np.random.default_rng() if rng is None else rng
+        self.p = _check_number(p, "p", 0, 1, closed=(True, False))
+        self.rng = _check_rng(rng)
 
     def _describe(self):
         return {"p": self.p}
 
     def forward(self, x, train=False):
+        x = _start(self, x, train)
+        _record(self, x)  # the output has x's shape
         if not train or self.p == 0.0:
             self.scale = None
             return x
@@ -576,7 +727,7 @@ class Dropout(Layer):
         return x * self.scale
 
     def backward(self, dout):
-        _check_backward(self, "scale")
+        dout = _check_dout(self, dout)
         return dout if self.scale is None else dout * self.scale
 
 
@@ -587,25 +738,25 @@ class Linear(Layer):
 
     def __init__(self, d_in, d_out, rng=None):
         super().__init__()
-        for what, n in (("d_in", d_in), ("d_out", d_out)):
-            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-                raise ValueError(f"{what} must be a positive integer, got {n!r}")
-        rng = np.random.default_rng() if rng is None else rng
-        self.params["W"] = rng.normal(0.0, np.sqrt(1.0 / d_in), size=(d_in, d_out))
+        d_in, d_out, rng = _check_count(d_in, "d_in"), _check_count(d_out, "d_out"), _check_rng(rng)
+        shape = limits.check_allocation((d_in, d_out), np.float64, "Linear's weights W")
+        self.params["W"] = rng.normal(0.0, np.sqrt(1.0 / d_in), size=shape)
         self.params["b"] = np.zeros(d_out)
 
     def _describe(self):
         return {"d_in": self.params["W"].shape[0], "d_out": self.params["W"].shape[1]}
 
     def forward(self, x, train=False):
-        x = _check_input(x, 2, "Linear")
+        x = _check_ndim(_start(self, x, train), 2, "Linear")
         if x.shape[1] != self.params["W"].shape[0]:
             raise ValueError(f"Linear expects inputs (B, {self.params['W'].shape[0]}), got shape {x.shape}")
         self.x = x
-        return self.x @ self.params["W"] + self.params["b"]
+        out = self.x @ self.params["W"] + self.params["b"]
+        _record(self, out)
+        return out
 
     def backward(self, dout):
-        _check_backward(self, "x")
+        dout = _check_dout(self, dout)
         self.grads["W"] = self.x.T @ dout
         self.grads["b"] = dout.sum(axis=0)
         return dout @ self.params["W"].T
@@ -616,8 +767,13 @@ def softmax_cross_entropy(logits, labels):
 
     loss = mean over the batch of  -log softmax(logits)[label];
     d loss / d logits = (softmax(logits) - onehot(label)) / B.
+    Computed in float64 (at least), by the log-sum-exp with the largest logit taken out: the
+    loss of float16 logits would otherwise overflow (their differences exceed 65504).
     """
-    logits = _check_input(logits, 2, "softmax_cross_entropy")
+    logits = _check_ndim(_check_array(logits, "softmax_cross_entropy's logits", real=_NO_ORDER), 2,
+                         "softmax_cross_entropy")
+    if isinstance(labels, np.ma.MaskedArray):
+        raise TypeError("labels is a masked array (np.ma); groupconv would drop its mask: pass the unmasked labels")
     labels = np.asarray(labels)
     B, n_classes = logits.shape
     if labels.shape != logits.shape[:1] or not np.issubdtype(labels.dtype, np.integer):
@@ -627,7 +783,8 @@ def softmax_cross_entropy(logits, labels):
     if labels.min() < 0 or labels.max() >= n_classes:
         raise ValueError(f"labels must be class numbers 0..{n_classes - 1} (one per logit column), "
                          f"got values from {labels.min()} to {labels.max()}")
-    z = logits - logits.max(axis=1, keepdims=True)  # shift for stability; softmax is unchanged
+    wide = logits.astype(np.promote_types(logits.dtype, np.float64))
+    z = wide - wide.max(axis=1, keepdims=True)  # shift for stability; softmax is unchanged
     log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
     loss = -log_p[np.arange(B), labels].mean()
     dlogits = np.exp(log_p)
@@ -641,6 +798,9 @@ class Sequential:
     """Layers applied in order; backward runs them in reverse (the chain rule)."""
 
     def __init__(self, *layers):
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"Sequential takes layers (groupconv.nn.Layer); argument {i} is {layer!r}")
         self.layers = list(layers)
 
     def __repr__(self):
@@ -680,33 +840,146 @@ class Sequential:
         np.savez(path, **self.state())
 
     def load(self, path):
-        """Read weights written by `save` into this network (same architecture); returns self."""
-        with np.load(path) as data:
-            stored = dict(data)
-        expected = {key: value.shape for key, value in self.state().items()}
+        """Read the state written by `save` into this network (same architecture); returns self.
+
+        The file must hold exactly this network's arrays: every parameter, and each
+        layer's buffers all or none (batch-norm statistics; none: the layer is left
+        without, as the saved one was), each with the shape of the array it replaces and a
+        real floating-point dtype (read as float64). The file is checked entry by entry
+        from the arrays' headers before any array is read, and the network is changed
+        only once all of it fits: otherwise ValueError naming the file and every entry
+        that does not fit (missing, extra, shape, dtype), or - for a damaged file or one
+        that save did not write - naming the file and what could not be read. A file
+        that does not exist raises FileNotFoundError. The gradients of the old weights
+        are dropped.
+        """
+        if not isinstance(path, (str, os.PathLike)):  # an open binary file
+            return self._load(path, repr(path))
+        with open(path, "rb") as file:  # a file that cannot be opened: Python's OSError, as for open()
+            return self._load(file, os.fspath(path))
+
+    def _load(self, file, where):
+        """load from an open binary file; `where` names it in the messages."""
+        with _unreadable(where):
+            archive = zipfile.ZipFile(file)
+        with archive:
+            keys = self._check_file(archive, where)
+            with _unreadable(where):
+                arrays = {key: _npy_array(archive, member) for key, member in keys.items()}
         for i, layer in enumerate(self.layers):
-            for name in list(layer.params) + list(layer.buffers):
-                key = f"{i}.{name}"
-                if key not in stored:
-                    if name in layer.params:
-                        raise ValueError(f"{path} has no entry {key!r}: is it from another architecture?")
-                    continue
-                if key in expected and stored[key].shape != expected[key]:
-                    raise ValueError(f"{key}: stored shape {stored[key].shape} != network's {expected[key]}")
-                (layer.params if name in layer.params else layer.buffers)[name] = stored[key].copy()
+            for name in layer.params:
+                layer.params[name] = arrays[f"{i}.{name}"]
+            for name in layer.buffers:
+                layer.buffers[name] = arrays.get(f"{i}.{name}")
+            layer.grads.clear()
         return self
+
+    def _check_file(self, archive, where):
+        """{key: member} for the arrays of an open .npz archive, from their headers, if all fit; else ValueError."""
+        problems, keys, per_layer = [], {}, [{} for _ in self.layers]
+        for member in archive.namelist():
+            key = member.removesuffix(".npy")  # np.savez stores array "0.psi" as "0.psi.npy"
+            index, _, name = key.partition(".")
+            layer = self.layers[int(index)] if index.isdigit() and int(index) < len(self.layers) else None
+            if key == member or layer is None or (name not in layer.params and name not in layer.buffers):
+                problems.append(f"{member}: not an array of this network")
+                continue
+            if key in keys:
+                problems.append(f"{member}: twice in the file")
+                continue
+            with _unreadable(where):
+                shape, dtype = _npy_header(archive, member)
+            if dtype.kind != "f":
+                problems.append(f"{key}: dtype {dtype}, not a real floating-point type")
+            try:
+                limits.check_allocation(shape, np.float64, key)
+            except ValueError as e:
+                problems.append(str(e))
+            keys[key], per_layer[int(index)][name] = member, shape
+        for i, (layer, shapes) in enumerate(zip(self.layers, per_layer)):
+            problems += [f"{', '.join(f'{i}.{name}' for name in names)}: {why}"
+                         for names, why in layer._state_problems(shapes)]
+        if problems:
+            raise ValueError(f"{where} does not fit this network: " + "; ".join(problems))
+        return keys
+
+
+@contextmanager
+def _unreadable(where):
+    """Turn what zipfile and numpy raise for a damaged or foreign file into one ValueError naming the file."""
+    try:
+        yield
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError, NotImplementedError,
+            RuntimeError) as e:
+        raise ValueError(f"{where} cannot be read as a network saved by Sequential.save "
+                         f"({type(e).__name__}: {e})") from e
+
+
+def _npy_header(archive, member):
+    """(shape, dtype) from the header of one .npy member of an .npz archive; its data is not read."""
+    with archive.open(member) as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise ValueError(f"{member}: .npy format version {version}; save writes 1.0 or 2.0")
+    return shape, dtype
+
+
+def _npy_array(archive, member):
+    """One member's array as float64, read to the end of the member (so that zipfile checks its CRC)."""
+    with archive.open(member) as f:
+        array = np.lib.format.read_array(f, allow_pickle=False)
+        if f.read(1):
+            raise ValueError(f"{member}: data after the array")
+    return array.astype(np.float64)
 
 
 # ---------------------------------------------------------------- optimisers
 
+def _check_net(net, what):
+    if not isinstance(net, Sequential):
+        raise TypeError(f"{what} trains a groupconv.nn.Sequential (net), got {net!r}")
+    return net
+
+
+def _check_gradients(net, what):
+    """Before a step changes anything: every parameter has a gradient of its own shape, real."""
+    pairs = net.parameters()
+    if pairs and not any(name in layer.grads for layer, name in pairs):
+        raise RuntimeError(f"{what}.step() needs gradients: call net.backward(dout) after net.forward(x, train=True) "
+                           f"first")
+    for i, layer in enumerate(net.layers):
+        for name, p in layer.params.items():
+            g = layer.grads.get(name)
+            if g is None:
+                raise ValueError(f"{what}.step(): layer {i} ({type(layer).__name__}) has no gradient for {name!r}; "
+                                 f"did net.backward reach it?")
+            if np.shape(g) != p.shape:
+                raise ValueError(f"{what}.step(): the gradient of layer {i}'s {name!r} has shape {np.shape(g)}, "
+                                 f"not its parameter's shape {p.shape}")
+            if np.asarray(g).dtype.kind not in "iuf":
+                raise TypeError(f"{what}.step(): the gradient of layer {i}'s {name!r} must be real, got dtype "
+                                f"{np.asarray(g).dtype}")
+
+
 class SGD:
-    """Stochastic gradient descent with momentum: v = mu v - lr grad; w += v."""
+    """Stochastic gradient descent with momentum: v = mu v - lr grad; w += v.
+
+    lr > 0, momentum in [0, 1), weight_decay >= 0 (added to the gradient as weight_decay w).
+    """
 
     def __init__(self, net, lr=0.05, momentum=0.9, weight_decay=0.0):
-        self.net, self.lr, self.momentum, self.weight_decay = net, lr, momentum, weight_decay
+        self.net = _check_net(net, "SGD")
+        self.lr = _check_number(lr, "lr", 0, np.inf, closed=(False, False))
+        self.momentum = _check_number(momentum, "momentum", 0, 1, closed=(True, False))
+        self.weight_decay = _check_number(weight_decay, "weight_decay", 0, np.inf, closed=(True, False))
         self.velocity = {}
 
     def step(self):
+        _check_gradients(self.net, "SGD")
         for layer, name in self.net.parameters():
             w, g = layer.params[name], layer.grads[name] + self.weight_decay * layer.params[name]
             key = (id(layer), name)
@@ -716,13 +989,23 @@ class SGD:
 
 
 class Adam:
-    """Adam (Kingma & Ba 2015): moving averages of the gradient and its square, bias-corrected."""
+    """Adam (Kingma & Ba 2015): moving averages of the gradient and its square, bias-corrected.
+
+    lr > 0, betas = (beta1, beta2) each in [0, 1), eps > 0, weight_decay >= 0.
+    """
 
     def __init__(self, net, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        self.net, self.lr, self.betas, self.eps, self.weight_decay = net, lr, betas, eps, weight_decay
+        self.net = _check_net(net, "Adam")
+        self.lr = _check_number(lr, "lr", 0, np.inf, closed=(False, False))
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+        self.betas = tuple(_check_number(b, f"betas[{i}]", 0, 1, closed=(True, False)) for i, b in enumerate(betas))
+        self.eps = _check_number(eps, "eps", 0, np.inf, closed=(False, False))
+        self.weight_decay = _check_number(weight_decay, "weight_decay", 0, np.inf, closed=(True, False))
         self.m, self.v, self.t = {}, {}, 0
 
     def step(self):
+        _check_gradients(self.net, "Adam")
         self.t += 1
         b1, b2 = self.betas
         for layer, name in self.net.parameters():
@@ -737,15 +1020,22 @@ class Adam:
 
 # ---------------------------------------------------------------- the networks of the experiments
 
+def _check_builder(channels, n_classes, in_channels, batch_norm, rng):
+    """The arguments the network builders share, checked: the generator, and channels as an int."""
+    for what, n in (("channels", channels), ("n_classes", n_classes), ("in_channels", in_channels)):
+        _check_count(n, what)
+    _check_flag(batch_norm, "batch_norm")
+    return _check_rng(rng), int(channels)
+
+
 def planar_cnn(channels=16, n_classes=10, in_channels=1, batch_norm=True, rng=None):
     """An ordinary CNN: 4 planar 3x3 conv blocks, one strided max pool, global mean pool, linear.
 
     conv-BN-ReLU, conv-BN-ReLU, maxpool 3/2, conv-BN-ReLU, conv-BN-ReLU, global pool, linear.
     (Without batch_norm a Bias replaces each BatchNorm.)
     """
-    rng = np.random.default_rng() if rng is None else rng
+    rng, c = _check_builder(channels, n_classes, in_channels, batch_norm, rng)
     norm = (lambda c: BatchNorm(c)) if batch_norm else (lambda c: Bias(c))
-    c = channels
     return Sequential(
         PlanarConv(in_channels, c, 3, "same", rng), norm(c), ReLU(),
         PlanarConv(c, c, 3, "same", rng), norm(c), ReLU(),
@@ -764,11 +1054,10 @@ def gcnn(group, channels=8, n_classes=10, in_channels=1, batch_norm=True, rng=No
     pool is left out (its square windows do not fit the hexagon), and bias, batch norm and
     global pooling work on the hexagon's cells.
     """
-    rng = np.random.default_rng() if rng is None else rng
+    rng, c = _check_builder(channels, n_classes, in_channels, batch_norm, rng)
     hexagonal = groups.get_rotation_group(group).lattice == "hexagonal"
     frame = group if hexagonal else None
     norm = (lambda c: BatchNorm(c, group=frame)) if batch_norm else (lambda c: Bias(c, group=frame))
-    c = channels
     pool = [] if hexagonal else [MaxPool(3, 2)]
     return Sequential(
         LiftingConv(in_channels, c, group, 3, "same", rng), norm(c), ReLU(),
@@ -787,9 +1076,8 @@ def rotation_pooling_cnn(group="p4", channels=16, n_classes=10, in_channels=1, b
     lifting filter has as many parameters as a planar one, so `channels` is the planar
     network's count.
     """
-    rng = np.random.default_rng() if rng is None else rng
+    rng, c = _check_builder(channels, n_classes, in_channels, batch_norm, rng)
     norm = (lambda c: BatchNorm(c)) if batch_norm else (lambda c: Bias(c))
-    c = channels
 
     def block(c_in):
         return [LiftingConv(c_in, c, group, 3, "same", rng), norm(c), ReLU(), CosetPool("max")]
