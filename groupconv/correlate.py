@@ -36,6 +36,14 @@ correlation (engine.py). Tests check that the two agree. The gradients of the
 vectorised lifting and group correlations (`*_grad_input`, `*_grad_filter`) follow
 their forward pass; nn.py's layers call them.
 
+On the hexagonal lattice a k x k filter is supported on the hexagon of radius k // 2;
+its corner cells are no entries, and no sum multiplies them with data: the literal sums
+run over the hexagonal support, and the vectorised ones, whose engine multiplies all
+k x k taps, take a direct sum over the support cells for data with a NaN or an infinity
+(_planar; finite data is unchanged), so a NaN reaches exactly the outputs whose
+hexagonal window covers it on every path. The output is zero outside its hexagon, so
+the gradients ignore what dout holds there.
+
 The public functions check their arguments once, at the top, and pass the checked
 arrays and the group's table entry (groups.get) inward; nothing below re-checks them.
 """
@@ -123,6 +131,16 @@ def _check_hexagonal(G, lattice, mode, k, *arrays):
                          f"correlation could not be equivariant; use p6, or another mode")
 
 
+def _check_backward(G, mode, k, rows, cols, *arrays):
+    """What _check_pair checks on the hexagonal lattice, for a backward product: an odd n x n input frame, an odd
+    filter, nothing outside the hexagons of `arrays` (the input f or the filter psi; not dout, whose entries
+    outside the output hexagon are allowed and have no effect) and no periodic frame for mirrors."""
+    lattice = _lattice(G)
+    if lattice.name == "hexagonal":
+        lattice.check_frame(rows, cols)
+    _check_hexagonal(G, lattice, mode, k, *arrays)
+
+
 def _check_size(k, mode, rows, cols):
     """The filter size k of a backward product: a positive integer that fits the input in 'valid' mode."""
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
@@ -171,7 +189,9 @@ def _indices(U, V, rows, cols, boundary, lattice):
     """Array indices of half-pixel coordinates (U, V) on a rows x cols frame, and which lie on it.
 
     A point off the frame's pixel lattice (wrong parity) or outside the frame reads as 0;
-    with boundary "wrap" the frame is periodic (the torus, or the periodic hexagon).
+    with boundary "wrap" the frame is periodic (the torus, or the periodic hexagon). On
+    the hexagonal lattice the frame is the hexagon: the array's corner cells are not on
+    it (for a filter they are no entries, so no term of a sum reads them).
     """
     on_lattice = ((U + rows - 1) % 2 == 0) & ((V + cols - 1) % 2 == 0)
     a = _index_from_half_pixels(U, rows)
@@ -179,6 +199,8 @@ def _indices(U, V, rows, cols, boundary, lattice):
     if boundary == "wrap":
         a, b = lattice.wrap(a, b, rows, cols)
     inside = on_lattice & (a >= 0) & (a < rows) & (b >= 0) & (b < cols)
+    if lattice.name != "square":
+        inside[inside] = lattice.frame_mask(rows, cols)[a[inside], b[inside]]
     return a, b, inside
 
 
@@ -215,6 +237,16 @@ def _group_frame(rows, cols, G):
     """
     points = _frame_points(rows, cols)
     return groups._with_translation(G.point_group[:, None], points[:, 0], points[:, 1]).reshape(-1, 3, 3)
+
+
+def _support_points(k, lattice):
+    """The cells of a k x k filter's support (the square, or the hexagon of radius k // 2) as half-pixel points."""
+    return _frame_points(k, k)[lattice.frame_mask(k, k).ravel()]
+
+
+def _group_support(k, G):
+    """Which entries of a filter (|H|, k, k) on G, flattened, are its support: the lattice's frame on every plane."""
+    return np.broadcast_to(_lattice(G).frame_mask(k, k), (G.order, k, k)).ravel()
 
 
 def _output_elements(rows_out, cols_out, G):
@@ -292,38 +324,142 @@ def _on_frame(a, lattice):
     return np.where(lattice.frame_mask(*a.shape[-2:]), a, np.zeros((), dtype=a.dtype))
 
 
+def _finite(a):
+    """True if a holds no NaN and no infinity (integers always)."""
+    return a.dtype.kind not in "fc" or bool(np.isfinite(a).all())
+
+
+def _support_taps(k, lattice):
+    """Rows and columns (a, b) of the cells of a k x k filter that belong to its support on the lattice."""
+    return np.nonzero(lattice.frame_mask(k, k))
+
+
+def _direct_correlation(fp, bank, lattice):
+    """The 'valid' correlation of a padded input with a bank, as the direct sum over the bank's support cells only.
+
+    out[b, o, x] = sum over c and the support cells t of fp[b, c, x + t] * bank[o, c, t],
+    for the outputs x of the output frame (the rest stays 0). Unlike the engine's im2col,
+    which multiplies every one of the k x k taps, no corner cell of a hexagonal filter
+    (no entry of it: 0 in the bank) is multiplied with the data, so a NaN or an infinity
+    reaches exactly the outputs whose hexagonal window covers it, as in the literal sums.
+    """
+    k = bank.shape[-1]
+    compute, result = engine.compute_dtypes(fp, bank, bank.shape[1] * k * k)
+    fp, bank = fp.astype(compute, copy=False), bank.astype(compute, copy=False)
+    n_out = fp.shape[-1] - k + 1
+    i, j = np.nonzero(lattice.frame_mask(n_out, n_out))
+    limits.check_allocation((fp.shape[0], bank.shape[0], n_out, n_out), compute, "the correlation's output")
+    out = np.zeros((fp.shape[0], bank.shape[0], n_out, n_out), dtype=compute)
+    cells = np.zeros((fp.shape[0], bank.shape[0], len(i)), dtype=compute)
+    for a, b in zip(*_support_taps(k, lattice)):
+        cells += np.einsum("bcn,oc->bon", fp[..., i + a, j + b], bank[:, :, a, b])
+    out[..., i, j] = cells
+    return out.astype(result, copy=False)
+
+
+def _direct_grad_input(dout, bank, padded_shape, lattice):
+    """The adjoint of _direct_correlation in fp: d fp[b, c, x + t] += dout[b, o, x] * bank[o, c, t] (support t only).
+
+    Only the outputs x of the output frame are read, so a NaN of dout reaches exactly the
+    cells that its output's hexagonal window covers.
+    """
+    k = bank.shape[-1]
+    compute, result = engine.compute_dtypes(dout, bank, bank.shape[0] * k * k)
+    dout, bank = dout.astype(compute, copy=False), bank.astype(compute, copy=False)
+    i, j = np.nonzero(lattice.frame_mask(*dout.shape[-2:]))
+    d_cells = dout[..., i, j]  # (B, O, cells of the output frame)
+    d_padded = np.zeros(padded_shape, dtype=compute)
+    for a, b in zip(*_support_taps(k, lattice)):
+        d_padded[..., i + a, j + b] += np.einsum("bon,oc->bcn", d_cells, bank[:, :, a, b])  # no cell twice per tap
+    return d_padded.astype(result, copy=False)
+
+
+def _direct_grad_filter(fp, dout, k, lattice):
+    """The adjoint of _direct_correlation in the bank: dbank[o, c, t] = sum over b and the outputs x of the
+    output frame of dout[b, o, x] * fp[b, c, x + t], for the support cells t (the corner cells stay 0)."""
+    compute, result = engine.compute_dtypes(fp, dout, fp.shape[0] * fp.shape[-2] * fp.shape[-1])
+    fp, dout = fp.astype(compute, copy=False), dout.astype(compute, copy=False)
+    i, j = np.nonzero(lattice.frame_mask(*dout.shape[-2:]))
+    d_cells = dout[..., i, j]
+    dbank = np.zeros((dout.shape[1], fp.shape[1], k, k), dtype=compute)
+    for a, b in zip(*_support_taps(k, lattice)):
+        dbank[:, :, a, b] = np.einsum("bcn,bon->oc", fp[..., i + a, j + b], d_cells)
+    return dbank.astype(result, copy=False)
+
+
+def _engine(f, bank, mode, lattice):
+    """engine.planar_correlation, but on the hexagonal lattice for data with a NaN or an infinity the direct sum.
+
+    The engine's GEMM runs over all k x k taps, and 0 (a corner cell of the bank) times
+    NaN is NaN: a NaN of f would reach outputs whose hexagonal window does not cover it.
+    Such data (rare, and never on the FFT path) takes _direct_correlation instead; finite
+    data takes the engine, bit for bit as before.
+    """
+    if lattice.name == "square" or _finite(f):
+        return engine.planar_correlation(f, bank, mode)
+    return _direct_correlation(engine.pad(f, bank.shape[-1], mode), bank, lattice)
+
+
 def _planar(f, bank, mode, lattice):
-    """The planar multi-channel correlation of the engine on the lattice's frames (the fast path of every layer)."""
+    """The planar multi-channel correlation of the engine on the lattice's frames (the fast path of every layer).
+
+    On the hexagonal lattice the output is kept on its hexagon; input data with a NaN or
+    an infinity is summed over the filters' hexagonal support only (_engine), so it
+    reaches exactly the outputs whose hexagonal window covers it, as in the literal sums.
+    """
     if lattice.name == "hexagonal" and mode == "circular":
         a, b = _periodic_hexagon_padding(f.shape[-1], bank.shape[-1])
-        return _on_frame(engine.planar_correlation(f[..., a, b], bank, "valid"), lattice)
-    return _on_frame(engine.planar_correlation(f, bank, mode), lattice)
+        return _on_frame(_engine(f[..., a, b], bank, "valid", lattice), lattice)
+    return _on_frame(_engine(f, bank, mode, lattice), lattice)
 
 
 def _planar_grad_input(dout, bank, input_shape, mode, lattice):
-    """The adjoint of _planar in f: dout is masked to the output frame, the result to the input frame."""
+    """The adjoint of _planar in f: dout is masked to the output frame, the result to the input frame.
+
+    The output of a hexagonal correlation is identically zero outside its hexagon, so the
+    entries of dout there have no effect (they are masked, NaN included). A dout with a
+    NaN or an infinity on the hexagon takes the direct sum over the support cells.
+    """
     if lattice.name == "square":
         return engine.planar_correlation_grad_input(dout, bank, input_shape, mode)
     dout = _on_frame(dout, lattice)
+    k, direct = bank.shape[-1], not _finite(dout)
     if mode != "circular":
-        return _on_frame(engine.planar_correlation_grad_input(dout, bank, input_shape, mode), lattice)
+        if direct:
+            p = engine.padding(k, mode)
+            padded = input_shape[:2] + (input_shape[2] + 2 * p, input_shape[3] + 2 * p)
+            df = engine.unpad_adjoint(_direct_grad_input(dout, bank, padded, lattice), k, mode, input_shape)
+        else:
+            df = engine.planar_correlation_grad_input(dout, bank, input_shape, mode)
+        return _on_frame(df, lattice)
     B, C, n, _ = input_shape
-    a, b = _periodic_hexagon_padding(n, bank.shape[-1])
-    d_padded = engine.planar_correlation_grad_input(dout, bank, (B, C) + a.shape, "valid")
+    a, b = _periodic_hexagon_padding(n, k)
+    if direct:
+        d_padded = _direct_grad_input(dout, bank, (B, C) + a.shape, lattice)
+    else:
+        d_padded = engine.planar_correlation_grad_input(dout, bank, (B, C) + a.shape, "valid")
     df = np.zeros(input_shape, dtype=d_padded.dtype)
     np.add.at(df, (slice(None), slice(None), a, b), d_padded)  # each padded cell is a copy of the cell (a, b)
     return df
 
 
 def _planar_grad_filter(f, dout, k, mode, lattice):
-    """The adjoint of _planar in the filter bank."""
+    """The adjoint of _planar in the filter bank.
+
+    On the hexagonal lattice dout is masked to the output frame (its entries outside it
+    have no effect), and for data with a NaN or an infinity the sum runs over the outputs
+    of the hexagon only (_direct_grad_filter): a NaN of f under no output's window of the
+    hexagon does not reach the gradient through the masked zeros.
+    """
     if lattice.name == "square":
         return engine.planar_correlation_grad_filter(f, dout, k, mode)
     dout = _on_frame(dout, lattice)
     if mode == "circular":
         a, b = _periodic_hexagon_padding(f.shape[-1], k)
-        return engine.planar_correlation_grad_filter(f[..., a, b], dout, k, "valid")
-    return engine.planar_correlation_grad_filter(f, dout, k, mode)
+        f, mode = f[..., a, b], "valid"
+    if _finite(f) and _finite(dout):
+        return engine.planar_correlation_grad_filter(f, dout, k, mode)
+    return _direct_grad_filter(engine.pad(f, k, mode), dout, k, lattice)
 
 
 # ---------------------------------------------------------------- planar correlation (C1, C2)
@@ -385,7 +521,8 @@ def planar_convolution(f, psi, mode="valid"):
 
 def _lifting_literal_setup(f, psi, G, mode, form, fast_name):
     """The common start of the two literal lifting sums: checks, dtypes and cost guard, output, the domain Y
-    of y (every point where a term can be non-zero), f read on it, and psi's support S (half-pixel points)."""
+    of y (every point where a term can be non-zero), f read on it, and psi's support S (half-pixel points:
+    the k x k square, or on the hexagonal lattice the hexagon of radius k // 2 without the array's corners)."""
     f, psi = _check_pair(f, psi, G, False, False, mode)
     _check_form(form)
     rows, cols, k = *f.shape[-2:], psi.shape[-1]
@@ -393,7 +530,7 @@ def _lifting_literal_setup(f, psi, G, mode, form, fast_name):
         f, psi, mode, G.order, fast_name + "_literal", fast_name, form, 40e-6, (rows + 2 * k) * (cols + 2 * k))
     Y = _frame_points(rows + 2 * k, cols + 2 * k)
     return f, psi, out, boundary, k, rows_out, cols_out, Y, _read(f, Y, boundary, lattice=_lattice(G)), \
-        _frame_points(k, k)
+        _support_points(k, _lattice(G))
 
 
 def lifting_correlation_literal(f, psi, group, mode="valid", form="paper"):
@@ -420,7 +557,7 @@ def lifting_correlation_literal(f, psi, group, mode="valid", form="paper"):
     for s_index, i, j, g in _output_elements(rows_out, cols_out, G):
         if form == "paper":
             g_inv_y = Y @ groups._inverse(g).T  # g^-1 y for every y
-            value = _sum_over_domain(f_at_Y, *_read(psi, g_inv_y, "zero", with_support=True))
+            value = _sum_over_domain(f_at_Y, *_read(psi, g_inv_y, "zero", with_support=True, lattice=lattice))
         else:
             g_y = S @ g.T  # g y for every y in psi's support
             value = _sum_over_domain(_read(f, g_y, boundary, lattice=lattice), psi_on_S)
@@ -453,7 +590,9 @@ def lifting_correlation_grad_input(dout, psi, group, input_shape, mode="valid"):
 
     Parameters
     ----------
-    dout : array (B, C_out, |H|, rows', cols'), the gradient with respect to the output
+    dout : array (B, C_out, |H|, rows', cols'), the gradient with respect to the output; on the
+        hexagonal lattice its entries outside the output hexagon have no effect (the output is
+        identically zero there), NaN included
     psi : array (C_out, C_in, k, k), the filter used in the forward pass
     group : "p4" or "p4m"
     input_shape : (B, C_in, rows, cols), the shape of f
@@ -476,6 +615,7 @@ def lifting_correlation_grad_input(dout, psi, group, input_shape, mode="valid"):
         raise ValueError(f"the filter psi must have shape (C_out, {C}, k, k), got shape {psi.shape}")
     O, _, k, _ = psi.shape
     _check_size(k, mode, rows, cols)
+    _check_backward(G, mode, k, rows, cols, psi)
     dout = _check_dout(dout, B, O, G.order, rows, cols, k, mode)
     bank = filter_bank.expand(psi, filter_bank.lifting_index(G, k))
     return _planar_grad_input(dout.reshape(B, O * G.order, *dout.shape[-2:]), bank.reshape(O * G.order, C, k, k),
@@ -488,7 +628,8 @@ def lifting_correlation_grad_filter(f, dout, group, k, mode="valid"):
     Parameters
     ----------
     f : array (B, C_in, rows, cols), the input of the forward pass
-    dout : array (B, C_out, |H|, rows', cols')
+    dout : array (B, C_out, |H|, rows', cols'); on the hexagonal lattice its entries outside the
+        output hexagon have no effect (the output is identically zero there), NaN included
     group : "p4" or "p4m"
     k : the filter size
     mode : as in the forward pass
@@ -510,6 +651,7 @@ def lifting_correlation_grad_filter(f, dout, group, k, mode="valid"):
         raise ValueError(f"the input f must have shape (B, C_in, rows, cols), got shape {f.shape}")
     B, C, rows, cols = f.shape
     k = _check_size(k, mode, rows, cols)
+    _check_backward(G, mode, k, rows, cols, f)
     dout = _check_dout(dout, B, -1, G.order, rows, cols, k, mode)
     O = dout.shape[1]
     dbank = _planar_grad_filter(f, dout.reshape(B, O * G.order, *dout.shape[-2:]), k, mode, _lattice(G))
@@ -532,7 +674,8 @@ def lifting_convolution_literal(f, psi, group, mode="valid", form="paper"):
     psi_at_minus_S = _read(psi, S @ minus.T, "zero")
     for s_index, i, j, g in _output_elements(rows_out, cols_out, G):
         if form == "paper":
-            value = _sum_over_domain(f_at_Y, *_read(psi, Y @ (minus @ groups._inverse(g)).T, "zero", with_support=True))
+            value = _sum_over_domain(f_at_Y, *_read(psi, Y @ (minus @ groups._inverse(g)).T, "zero",
+                                                    with_support=True, lattice=lattice))
         else:
             value = _sum_over_domain(_read(f, S @ g.T, boundary, lattice=lattice), psi_at_minus_S)
         out[:, :, s_index, i, j] = value
@@ -573,8 +716,9 @@ def group_correlation_literal(f, psi, group, mode="valid", form="paper"):
         G.order * (rows + 2 * k) * (cols + 2 * k))
     domain = _group_frame(rows + 2 * k, cols + 2 * k, G)  # every h where a term can be non-zero
     f_on_domain = _read_on_group(f, domain, G, boundary)
-    support = _group_frame(k, k, G)  # psi's support
-    psi_on_support = psi.reshape(psi.shape[:2] + (int(np.prod(psi.shape[2:])),))
+    on_support = _group_support(k, G)
+    support = _group_frame(k, k, G)[on_support]  # psi's support (on the hexagonal lattice: no corner cells)
+    psi_on_support = psi.reshape(psi.shape[:2] + (int(np.prod(psi.shape[2:])),))[..., on_support]
     for s_index, i, j, g in _output_elements(rows_out, cols_out, G):
         if form == "paper":
             g_inv_h = groups._inverse(g) @ domain
@@ -611,7 +755,8 @@ def group_correlation_grad_input(dout, psi, group, input_shape, mode="valid"):
 
     Parameters
     ----------
-    dout : array (B, C_out, |H|, rows', cols')
+    dout : array (B, C_out, |H|, rows', cols'); on the hexagonal lattice its entries outside the
+        output hexagon have no effect (the output is identically zero there), NaN included
     psi : array (C_out, C_in, |H|, k, k), the filter used in the forward pass
     group : "p4" or "p4m"
     input_shape : (B, C_in, |H|, rows, cols), the shape of f
@@ -636,6 +781,7 @@ def group_correlation_grad_input(dout, psi, group, input_shape, mode="valid"):
         raise ValueError(f"the filter psi must have shape (C_out, {C}, {nH}, k, k), got shape {psi.shape}")
     O, _, _, k, _ = psi.shape
     _check_size(k, mode, rows, cols)
+    _check_backward(G, mode, k, rows, cols, psi)
     dout = _check_dout(dout, B, O, nH, rows, cols, k, mode)
     bank = filter_bank.expand(psi, filter_bank.group_index(G, k))
     df = _planar_grad_input(dout.reshape(B, O * nH, *dout.shape[-2:]), bank.reshape(O * nH, C * nH, k, k),
@@ -649,7 +795,8 @@ def group_correlation_grad_filter(f, dout, group, k, mode="valid"):
     Parameters
     ----------
     f : array (B, C_in, |H|, rows, cols), the input of the forward pass
-    dout : array (B, C_out, |H|, rows', cols')
+    dout : array (B, C_out, |H|, rows', cols'); on the hexagonal lattice its entries outside the
+        output hexagon have no effect (the output is identically zero there), NaN included
     group : "p4" or "p4m"
     k : the filter size
     mode : as in the forward pass
@@ -670,6 +817,7 @@ def group_correlation_grad_filter(f, dout, group, k, mode="valid"):
         raise ValueError(f"the input f must have shape (B, C_in, {nH}, rows, cols), got shape {f.shape}")
     B, C, _, rows, cols = f.shape
     k = _check_size(k, mode, rows, cols)
+    _check_backward(G, mode, k, rows, cols, f)
     dout = _check_dout(dout, B, -1, nH, rows, cols, k, mode)
     O = dout.shape[1]
     dbank = _planar_grad_filter(f.reshape(B, C * nH, rows, cols), dout.reshape(B, O * nH, *dout.shape[-2:]), k, mode,
@@ -696,10 +844,11 @@ def group_convolution_literal(f, psi, group, mode="valid", form="paper"):
     domain = _group_frame(rows + 2 * k, cols + 2 * k, G)
     domain_inv = groups._inverse(domain)
     f_on_domain = _read_on_group(f, domain, G, boundary)
-    support = _group_frame(k, k, G)
+    on_support = _group_support(k, G)
+    support = _group_frame(k, k, G)[on_support]
     # h runs over the elements whose inverse lies in psi's support: h = z^-1 for z in it.
     h_set = groups._inverse(support)
-    psi_at_h_inv = psi.reshape(psi.shape[:2] + (int(np.prod(psi.shape[2:])),))
+    psi_at_h_inv = psi.reshape(psi.shape[:2] + (int(np.prod(psi.shape[2:])),))[..., on_support]
     for s_index, i, j, g in _output_elements(rows_out, cols_out, G):
         if form == "paper":
             h_inv_g = domain_inv @ g

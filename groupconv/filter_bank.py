@@ -16,8 +16,10 @@ and index is found by applying the literal action (action.transform_image_litera
 action.transform_group_function_literal) to the array of entry numbers 0, 1, 2, ...
 itself: the gather is L_s by construction. On the hexagonal lattice a k x k filter is
 supported on the hexagon of radius k // 2 (7 cells for k = 3, 19 for k = 5); its corner
-cells are no entries at all, and index holds -1 there (they read as 0). The indices are
-computed once per (group, k) and cached. From them:
+cells are no entries at all, and index holds -1 there (they read as 0: an exact zero of
+psi's dtype, so the bank has psi's dtype everywhere - float32 stays float32, int64 stays
+int64, complex stays complex). The indices are computed once per (group, k) and cached.
+From them:
 
     expand(psi, index)      the bank, by one np.take
     fold(dbank, index, C)   the adjoint of expand (a scatter-add): the filter gradient
