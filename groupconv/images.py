@@ -15,12 +15,12 @@ def photograph(size=129):
     sampling (pixel i of the result is pixel floor(i * n / size) of the n-pixel crop; no
     averaging). Odd by default, so the frame has a centre pixel.
     """
-    import matplotlib.cbook as cbook
-    import matplotlib.image as mpimg
-
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
         raise ValueError(f"size must be a positive integer, got {size!r}")
     limits.check_allocation((size, size), np.float64, "the photograph")
+    import matplotlib.cbook as cbook
+    import matplotlib.image as mpimg
+
     with cbook.get_sample_data("grace_hopper.jpg") as fh:
         rgb = mpimg.imread(fh, format="jpg").astype(np.float64) / 255.0
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
