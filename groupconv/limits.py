@@ -44,9 +44,13 @@ def positive_number(value, what):
     """value as a float, checked: a real number (not a bool) that is finite and > 0; else TypeError / ValueError."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{what} must be a number, got {value!r} ({type(value).__name__})")
-    if not (math.isfinite(value) and value > 0):
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the largest float
+        number = math.inf
+    if not (math.isfinite(number) and number > 0):
         raise ValueError(f"{what} must be a positive finite number, got {value!r}")
-    return float(value)
+    return number
 
 
 def set_literal_limit(seconds):
