@@ -56,10 +56,14 @@ class Residual:
 def residual(a, b):
     """max |a - b| of two arrays of the same shape, and whether it is exactly zero.
 
-    Every entry counts, real and imaginary parts alike. Integer (and boolean) arrays are
-    compared as int64 integers, exactly; anything else in float64 or complex128.
-    Equal entries differ by 0, infinities included; a NaN on either side makes the value
-    NaN, which passes no kind of check.
+    Every entry counts, real and imaginary parts alike: if either side is complex the
+    difference is taken in complex numbers, so a difference in the imaginary part alone
+    counts. Integer (and boolean) arrays are compared exactly, as integers (uint64 values
+    beyond int64 included); anything else in the wider of the two dtypes and float64
+    (np.result_type: complex128 for a complex side, never fewer bits than either side
+    has). Equal entries differ by 0, infinities included; a NaN on either side makes the
+    value NaN, which passes no kind of check. The scale is taken from both sides alike,
+    so residual(a, b) and residual(b, a) are the same.
     """
     a, b = np.asarray(a), np.asarray(b)
     if a.shape != b.shape:
@@ -69,24 +73,28 @@ def residual(a, b):
             raise TypeError(f"residual compares numeric arrays, got dtype {x.dtype}")
     if a.size == 0:
         return Residual(0.0, True, 1.0)
+    scale = max(1.0, _largest_finite(a), _largest_finite(b))
     if a.dtype.kind in "biu" and b.dtype.kind in "biu":
-        a, b = a.astype(np.int64, copy=False), b.astype(np.int64, copy=False)
-        # larger minus smaller, in uint64: exact even where a - b would overflow int64
-        diff = np.maximum(a, b).astype(np.uint64) - np.minimum(a, b).astype(np.uint64)
+        if np.dtype(np.uint64) in (a.dtype, b.dtype):  # values beyond int64: exact in Python integers
+            diff = np.abs(a.astype(object) - b.astype(object))
+        else:
+            a, b = a.astype(np.int64, copy=False), b.astype(np.int64, copy=False)
+            # larger minus smaller, in uint64: exact even where a - b would overflow int64
+            diff = np.maximum(a, b).astype(np.uint64) - np.minimum(a, b).astype(np.uint64)
     else:
-        common = np.complex128 if "c" in (a.dtype.kind, b.dtype.kind) else np.float64
+        common = np.result_type(a.dtype, b.dtype, np.float64)  # complex if either side is; float64 at least
         a, b = a.astype(common, copy=False), b.astype(common, copy=False)
-        with np.errstate(invalid="ignore"):  # inf - inf: equal entries, set to 0 below
+        # inf - inf: equal entries, set to 0; a difference beyond the largest float is inf
+        with np.errstate(invalid="ignore", over="ignore"):
             diff = np.where(a == b, 0.0, np.abs(a - b))
     value = float(np.max(diff))
-    scale = max(1.0, _largest_finite(a), _largest_finite(b))
     return Residual(value, value == 0.0, scale)
 
 
 def _largest_finite(x):
-    """max |entry| over the finite entries of x (0.0 if there are none)."""
+    """max |entry| over the finite entries of x (0.0 if there are none); integers exactly, in Python ints."""
     if x.dtype.kind in "biu":
-        return float(np.max(np.abs(x)))
+        return float(max(abs(int(x.max())), abs(int(x.min()))))  # np.abs(-2**63) would wrap to -2**63
     return float(np.max(np.abs(x), where=np.isfinite(x), initial=0.0))
 
 
@@ -130,7 +138,9 @@ def _label(res, kind, ok):
     if np.isnan(res.value):
         return "NaN: an entry is not a number"
     if kind == "nonzero":
-        return "counterexample" if ok else "no counterexample: the sides agree"
+        if ok:
+            return "counterexample"
+        return "no counterexample: the sides agree " + ("exactly" if res.exact else "to round-off")
     if res.exact:
         return "exact"
     return "float round-off" if res.within_float_tolerance() else "NOT within round-off"
@@ -196,12 +206,23 @@ def finish():
 def chain(eq_id, what, lines, kind="exact", elements="", why=""):
     """Check a proof chain line by line: each line is its own array, each must equal the next.
 
-    lines: a list of (label, array), in the order the proof writes them. Records one
-    check per step (ID, "what: line i = line i+1") and prints one line for the chain
-    (the largest step residual); when verbose, or when a step fails, also the table of
-    lines with each line's largest |value| and its residual to the next line. Returns
-    True if every step passes.
+    lines: a list of at least two (label, array) pairs, in the order the proof writes
+    them. Records one check per step (ID, "what: line i = line i+1"), so a failing step
+    anywhere - first, middle or last - counts as a failure in finish(), and prints one
+    line for the chain: PASS only if every step passes, with the residual of the worst
+    step (a failing one first, a NaN first among those, then the largest). When verbose,
+    or when a step fails, also the table of lines with each line's largest |value| and
+    its residual to the next line. Returns True if every step passes.
     """
+    lines = list(lines)
+    for line in lines:
+        if not (isinstance(line, (tuple, list)) and len(line) == 2 and isinstance(line[0], str)):
+            raise TypeError(f"every line of a proof chain is a (label, array) pair, got {type(line).__name__} "
+                            f"{str(line)[:60]!r}")
+    if len(lines) < 2:
+        raise ValueError(f"a proof chain needs at least two lines to compare, got {len(lines)}")
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     steps = []
     for n in range(len(lines) - 1):
         res = residual(lines[n][1], lines[n + 1][1])
@@ -210,7 +231,7 @@ def chain(eq_id, what, lines, kind="exact", elements="", why=""):
                  "residual": res.value, "kind": kind, "exact": res.exact, "passed": bool(steps[-1][1]),
                  "script": os.path.basename(sys.argv[0] or "")})
     ok = all(step_ok for _, step_ok in steps)
-    worst = max(steps, key=lambda step: (not step[1], step[0].value))[0] if steps else residual(0, 0)
+    worst = max(steps, key=lambda step: (not step[1], np.isnan(step[0].value), step[0].value))[0]
     print(_line(ok, eq_id, f"{what} ({len(lines)} lines, each = the next)", elements, worst.value,
                 _label(worst, kind, ok)))
     if verbose() or not ok:

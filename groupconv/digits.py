@@ -18,10 +18,13 @@ section 8.1):
                                with bilinear interpolation (scipy.ndimage.affine_transform),
                                the analogue of rotated MNIST.
 """
+import numbers
 import os
 
 import numpy as np
 from scipy import ndimage
+
+from . import limits
 
 DATA_FILE = os.path.join(os.path.dirname(__file__), "data", "digits.csv.gz")
 SIZE = 8  # the images as stored are SIZE x SIZE
@@ -42,12 +45,27 @@ def load():
 
 
 def split(labels, test_fraction=0.3, seed=0):
-    """Indices (train, test) of a random split stratified by label, reproducible from `seed`."""
+    """Indices (train, test) of a random split stratified by label, reproducible from `seed`.
+
+    labels is 1-D. Rounding: a class of n images puts round(test_fraction * n) of them in
+    the test set - Python's round() of the float product, to the nearest integer, a tie
+    (.5) to the even one - and the other n - round(test_fraction * n) in the training set.
+    So each class's test count is within 1/2 of test_fraction * n (a small class may go
+    wholly to one side: round(0.3 * 1) = 0), and the test set holds the sum of the
+    per-class counts, which can differ from round(test_fraction * len(labels)). Which
+    images of a class go to the test set is a random permutation (numpy default_rng(seed),
+    the classes in ascending order). Both index arrays are sorted, disjoint, and together
+    hold every index once.
+    """
     labels = np.asarray(labels)
+    if labels.ndim != 1:
+        raise ValueError(f"labels must be a 1-D array (one label per image), got shape {labels.shape}")
+    if isinstance(test_fraction, (bool, np.bool_)) or not isinstance(test_fraction, numbers.Real):
+        raise TypeError(f"test_fraction must be a number between 0 and 1, got {test_fraction!r}")
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction}")
     rng = np.random.default_rng(seed)
-    train, test = [], []
+    train, test = [np.empty(0, np.int64)], [np.empty(0, np.int64)]  # so that no labels give two empty splits
     for digit in np.unique(labels):
         idx = rng.permutation(np.flatnonzero(labels == digit))
         n_test = int(round(test_fraction * len(idx)))
@@ -82,7 +100,7 @@ def canvas(images, size=CANVAS):
         raise ValueError(f"images must have shape (N, {SIZE}, {SIZE}), got {images.shape}")
     if not isinstance(size, (int, np.integer)) or size < SIZE + 1 or size % 2 == 0:
         raise ValueError(f"size must be an odd integer >= {SIZE + 1}, got {size!r}")
-    out = np.zeros((images.shape[0], size, size))
+    out = np.zeros(limits.check_allocation((images.shape[0], size, size), np.float64, "the canvas"))
     a = (size - SIZE) // 2
     out[:, a:a + SIZE, a:a + SIZE] = images
     return out

@@ -154,8 +154,10 @@ def _default_threads():
     """GROUPCONV_NUM_THREADS if set, else the number of cores this process may run on."""
     value = os.environ.get("GROUPCONV_NUM_THREADS", "").strip()
     if value:
-        if not value.isdigit() or int(value) < 1:
-            raise ValueError(f"the environment variable GROUPCONV_NUM_THREADS must be a positive integer, got {value!r}")
+        # ASCII digits only: str.isdigit() also accepts "²" or "١", which int() then rejects or reads
+        if not (value.isascii() and value.isdigit()) or int(value) < 1:
+            raise ValueError(f"the environment variable GROUPCONV_NUM_THREADS must be a positive integer in the "
+                             f"digits 0-9 (e.g. 4), got {value!r}; fix it or unset it (default: every usable core)")
         return int(value)
     try:
         return len(os.sched_getaffinity(0))
@@ -228,13 +230,8 @@ def set_num_threads(n=None):
     Results do not depend on it (see the module header). With n = 1 the engine runs in the calling thread.
     """
     global NUM_THREADS
-    if n is None:
-        n = _default_threads()
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"the number of threads must be an integer (or None for the default), got {n!r}")
-    if n < 1:
-        raise ValueError(f"the number of threads must be at least 1, got {n}")
-    old, NUM_THREADS = NUM_THREADS, int(n)
+    n = _default_threads() if n is None else limits.integer(n, "the number of threads (None: the default)", minimum=1)
+    old, NUM_THREADS = NUM_THREADS, n
     return old
 
 
@@ -500,11 +497,9 @@ _buffers_lock = threading.Lock()  # the worker threads take their buffers at the
 
 @_serialised
 def set_workspace_limit(nbytes):
-    """Set WORKSPACE_BYTES, the bound on the workspace (tiles are sized to fit it); returns the old value."""
+    """Set WORKSPACE_BYTES, a positive integer number of bytes bounding the workspace (tiles are sized to fit it); returns the old value."""
     global WORKSPACE_BYTES
-    nbytes = int(nbytes)
-    if nbytes <= 0:
-        raise ValueError(f"the workspace limit must be a positive number of bytes, got {nbytes}")
+    nbytes = limits.integer(nbytes, "the workspace limit (bytes)", minimum=1)
     old, WORKSPACE_BYTES = WORKSPACE_BYTES, nbytes
     clear_buffers()
     return old

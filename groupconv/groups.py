@@ -494,10 +494,15 @@ def random_elements(group, n, rng, max_shift=10):
     G = get(group)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    if int(n) != n or n < 0 or int(max_shift) != max_shift or max_shift < 0:
-        raise ValueError(f"n and max_shift must be non-negative integers, got n = {n!r}, max_shift = {max_shift!r}")
+    from . import limits
+
+    try:
+        n, max_shift = limits.integer(n, "n", 0), limits.integer(max_shift, "max_shift", 0)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"n and max_shift must be non-negative integers, got n = {n!r}, max_shift = {max_shift!r}") from None
     if max_shift > INT64_SAFE:
         raise ValueError(f"max_shift must be at most 2**61, got {max_shift}")
+    limits.check_allocation((n, 3, 3), np.int64, f"{n} random elements")  # the result; the draws are smaller
     u, v = rng.integers(-max_shift, max_shift + 1, size=(2, n))
     r = rng.integers(0, G.turns, size=n) if G.turns > 1 else np.zeros(n, dtype=np.int64)
     m = rng.integers(0, 2, size=n) if G.mirror is not None else np.zeros(n, dtype=np.int64)

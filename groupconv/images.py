@@ -1,5 +1,11 @@
-"""Test images that need no download: the photograph matplotlib ships, and small synthetic signals."""
+"""Test images that need no download: the photograph matplotlib ships, and small synthetic signals.
+
+Every size given here is checked against groupconv.limits.MAX_ARRAY_BYTES before anything
+is allocated: a size too large raises ValueError naming the shape, not numpy's MemoryError.
+"""
 import numpy as np
+
+from . import limits
 
 
 def photograph(size=129):
@@ -9,11 +15,12 @@ def photograph(size=129):
     sampling (pixel i of the result is pixel floor(i * n / size) of the n-pixel crop; no
     averaging). Odd by default, so the frame has a centre pixel.
     """
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"size must be a positive integer, got {size!r}")
+    limits.check_allocation((size, size), np.float64, "the photograph")
     import matplotlib.cbook as cbook
     import matplotlib.image as mpimg
 
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-        raise ValueError(f"size must be a positive integer, got {size!r}")
     with cbook.get_sample_data("grace_hopper.jpg") as fh:
         rgb = mpimg.imread(fh, format="jpg").astype(np.float64) / 255.0
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
@@ -32,7 +39,13 @@ def integer_image(shape, rng, low=-3, high=3):
     engine never sends integer data through an FFT), so equivariance residuals on
     these signals are exactly 0.
     """
+    limits.check_allocation(_shape(shape), np.int64, "the integer image")
     return rng.integers(low, high + 1, size=shape, dtype=np.int64)
+
+
+def _shape(shape):
+    """A shape given as one integer or a sequence of them, as a tuple."""
+    return (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
 
 
 def random_signal(shape, rng, kind="exact"):
@@ -41,6 +54,7 @@ def random_signal(shape, rng, kind="exact"):
     if kind == "exact":
         return integer_image(shape, rng)
     if kind == "float":
+        limits.check_allocation(_shape(shape), np.float64, "the random signal")
         return rng.standard_normal(shape)
     raise ValueError(f"kind must be 'exact' or 'float', got {kind!r}")
 
@@ -90,6 +104,8 @@ def to_hexagonal(image, n, scale=None, order=1, angle=0.0):
         raise ValueError(f"n must be a positive odd integer (the hexagon of radius n // 2), got {n!r}")
     if not np.isfinite(angle):
         raise ValueError(f"angle must be a finite number of degrees, got {angle!r}")
+    limits.check_allocation((n, n, 2), np.float64, "the cell positions of the hexagonal image")
+    limits.check_allocation(image.shape[:-2] + (n, n), np.float64, "the hexagonal image")
     hexagonal = lattices.get("hexagonal")
     scale = _fitting_scale(image.shape, n) if scale is None else float(scale)
     xy = hexagonal.positions(n, n)  # (n, n, 2) in lattice steps
@@ -123,6 +139,8 @@ def from_hexagonal(f, size=None, scale=None, fill=np.nan):
     r = n // 2
     size = 4 * n + 1 if size is None else int(size)
     scale = _fitting_scale((size, size), n) if scale is None else float(scale)
+    limits.check_allocation((size, size), np.float64, "the pixel grid of the square image")  # row, col, x, y, ...
+    limits.check_allocation(f.shape[:-2] + (size, size), np.result_type(f, np.float64), "the square image")
     centre = (size - 1) / 2
     row, col = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
     x, y = (col - centre) / scale, (centre - row) / scale

@@ -38,6 +38,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import limits
+
 SQRT3_2 = np.sqrt(3.0) / 2.0
 
 
@@ -61,7 +63,7 @@ class Square:
         _check_not_empty(rows, cols, what, "pixel")
 
     def frame_mask(self, rows, cols):
-        return np.ones((rows, cols), dtype=bool)
+        return np.ones(limits.check_allocation((rows, cols), bool, "the frame mask"), dtype=bool)
 
     def wrap(self, a, b, rows, cols):
         return a % rows, b % cols
@@ -84,6 +86,7 @@ class Hexagonal:
                              f"(its frame is the hexagon of radius n // 2); got {rows} x {cols}")
 
     def frame_mask(self, rows, cols):
+        limits.check_allocation((rows, cols), np.int64, "the frame mask (its int64 distances)")
         r = rows // 2
         u = np.arange(rows)[:, None] - r
         v = np.arange(cols)[None, :] - r

@@ -9,11 +9,19 @@
                       machine that starts to swap
 
 Both can be changed (set_literal_limit, set_max_array_bytes; None switches a bound off).
+A limit is a positive finite number of seconds, or a positive integer number of bytes;
+anything else (0, a negative number, NaN, infinity, True, a string) is refused.
+Sizes are multiplied in Python integers, which never overflow: a shape whose product
+exceeds 2**63 is refused like any other that is too large, never wrapped to a small number.
+
 The time estimate is a rough model of the loops, measured on this project's machine and
 doubled to allow for slower CPUs: seconds = iterations x (the cost of one pass of the
 loop body + elements read per pass x ELEMENT_SECONDS x the batch, channel and output
 sizes that ride along).
 """
+import math
+import numbers
+
 import numpy as np
 
 LITERAL_SECONDS = 60.0
@@ -22,20 +30,43 @@ ELEMENT_SECONDS = 0.6e-6
 """Time per element read and multiplied inside a literal loop (measured 0.1-0.4 microseconds; doubled for slower CPUs)."""
 
 
+def integer(value, what, minimum=0):
+    """value as a Python int, checked: an integer (not a bool) of at least `minimum`; else TypeError / ValueError."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{what} must be an integer, got {value!r} ({type(value).__name__})")
+    if value < minimum:
+        kind = {0: "a non-negative integer", 1: "a positive integer"}.get(minimum, "an integer")
+        raise ValueError(f"{what} must be {kind} (at least {minimum}), got {value!r}")
+    return int(value)
+
+
+def positive_number(value, what):
+    """value as a float, checked: a real number (not a bool) that is finite and > 0; else TypeError / ValueError."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{what} must be a number, got {value!r} ({type(value).__name__})")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the largest float
+        number = math.inf
+    if not (math.isfinite(number) and number > 0):
+        raise ValueError(f"{what} must be a positive finite number, got {value!r}")
+    return number
+
+
 def set_literal_limit(seconds):
-    """Set LITERAL_SECONDS (None: no limit); returns the old value."""
+    """Set LITERAL_SECONDS, a positive finite number of seconds (None: no limit); returns the old value."""
     global LITERAL_SECONDS
-    if seconds is not None and not seconds > 0:
-        raise ValueError(f"the literal time limit must be a positive number of seconds or None, got {seconds!r}")
+    if seconds is not None:
+        seconds = positive_number(seconds, "the literal time limit (seconds; None: no limit)")
     old, LITERAL_SECONDS = LITERAL_SECONDS, seconds
     return old
 
 
 def set_max_array_bytes(nbytes):
-    """Set MAX_ARRAY_BYTES (None: no limit); returns the old value."""
+    """Set MAX_ARRAY_BYTES, a positive integer number of bytes (None: no limit); returns the old value."""
     global MAX_ARRAY_BYTES
-    if nbytes is not None and not nbytes > 0:
-        raise ValueError(f"the array size limit must be a positive number of bytes or None, got {nbytes!r}")
+    if nbytes is not None:
+        nbytes = integer(nbytes, "the array size limit (bytes; None: no limit)", minimum=1)
     old, MAX_ARRAY_BYTES = MAX_ARRAY_BYTES, nbytes
     return old
 
@@ -53,11 +84,24 @@ def check_literal_cost(seconds, what, instead):
                          f"groupconv.limits.set_literal_limit(seconds) (None: no limit).")
 
 
+def array_bytes(shape, dtype, what="an array"):
+    """Bytes of an array of `shape` (non-negative integers) and `dtype`, as an exact Python int (math.prod never wraps)."""
+    sizes = [integer(n, f"every size in the shape of {what}", minimum=0) for n in shape]
+    return math.prod(sizes) * np.dtype(dtype).itemsize
+
+
+def _gib(nbytes):
+    """nbytes in GiB, as text; also for sizes too large for a float."""
+    if nbytes.bit_length() > 1000:
+        return f"more than 2**{nbytes.bit_length() - 1} bytes"
+    return f"{nbytes / 2**30:.3g} GiB"
+
+
 def check_allocation(shape, dtype, what):
     """Raise ValueError, before allocating, if an array of `shape` and `dtype` would exceed MAX_ARRAY_BYTES."""
-    nbytes = int(np.prod([int(n) for n in shape], dtype=object)) * np.dtype(dtype).itemsize
+    nbytes = array_bytes(shape, dtype, what)
     if MAX_ARRAY_BYTES is not None and nbytes > MAX_ARRAY_BYTES:
         raise ValueError(f"{what} of shape {tuple(int(n) for n in shape)} ({np.dtype(dtype).name}) would need "
-                         f"{nbytes / 2**30:.3g} GiB, more than the {MAX_ARRAY_BYTES / 2**30:.3g} GiB allowed; "
+                         f"{_gib(nbytes)}, more than the {_gib(MAX_ARRAY_BYTES)} allowed; "
                          f"make it smaller, or raise groupconv.limits.set_max_array_bytes(nbytes) (None: no limit).")
     return shape
