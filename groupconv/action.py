@@ -51,7 +51,7 @@ def _check_boundary(boundary):
 
 
 def _check_array(f, min_ndim, what):
-    a = np.asarray(f)
+    a = limits.plain_array(f, what)
     if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
         raise TypeError(f"{what} must be a numeric array, got dtype {a.dtype}")
     if a.ndim < min_ndim:

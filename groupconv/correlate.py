@@ -62,7 +62,7 @@ FORMS = ("paper", "substituted")
 # ---------------------------------------------------------------- input checks
 
 def _numeric(a, what):
-    a = np.asarray(a)
+    a = limits.plain_array(a, what)
     if a.dtype == bool or not np.issubdtype(a.dtype, np.number):
         raise TypeError(f"{what} must be a numeric array (int, float or complex), got dtype {a.dtype}")
     return a

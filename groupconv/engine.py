@@ -767,7 +767,7 @@ def planar_correlation(f, psi, mode="valid", method="auto"):
     (see the module header). The inputs are never modified; the result is a new array
     of dtype np.result_type(f, psi).
     """
-    f, psi = np.asarray(f), np.asarray(psi)
+    f, psi = limits.plain_array(f, "the input f"), limits.plain_array(psi, "the filter psi")
     _check_method(method)
     _check_numeric(f=f, psi=psi)
     _check_shape(f, "the input f", "B, C, rows, cols")
@@ -977,7 +977,7 @@ def planar_correlation_grad_input(dout, psi, input_shape, mode="valid", method="
     FFT path multiplies the transforms of dout and psi (the convolution theorem).
     Returns an array of shape input_shape.
     """
-    dout, psi = np.asarray(dout), np.asarray(psi)
+    dout, psi = limits.plain_array(dout, "dout"), limits.plain_array(psi, "the filter psi")
     _check_method(method)
     _check_numeric(dout=dout, psi=psi)
     k = _check_filter(psi)
@@ -1092,7 +1092,7 @@ def planar_correlation_grad_filter(f, dout, k, mode="valid", method="auto"):
     dpsi[o, c, a, b'] = sum over b, i, j of dout[b, o, i, j] * f_pad[b, c, i + a, j + b'],
     i.e. cols[b] (the im2col matrix of the forward pass) times dout[b], summed over b.
     """
-    f, dout = np.asarray(f), np.asarray(dout)
+    f, dout = limits.plain_array(f, "the input f"), limits.plain_array(dout, "dout")
     _check_method(method)
     _check_numeric(f=f, dout=dout)
     k = _check_size(k)

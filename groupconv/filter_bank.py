@@ -35,7 +35,7 @@ import functools
 
 import numpy as np
 
-from . import action, groups, lattices
+from . import action, groups, lattices, limits
 
 
 def _frozen(index, frame):
@@ -108,7 +108,7 @@ def fold(dbank, index, C):
 
 
 def _numeric_filter(psi):
-    psi = np.asarray(psi)
+    psi = limits.plain_array(psi, "the filter psi")
     if psi.dtype.kind not in "iufc":
         raise TypeError(f"the filter psi must be a numeric array (int, float or complex), got dtype {psi.dtype}")
     return psi

@@ -49,6 +49,8 @@ from functools import cached_property
 
 import numpy as np
 
+from . import limits
+
 INT64_SAFE = 2**61
 """Translations (and pixel coordinates) of at most this size in absolute value keep products and inverses in int64.
 
@@ -64,9 +66,9 @@ def _as_int64(a, what):
 
     Booleans, complex numbers, strings and objects raise TypeError; NaN, infinities,
     fractions and values outside int64's range raise ValueError (a cast would silently
-    wrap them to some other integer).
+    wrap them to some other integer). Masked arrays raise TypeError (limits.plain_array).
     """
-    a = np.asarray(a)
+    a = limits.plain_array(a, what)
     if a.dtype == bool or a.dtype.kind not in "iuf":
         raise TypeError(f"{what} must be numeric with integer values (int, or float holding whole numbers), "
                         f"got dtype {a.dtype}")
@@ -97,7 +99,7 @@ def as_element(g):
     number (ValueError otherwise, e.g. for NaN); booleans, complex numbers and
     non-numeric arrays raise TypeError.
     """
-    a = np.asarray(g)
+    a = limits.plain_array(g, "a group element")
     if a.ndim < 2 or a.shape[-2:] != (3, 3):
         raise ValueError(f"a group element is a 3x3 matrix (array of shape (..., 3, 3)), got shape {a.shape}")
     return _as_int64(a, "a group element (a 3x3 matrix)")
@@ -443,7 +445,7 @@ def act(g, x):
     |A x + t| <= 3 * 2**61 < 2**63, exact. ValueError otherwise.
     """
     g = _checked_motion(g, "act: the element")
-    x = np.asarray(x)
+    x = limits.plain_array(x, "act: the pixel coordinates")
     if x.shape[-1:] != (2,):
         raise ValueError(f"pixel coordinates need a last axis of length 2 (u, v), got shape {x.shape}")
     (xi,) = _as_int_params(x, names=("x",))
@@ -494,8 +496,6 @@ def random_elements(group, n, rng, max_shift=10):
     G = get(group)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    from . import limits
-
     try:
         n, max_shift = limits.integer(n, "n", 0), limits.integer(max_shift, "max_shift", 0)
     except (TypeError, ValueError) as error:

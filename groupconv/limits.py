@@ -30,6 +30,18 @@ ELEMENT_SECONDS = 0.6e-6
 """Time per element read and multiplied inside a literal loop (measured 0.1-0.4 microseconds; doubled for slower CPUs)."""
 
 
+def plain_array(a, what):
+    """a as an ndarray (np.asarray); a masked array (np.ma) raises TypeError.
+
+    np.asarray drops a mask without a word, and the masked entries would then count as
+    ordinary numbers: every function of the package that takes arrays refuses them instead.
+    """
+    if isinstance(a, np.ma.MaskedArray):
+        raise TypeError(f"{what} is a masked array (np.ma): groupconv would drop its mask and use the masked "
+                        f"entries; pass a.filled(value), or the unmasked entries, instead")
+    return np.asarray(a)
+
+
 def integer(value, what, minimum=0):
     """value as a Python int, checked: an integer (not a bool) of at least `minimum`; else TypeError / ValueError."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):

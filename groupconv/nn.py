@@ -155,13 +155,8 @@ def _check_array(x, what, real=None):
     """x as a numeric ndarray, or TypeError: masked arrays, bool and non-numeric dtypes; complex ones too if `real`.
 
     real: None (complex numbers pass) or the reason the caller needs real numbers.
-    A masked array is refused rather than converted: np.asarray would drop its mask and
-    the masked entries would count as ordinary numbers.
     """
-    if isinstance(x, np.ma.MaskedArray):
-        raise TypeError(f"{what} is a masked array (np.ma); groupconv would drop its mask and use the masked "
-                        f"entries: pass x.filled(value) or the unmasked entries instead")
-    x = np.asarray(x)
+    x = limits.plain_array(x, what)
     if x.dtype == bool or not np.issubdtype(x.dtype, np.number):
         raise TypeError(f"{what} must be a numeric array, got dtype {x.dtype}")
     if real is not None and x.dtype.kind == "c":
