@@ -48,7 +48,7 @@ def integer(value, what, minimum=0):
         raise TypeError(f"{what} must be an integer, got {value!r} ({type(value).__name__})")
     if value < minimum:
         kind = {0: "a non-negative integer", 1: "a positive integer"}.get(minimum, "an integer")
-        raise ValueError(f"{what} must be {kind} (at least {minimum}), got {value!r}")
+        raise ValueError(f"{what} must be at least {minimum} ({kind}), got {value!r}")
     return int(value)
 
 

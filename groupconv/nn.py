@@ -108,11 +108,7 @@ def he_std(fan_in):
 
 def _check_count(n, what):
     """n (a channel count or size) as an int >= 1: TypeError if it is no integer (or a bool), ValueError if < 1."""
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"{what} must be an integer, got {n!r}")
-    if n < 1:
-        raise ValueError(f"{what} must be at least 1, got {n}")
-    return int(n)
+    return limits.integer(n, what, minimum=1)
 
 
 def _check_number(x, what, low, high, closed=(True, True)):
