@@ -217,8 +217,8 @@ def _blas_pinned():
 def _blas_threads():
     """The BLAS thread count as the environment sets it (OpenBLAS reads these variables at load time)."""
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
-        value = os.environ.get(name, "")
-        if value.strip().isdigit() and int(value) > 0:
+        value = os.environ.get(name, "").strip()
+        if value.isascii() and value.isdigit() and int(value) > 0:  # ASCII digits: "²".isdigit() is True too
             return int(value)
     return os.cpu_count() or 1
 
