@@ -3,6 +3,7 @@
     python tests/mutants.py             every mutant; exit status 1 if any survives
     python tests/mutants.py --list      the mutants and the tests meant to catch them
     python tests/mutants.py --only adam-bias-correction,relu-nan
+    python tests/mutants.py --jobs 1    one at a time (default: as many at a time as there are cores)
 
 A test suite that passes proves little until it is seen to fail on wrong code. Each
 mutant below is one bug that could plausibly be written: the text it replaces in one
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -188,7 +190,7 @@ def plant(copy, name):
 
 def copy_repository(destination):
     ignore = shutil.ignore_patterns(".git", "__pycache__", "*.pyc", ".pytest_cache", "figures", "notebooks", "*.egg-info",
-                                    ".venv*")
+                                    ".venv*", ".hypothesis")
     shutil.copytree(ROOT, destination, ignore=ignore)
     return destination
 
@@ -203,20 +205,35 @@ def run_tests(copy, test_files, timeout=900):
     return proc.returncode == 0, proc.stdout[-1500:]
 
 
+def _try(tmp, name):
+    """Plant mutant `name` in a fresh copy under tmp and run its tests there: (name, survived, seconds)."""
+    copy = copy_repository(Path(tmp) / name)
+    plant(copy, name)
+    start = time.perf_counter()
+    passed, _ = run_tests(copy, MUTANTS[name][2])
+    shutil.rmtree(copy)
+    return name, passed, time.perf_counter() - start
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Plant bugs one at a time; every one must make the tests fail.")
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--only", help="comma-separated mutant names")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="mutants tried at the same time, each in its own copy (default: the number of cores)")
     args = parser.parse_args(argv)
     if args.list:
         for name, (path, _, tests) in MUTANTS.items():
             print(f"{name:<45} {path:<26} {', '.join(tests)}")
         return 0
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
     names = list(MUTANTS) if not args.only else [n.strip() for n in args.only.split(",")]
     unknown = [n for n in names if n not in MUTANTS]
     if unknown:
         parser.error(f"unknown mutant(s): {', '.join(unknown)}; see --list")
     survivors = []
+    start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="groupconv_mutants_") as tmp:
         pristine = copy_repository(Path(tmp) / "pristine")
         # The unmutated copy must pass the tests the mutants use: otherwise a "kill" would mean nothing.
@@ -225,17 +242,15 @@ def main(argv=None):
         if not ok:
             print(f"the unmutated copy already fails {', '.join(needed)}:\n{output}")
             return 1
-        for name in names:
-            copy = copy_repository(Path(tmp) / name)
-            plant(copy, name)
-            start = time.perf_counter()
-            passed, _ = run_tests(copy, MUTANTS[name][2])
-            verdict = "SURVIVED" if passed else "killed"
-            print(f"  {verdict:<9} {name:<45} ({time.perf_counter() - start:.1f} s)", flush=True)
-            if passed:
-                survivors.append(name)
-            shutil.rmtree(copy)
-    print(f"{len(names) - len(survivors)} of {len(names)} mutants killed.")
+        # Each mutant runs in a subprocess of its own copy, so mutants can be tried side by side.
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            for name, passed, seconds in pool.map(lambda n: _try(tmp, n), names):
+                verdict = "SURVIVED" if passed else "killed"
+                print(f"  {verdict:<9} {name:<45} ({seconds:.1f} s)", flush=True)
+                if passed:
+                    survivors.append(name)
+    print(f"{len(names) - len(survivors)} of {len(names)} mutants killed ({time.perf_counter() - start:.0f} s, "
+          f"{args.jobs} at a time).")
     if survivors:
         print("SURVIVED (the tests do not catch these bugs): " + ", ".join(survivors))
         return 1
