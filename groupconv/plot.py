@@ -222,6 +222,8 @@ def _colour_limits(values, cmap, vmin, vmax):
     if vmin is None and vmax is None and lo < 0:
         top = max(abs(lo), abs(hi)) or 1.0
         return cmap, -top, top  # signed data: white = 0, symmetric limits
+    if vmin is None and vmax is None and hi == lo:
+        hi = lo + 1.0  # constant data: not the singular (c, c), which a colour bar would widen on its own
     return cmap, lo if vmin is None else vmin, hi if vmax is None else vmax
 
 
@@ -303,7 +305,9 @@ def draw_arrows(ax, n, group, layout=None, gap=None, margin=None, colour="0.2", 
 
 
 def draw_labels(ax, n, group, layout=None, gap=None, margin=None, fontsize=None):
-    """Write each slot's group element (groups.name) just outside its patch, away from the centre.
+    """Write each slot's group element (groups.name) just outside its patch, at the middle of the edge
+    facing away from the centre of the picture (the inner ring of "rings": the edge facing the
+    centre, since the outer ring is in the way on the other side).
 
     fontsize None: one point below matplotlib's font.size.
     """
@@ -336,8 +340,11 @@ def plot_group_function(ax, feature_map, group, channel=0, batch=0, layout=None,
     """Draw a function on p4/p4m on `ax` as its arranged canvas (V1); return the AxesImage.
 
     The image's data (im.get_array()) is arrange_canvas(feature_map, group, ...): a
-    picture whose turns are the group's turns. Signed data get a diverging colour map
-    centred on 0 unless cmap/vmin/vmax are given; any matplotlib colour map works.
+    picture whose turns are the group's turns. Colour limits, unless cmap/vmin/vmax are
+    given: data with a negative value get the diverging RdBu_r, symmetric about 0
+    (-max|F|, max|F|: white = 0); data without one (minimum exactly 0 included, e.g. after a
+    ReLU) get viridis from the minimum to the maximum; constant data c get (c, c + 1), so
+    the colours do not depend on whether a colour bar is drawn. Any matplotlib colour map works.
     fontsize: of the slot labels and the arrows' "R(1)" (None: one point below
     matplotlib's font.size); the title takes matplotlib's axes.titlesize.
     """
@@ -640,7 +647,7 @@ def plot_hexagonal_group_function(ax, feature_map, group, channel=0, batch=0, ga
 
     Each name stands just outside its patch, on the ray from the centre of the picture
     through the patch's centre (fontsize: matplotlib's font.size unless given), so no
-    name covers a cell.
+    name covers a cell. Colour limits as in plot_group_function.
     """
     G, F = _hexagonal_planes(feature_map, group, channel, batch)
     n = F.shape[-1]

@@ -282,8 +282,11 @@ class Widget:
                 else "lifting correlation f ⋆ ψ" if self.depth == 1
                 else f"layer {self.depth} of a random {self.group} G-CNN (channel {self.channel})")
         # colour limits fixed at the start (moving the input only moves values around): symmetric,
-        # at the 98th percentile of |output| so that a few extreme pixels do not wash the picture out
-        top = float(np.percentile(np.abs(self.output[self.channel]), 98.0)) or 1.0
+        # at the 98th percentile of |output| so that a few extreme pixels do not wash the picture out;
+        # of the drawn channel, over its frame's cells only (on the hexagonal lattice the zeros outside
+        # the hexagon are never drawn and would pull the percentile down)
+        frame = lattices.get(groups.get(self.group).lattice).frame_mask(*self.output.shape[-2:])
+        top = float(np.percentile(np.abs(self.output[self.channel][..., frame]), 98.0)) or 1.0
         G = groups.get(self.group)
         patches = "one patch per rotation" if G.mirror is None else "one patch per rotation and mirror"
         title = f"{what}\non {self.group}: {patches}"
