@@ -114,12 +114,24 @@ def to_hexagonal(image, n, scale=None, order=1, angle=0.0):
         x, y = xy[..., 0], xy[..., 1]
         xy = np.stack([c * x + s * y, -s * x + c * y], axis=-1)  # turned by -angle: where each cell reads
     centre_row, centre_col = (image.shape[-2] - 1) / 2, (image.shape[-1] - 1) / 2
-    rows = centre_row - scale * xy[..., 1]  # y points up, rows point down
-    cols = centre_col + scale * xy[..., 0]
+    rows = _onto_edge(centre_row - scale * xy[..., 1], image.shape[-2])  # y points up, rows point down
+    cols = _onto_edge(centre_col + scale * xy[..., 0], image.shape[-1])
     flat = image.reshape(-1, *image.shape[-2:])
     out = np.stack([ndimage.map_coordinates(plane, [rows, cols], order=order, mode="constant", cval=0.0)
                     for plane in flat]).reshape(image.shape[:-2] + (n, n))
     return np.where(hexagonal.frame_mask(n, n), out, 0.0)
+
+
+def _onto_edge(places, size):
+    """Sampling places along an axis of `size` pixels, those within round-off of the edges put exactly on them.
+
+    A cell meant to lie on the image's border (the fitting scale puts the hexagon's corners
+    there) can be computed a few ulp outside it, where map_coordinates(mode="constant")
+    reads 0 instead of the edge pixel.
+    """
+    tolerance = 1e-9 * max(size, 1)
+    places = np.where(np.abs(places) <= tolerance, 0.0, places)
+    return np.where(np.abs(places - (size - 1)) <= tolerance, float(size - 1), places)
 
 
 def from_hexagonal(f, size=None, scale=None, fill=np.nan):
