@@ -84,7 +84,11 @@ def steady(a, digits=STEADY_DIGITS):
     top = float(np.max(np.abs(a), where=finite, initial=0.0))
     if top == 0.0:
         return a.astype(np.float64)
-    quantum = 10.0 ** (np.floor(np.log10(top)) - digits + 1)
+    exponent = int(np.floor(np.log10(top)))  # 10**exponent <= top < 10**(exponent + 1) ...
+    exponent -= 10.0 ** exponent > top  # ... also where log10 rounds up (top = 999999999999.998 gives 12.0)
+    quantum = 10.0 ** (exponent - digits + 1)
+    if quantum == 0.0:  # a denormal top: its quantum underflows to 0 (a / 0 would be NaN); such values draw as 0
+        return a.astype(np.float64)
     return np.where(finite, np.round(a / quantum) * quantum, a)
 
 
