@@ -143,9 +143,9 @@ FFT_MIN_K = 5
 FFT_MIN_TAPS = 1000
 
 FFT_MAX_RANGE = {"float32": 2.0**9, "float64": 2.0**15}
-""""auto" takes the FFT only for data whose dynamic range (max / median of the non-zero magnitudes, multiplied
-over the two operands) is at most this: its round-off at each output then stays within about 0.2 u FFT_MAX_RANGE
-(6e-6 in float32, 7e-13 in float64) of that output's own scale (see _fft_trouble)."""
+""""auto" takes the FFT only for data whose local dynamic range (the largest magnitude over the smallest non-zero
+maximum of a k x k block, _local_range) is at most this: its round-off at each output then stays within about
+0.2 u FFT_MAX_RANGE (6e-6 in float32, 7e-13 in float64) of that output's own scale (see _fft_trouble)."""
 
 
 # ---------------------------------------------------------------- threads
@@ -623,7 +623,7 @@ def choose_method(f_shape, k, dtype, mode="valid"):
     return "gemm"
 
 
-def _method(method, shape, k, result, *arrays):
+def _method(method, shape, k, result, *arrays, both_images=False):
     """The method to run: "auto" follows choose_method, but takes the FFT only where it is accurate.
 
     "auto" takes the GEMM instead of the FFT for data that is not finite (through the FFT
@@ -633,12 +633,13 @@ def _method(method, shape, k, result, *arrays):
     a dynamic range too wide for its round-off). A forced method="fft" raises ValueError
     for data it cannot take exactly (integers, complex), for data that is not finite and
     where a transform could overflow; on a wide dynamic range it does what it is told
-    (that is how the tests measure the FFT path itself).
+    (that is how the tests measure the FFT path itself). arrays: the image-like operand
+    first; both_images for the filter gradient, whose two operands are both images.
     """
     _check_method(method)
     if method == "auto":
         method = choose_method(shape, k, result)
-        if method == "fft" and _fft_trouble(result, *arrays):
+        if method == "fft" and _fft_trouble(result, *arrays, k=k, both_images=both_images):
             method = "gemm"
     elif method == "fft":
         if result not in (np.float32, np.float64):
@@ -649,34 +650,43 @@ def _method(method, shape, k, result, *arrays):
     return method
 
 
-_PROFILE_CHUNK = 2**14  # entries per chunk of _magnitude_profile: its temporaries stay far below any workspace bound
-_EXPONENTS = 2 * 1100  # binary exponents of float64 magnitudes lie in -1073 ... 1024
+_SUM_CHUNK = 2**14  # entries per chunk of _sum_of_magnitudes: its temporaries stay far below any workspace bound
 
 
-def _magnitude_profile(a):
-    """(sum of |a|, largest binary exponent, median binary exponent of the non-zero |a|) of a finite float array.
-
-    Binary exponent as np.frexp gives it: 2**(e - 1) <= |x| < 2**e. Read in chunks of
-    _PROFILE_CHUNK entries, so that it needs no copy of `a`. The exponents are None for
-    an all-zero array.
-    """
-    total, counts = 0.0, np.zeros(_EXPONENTS, np.int64)
+def _sum_of_magnitudes(a):
+    """The sum of |a| over a finite float array, in float64 (inf if it overflows), read in chunks without a copy of a."""
+    total = 0.0
     with np.errstate(over="ignore"):
-        for chunk in np.nditer(a, flags=["external_loop", "buffered", "zerosize_ok"], buffersize=_PROFILE_CHUNK):
-            x = np.abs(chunk)
-            total += float(x.sum(dtype=np.float64))
-            _, e = np.frexp(x[x != 0])
-            counts += np.bincount(e + _EXPONENTS // 2, minlength=_EXPONENTS)
-    n = int(counts.sum())
-    if n == 0:
-        return total, None, None
-    largest = int(np.flatnonzero(counts)[-1])
-    median = int(np.searchsorted(np.cumsum(counts), (n + 1) // 2))
-    return total, largest - _EXPONENTS // 2, median - _EXPONENTS // 2
+        for chunk in np.nditer(a, flags=["external_loop", "buffered", "zerosize_ok"], buffersize=_SUM_CHUNK):
+            total += float(np.abs(chunk).sum(dtype=np.float64))
+    return total
 
 
-def _fft_trouble(result, a, b, range_limit="default"):
-    """Why the FFT would be wrong for correlating a with b (the two operands of one engine call), or "" if it would not.
+def _local_range(f, k):
+    """max |f| / the smallest non-zero maximum of |f| over a k x k block of one image (all channels); 1 if f is 0.
+
+    The blocks tile each image's frame (the last ones may be narrower). A k x k window
+    meets at most four of them, so an output whose window sees only small values lies
+    on small blocks: this ratio says how much smaller than the largest values those can
+    be. Blocks of zeros do not count (their outputs are 0 on the direct path, and a few
+    units of round-off of the largest values on the FFT path). One image at a time: no
+    copy of the batch.
+    """
+    nr, nc = f.shape[-2:]
+    top, floor = 0.0, np.inf
+    for image in f.reshape(-1, *f.shape[-3:]):
+        a = np.abs(image)
+        a = np.pad(a, [(0, 0), (0, -nr % k), (0, -nc % k)])
+        blocks = a.reshape(a.shape[0], a.shape[1] // k, k, a.shape[2] // k, k).max(axis=(0, 2, 4))
+        top = max(top, float(blocks.max(initial=0.0)))
+        nonzero = blocks[blocks > 0]
+        if nonzero.size:
+            floor = min(floor, float(nonzero.min()))
+    return 1.0 if top == 0.0 else top / floor
+
+
+def _fft_trouble(result, a, b, k=None, both_images=False, range_limit="default"):
+    """Why the FFT would be wrong for correlating the image-like operand a with b (the two operands of one engine call), or "" if it would not.
 
     Round-off. The FFT's error is set by the whole plane, not by each output's own
     window: at every output it is about u * |a|_max * |b| (u the unit round-off), where
@@ -686,11 +696,13 @@ def _fft_trouble(result, a, b, range_limit="default"):
     scaled by R, the FFT's worst error relative to an output's own sum of |f| |psi|
     was about 0.2 * u * R (float64: 2e-11 at R = 1e6; float32: 1.2e-5 at R = 1e3,
     1e1 at R = 1e9) while the GEMM's stayed below 3u. So the FFT is taken only while
-    the dynamic ranges of a and b (max |x| / median of the non-zero |x|, taken in powers
-    of two by _magnitude_profile, so within a factor of 4) multiply to at most
-    FFT_MAX_RANGE[dtype] (range_limit=None skips this test), which bounds that error by
-    about 0.2 * u * FFT_MAX_RANGE: 6e-6 in float32, 7e-13 in float64, relative to each
-    output's own scale. Gaussian data have a range of 5-8 each.
+    _local_range(a, k) - the largest value over the smallest non-zero k x k block
+    maximum - is at most FFT_MAX_RANGE[dtype] (times _local_range(b, k) when both
+    operands are images: the filter gradient, whose values sum dout times f over the
+    frame shifted by each tap, so a small strip of f can make a tap's sum small); this
+    bounds that error by about 0.2 * u * FFT_MAX_RANGE: 6e-6 in float32, 7e-13 in
+    float64, relative to each output's own scale. range_limit=None skips this test.
+    Gaussian data have a local range of about 1.5 at k = 5 and 40 channels.
     Overflow. Every value the FFT path forms is at most sum|a| * sum|b| in magnitude
     (a transform is bounded by the sum of its input's magnitudes, and the product over
     channels or images by the sum of those products); above finfo(result).max / 8 a
@@ -698,20 +710,19 @@ def _fft_trouble(result, a, b, range_limit="default"):
     """
     if not all(np.isfinite(x).all() for x in (a, b)):
         return "it needs finite data, and a NaN or an infinity would spread over every output"
-    (sum_a, top_a, mid_a), (sum_b, top_b, mid_b) = _magnitude_profile(a), _magnitude_profile(b)
     with np.errstate(over="ignore"):
-        bound = sum_a * sum_b
+        bound = _sum_of_magnitudes(a) * _sum_of_magnitudes(b)
     if not bound <= float(np.finfo(result).max) / 8:
         return (f"its transforms could overflow {np.dtype(result)} (sum|a| * sum|b| = {bound:.3g}, "
                 f"above finfo.max / 8 = {float(np.finfo(result).max) / 8:.3g})")
-    if range_limit is None or top_a is None or top_b is None:  # an all-zero operand: every output is 0 on either path
+    if range_limit is None:
         return ""
     limit = FFT_MAX_RANGE[np.dtype(result).name] if range_limit == "default" else range_limit
-    spread = 2.0 ** ((top_a - mid_a) + (top_b - mid_b))  # within a factor of 4 of the product of max / median
+    spread = _local_range(a, k) * (_local_range(b, k) if both_images else 1.0)
     if spread > limit:
-        return (f"the data's dynamic range (about {spread:.3g}: max |x| / median of the non-zero |x|, multiplied "
-                f"over the two operands) exceeds {limit:g} for {np.dtype(result)}, and the FFT's round-off, set by "
-                f"the largest values, would swamp the outputs whose windows hold only small ones")
+        return (f"the data's local dynamic range ({spread:.3g}: max |x| over the smallest non-zero maximum of a "
+                f"{k} x {k} block{', multiplied over the two images' if both_images else ''}) exceeds {limit:g} for {np.dtype(result)}, and the FFT's round-off, set by the "
+                f"largest values, would swamp the outputs whose windows hold only small ones")
     return ""
 
 
@@ -1105,7 +1116,7 @@ def planar_correlation_grad_filter(f, dout, k, mode="valid", method="auto"):
         raise ValueError(f"dout must have shape (B, O, rows', cols') = ({B}, O, {nr + 2 * p - k + 1}, "
                          f"{nc + 2 * p - k + 1}) for f {f.shape}, k = {k}, mode {mode!r}; got {dout.shape}")
     compute, result = compute_dtypes(f, dout, B * (nr + 2 * p) * (nc + 2 * p))
-    method = _method(method, f.shape, k, result, f, dout)
+    method = _method(method, f.shape, k, result, f, dout, both_images=True)
     if method == "fft":
         dpsi = _grad_filter_fft(f, dout, k, p, mode, compute)
     else:

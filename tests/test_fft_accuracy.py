@@ -111,15 +111,38 @@ def test_ordinary_data_still_take_the_fft(rng):
 @settings(max_examples=60)
 @given(data=st.lists(st.one_of(st.just(0.0), st.floats(-1e300, 1e300, allow_nan=False)), min_size=0, max_size=40),
        dtype=st.sampled_from([np.float64, np.float32]))
-def test_magnitude_profile_matches_numpy(data, dtype):
-    """The chunked profile against sort and frexp on the whole array (the median is the ((n+1)//2)-th smallest)."""
+def test_sum_of_magnitudes_matches_numpy(data, dtype):
+    """The chunked sum of |a| against numpy's on the whole array (a non-contiguous view: no copy needed)."""
     with np.errstate(over="ignore"):  # float64 values beyond float32's range become inf, and are dropped
         a = np.array(data, dtype=np.float64).astype(dtype)
     a = a[np.isfinite(a)]
-    total, top, mid = engine._magnitude_profile(a.reshape(-1, 1)[::-1])  # a non-contiguous view
+    total = engine._sum_of_magnitudes(a.reshape(-1, 1)[::-1])
     assert total == pytest.approx(float(np.abs(a.astype(np.float64)).sum()), rel=1e-12)
-    nonzero = np.sort(np.abs(a[a != 0]))
-    if nonzero.size == 0:
-        assert (top, mid) == (None, None)
-    else:
-        assert top == np.frexp(nonzero[-1])[1] and mid == np.frexp(nonzero[(nonzero.size + 1) // 2 - 1])[1]
+
+
+@settings(max_examples=60)
+@given(B=st.integers(1, 2), C=st.integers(1, 3), nr=st.integers(1, 9), nc=st.integers(1, 9), k=st.integers(1, 5),
+       zeros=st.floats(0, 1), seed=st.integers(0, 2**32 - 1))
+def test_local_range_is_the_largest_over_the_smallest_block_maximum(B, C, nr, nc, k, zeros, seed):
+    """Blocks of k x k pixels from the top-left corner, all channels of one image, the last ones cut by the frame."""
+    rng = np.random.default_rng(seed)
+    f = rng.normal(size=(B, C, nr, nc)) * 10.0 ** rng.integers(-8, 8, size=(B, C, nr, nc))
+    f[rng.random(f.shape) < zeros] = 0.0
+    maxima = [np.abs(f[b, :, i:i + k, j:j + k]).max() for b in range(B) for i in range(0, nr, k) for j in range(0, nc, k)]
+    nonzero = [m for m in maxima if m > 0]
+    expected = max(maxima) / min(nonzero) if nonzero else 1.0
+    assert engine._local_range(f, k) == expected
+
+
+@settings(max_examples=10)
+@given(tiny_rows=st.integers(1, 20), exponent=st.integers(4, 16), dtype=st.sampled_from([np.float32, np.float64]),
+       seed=st.integers(0, 2**32 - 1))
+def test_auto_keeps_small_regions_within_their_own_round_off(tiny_rows, exponent, dtype, seed):
+    """Any share of the rows tiny, more than half included (a median would then look at the large values only)."""
+    rng = np.random.default_rng(seed)
+    f = rng.normal(size=(1, 40, 24, 24))
+    f[:, :, 24 - tiny_rows:] *= 10.0 ** -exponent
+    f, psi = f.astype(dtype), rng.normal(size=(2, 40, 5, 5)).astype(dtype)
+    out = engine.planar_correlation(f, psi, "valid")
+    excess = np.abs(out - _direct(f, psi, "valid")) - 4 * 1000 * np.finfo(dtype).eps * _direct(np.abs(f), np.abs(psi), "valid")
+    assert excess.max() <= 0
