@@ -100,7 +100,10 @@ class Hexagonal:
     def wrap(self, a, b, rows, cols):
         """Array indices (a, b) moved by the vector of Lambda that brings them into the hexagon."""
         r = rows // 2
-        u, v = np.asarray(a) - r, np.asarray(b) - r
+        cells = 3 * r * r + 3 * r + 1  # det(a1, a2): the periodic hexagon's cells, and (cells, 0), (0, cells) lie in Lambda
+        # reduced modulo those two periods first, exactly in integers: the float solve below then sees small numbers
+        # only (for translations near 2**61 its rounding would miss the tile)
+        u, v = (np.asarray(a, dtype=np.int64) - r) % cells, (np.asarray(b, dtype=np.int64) - r) % cells
         a1, a2 = self.periods(rows)
         basis = np.array([a1, a2]).T  # columns a1, a2
         coeff = np.rint(np.linalg.solve(basis, np.stack([u, v]).reshape(2, -1))).astype(np.int64)
