@@ -132,6 +132,8 @@ def test_literal_and_fast_actions_agree_for_huge_translations(data, boundary, n)
         f = np.arange(n * n, dtype=np.int64).reshape(n, n) + 1
         r = n // 2
         f[[[max(abs(i - r), abs(j - r), abs(i + j - 2 * r)) > r for j in range(n)] for i in range(n)]] = 0
+        if round(np.linalg.det(g[:2, :2])) < 0 and boundary == "wrap":
+            boundary = "zero"  # the periodic hexagon is chiral: "wrap" is refused for mirrored elements
     literal = action.transform_image_literal(f, g, boundary=boundary, group=group)
     fast = action.transform_image(f, g, boundary=boundary, group=group)
     assert np.array_equal(literal, fast)
