@@ -51,11 +51,13 @@ import numpy as np
 
 from . import limits
 
-INT64_SAFE = 2**61
-"""Translations (and pixel coordinates) of at most this size in absolute value keep products and inverses in int64.
+INT64_SAFE = 2**60
+"""Translations (and pixel coordinates) of at most this size in absolute value keep every computation in int64.
 
 A linear part has entries -1, 0 or 1, so a row of A t adds at most two such numbers:
-|A t + t'| <= 3 * 2**61 < 2**63.
+|A t + t'| <= 3 * 2**60 < 2**63. The inverse's translation -A^-1 t is at most 2 * 2**60
+(on the hexagonal lattice a row of A^-1 has two non-zero entries), and in half pixels
+(in_half_pixels, the literal action) twice that, 2**62: still exact.
 """
 
 
@@ -110,7 +112,7 @@ def _check_fits(g, what):
     t = g[..., :2, 2]
     too_large = (t > INT64_SAFE) | (t < -INT64_SAFE)  # not np.abs: abs(-2**63) wraps round to -2**63
     if too_large.any():
-        raise ValueError(f"{what}: translations must be at most 2**61 in absolute value, so that products "
+        raise ValueError(f"{what}: translations must be at most 2**60 in absolute value, so that products "
                          f"and inverses stay exact in int64; got an entry {int(t[too_large][0])}")
 
 
@@ -245,7 +247,7 @@ def _with_translation(s, u, v):
 def translation(u, v):
     """t(u, v) = [[1, 0, u], [0, 1, v], [0, 0, 1]] (G4); arrays of u, v give arrays of elements.
 
-    u and v must be at most 2**61 in absolute value (INT64_SAFE): ValueError otherwise.
+    u and v must be at most 2**60 in absolute value (INT64_SAFE): ValueError otherwise.
     """
     u, v = _as_int_params(u, v, names=("u", "v"))
     g = _with_translation(np.eye(3, dtype=np.int64), u, v)
@@ -277,7 +279,7 @@ def mirror(m):
 def element(group, *params):
     """The element of `group` with parameters (u, v), (r, u, v) or (m, r, u, v): t(u, v) . M^m . R^r.
 
-    Raises ValueError for parameters out of range, and for translations above 2**61 in
+    Raises ValueError for parameters out of range, and for translations above 2**60 in
     absolute value (INT64_SAFE: beyond it products, inverses and the half-pixel
     coordinates of action.py would leave int64).
     """
@@ -347,7 +349,7 @@ def is_member(g, group):
 def check_member(g, group):
     """Return g as int64 (..., 3, 3) if every matrix is in `group` and fits; raise ValueError otherwise.
 
-    Fits: translations of at most 2**61 in absolute value (INT64_SAFE), so that whatever
+    Fits: translations of at most 2**60 in absolute value (INT64_SAFE), so that whatever
     the package computes from g (products, inverses, half-pixel coordinates) stays in int64.
     """
     g = as_element(g)
@@ -384,8 +386,8 @@ def compose(*gs):
 
     Every factor must be an integer motion of the lattice (_check_affine: last row
     (0, 0, 1), linear part with entries -1, 0, 1 and determinant +-1) with translations
-    of at most 2**61, and so must every running product g_1 ... g_i: one step then adds at
-    most three numbers of size 2**61, so nothing wraps in int64 before the check sees it.
+    of at most 2**60, and so must every running product g_1 ... g_i: one step then adds at
+    most three numbers of size 2**60, so nothing wraps in int64 before the check sees it.
     ValueError otherwise, naming the factor or the product.
     """
     if not gs:
@@ -426,7 +428,7 @@ def inverse(g):
     """g^-1, exactly in integers: for g = [[A, t], [0, 1]], g^-1 = [[A^-1, -A^-1 t], [0, 1]].
 
     g must be a rigid motion of the pixel lattice (integer linear part A of determinant
-    +-1, as every element of the table has) with translations of at most 2**61 (so that
+    +-1, as every element of the table has) with translations of at most 2**60 (so that
     -A^-1 t fits in int64); ValueError otherwise.
     """
     g = as_element(g)
@@ -441,8 +443,8 @@ def act(g, x):
     g: (..., 3, 3); x: (..., 2). Broadcast against each other, so one element can move
     many pixels and many elements can move one pixel. Computed literally as the
     product of g with the homogeneous column (u, v, 1). g must be an integer motion
-    with translations of at most 2**61, and x at most 2**61 in absolute value: then
-    |A x + t| <= 3 * 2**61 < 2**63, exact. ValueError otherwise.
+    with translations of at most 2**60, and x at most 2**60 in absolute value: then
+    |A x + t| <= 3 * 2**60 < 2**63, exact. ValueError otherwise.
     """
     g = _checked_motion(g, "act: the element")
     x = limits.plain_array(x, "act: the pixel coordinates")
@@ -450,7 +452,7 @@ def act(g, x):
         raise ValueError(f"pixel coordinates need a last axis of length 2 (u, v), got shape {x.shape}")
     (xi,) = _as_int_params(x, names=("x",))
     if ((xi > INT64_SAFE) | (xi < -INT64_SAFE)).any():
-        raise ValueError("act: pixel coordinates must be at most 2**61 in absolute value (int64)")
+        raise ValueError("act: pixel coordinates must be at most 2**60 in absolute value (int64)")
     column = np.concatenate([xi, np.ones(xi.shape[:-1] + (1,), dtype=np.int64)], axis=-1)
     y = np.einsum("...ij,...j->...i", g, column)
     return y[..., :2]
@@ -501,7 +503,7 @@ def random_elements(group, n, rng, max_shift=10):
     except (TypeError, ValueError) as error:
         raise type(error)(f"n and max_shift must be non-negative integers, got n = {n!r}, max_shift = {max_shift!r}") from None
     if max_shift > INT64_SAFE:
-        raise ValueError(f"max_shift must be at most 2**61, got {max_shift}")
+        raise ValueError(f"max_shift must be at most 2**60, got {max_shift}")
     limits.check_allocation((n, 3, 3), np.int64, f"{n} random elements")  # the result; the draws are smaller
     u, v = rng.integers(-max_shift, max_shift + 1, size=(2, n))
     r = rng.integers(0, G.turns, size=n) if G.turns > 1 else np.zeros(n, dtype=np.int64)
@@ -540,5 +542,10 @@ def in_half_pixels(g):
     in_half_pixels(g) . in_half_pixels(h).
     """
     g = as_element(g).copy()
+    t = g[..., :2, 2]
+    too_large = (t >= 2**62) | (t <= -2**62)  # doubled, they would leave int64 (2 * 2**62 = 2**63)
+    if too_large.any():
+        raise ValueError(f"in_half_pixels: translations must be below 2**62 in absolute value, so that doubled "
+                         f"they fit in int64; got an entry {int(t[too_large][0])}")
     g[..., :2, 2] *= 2
     return g

@@ -102,7 +102,7 @@ class Hexagonal:
         r = rows // 2
         cells = 3 * r * r + 3 * r + 1  # det(a1, a2): the periodic hexagon's cells, and (cells, 0), (0, cells) lie in Lambda
         # reduced modulo those two periods first, exactly in integers: the float solve below then sees small numbers
-        # only (for translations near 2**61 its rounding would miss the tile)
+        # only (for translations near 2**60 its rounding would miss the tile)
         u, v = (np.asarray(a, dtype=np.int64) - r) % cells, (np.asarray(b, dtype=np.int64) - r) % cells
         a1, a2 = self.periods(rows)
         basis = np.array([a1, a2]).T  # columns a1, a2

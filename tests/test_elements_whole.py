@@ -24,7 +24,7 @@ translations = st.one_of(st.integers(-SAFE, SAFE), st.sampled_from([-SAFE, SAFE,
 
 @st.composite
 def members(draw, group=None):
-    """An element of one of the groups, translations anywhere in [-2**61, 2**61], the extremes often."""
+    """An element of one of the groups, translations anywhere in [-2**60, 2**60], the extremes often."""
     G = groups.get(group or draw(st.sampled_from(GROUP_NAMES)))
     s = G.point_group[draw(st.integers(0, G.order - 1))]
     g = s.copy()
@@ -35,7 +35,7 @@ def members(draw, group=None):
 @settings(max_examples=300)
 @given(group=st.sampled_from(GROUP_NAMES), data=st.data())
 def test_compose_is_the_exact_product_or_refuses_it(group, data):
-    """compose(g1..gn) equals the product in Python integers when every running product fits in 2**61, else raises."""
+    """compose(g1..gn) equals the product in Python integers when every running product fits in 2**60, else raises."""
     gs = data.draw(st.lists(members(group), min_size=1, max_size=5))
     running, fits = exact(gs[0]), True
     for g in gs[1:]:
@@ -94,13 +94,13 @@ def test_act_and_inverse_refuse_what_is_not_a_motion(rng, kind):
 @settings(max_examples=300)
 @given(g=members(), x=st.tuples(translations, translations))
 def test_act_is_exact_at_the_extremes(g, x):
-    """g(x) = A x + t in Python integers, for translations and coordinates up to 2**61 (|A x + t| <= 3 * 2**61)."""
+    """g(x) = A x + t in Python integers, for translations and coordinates up to 2**60 (|A x + t| <= 3 * 2**60)."""
     expected = exact(g)[:2, :2].dot(exact(x)) + exact(g)[:2, 2]
     assert groups.act(g, x).tolist() == expected.tolist()
 
 
 def test_act_refuses_coordinates_beyond_the_bound():
-    with pytest.raises(ValueError, match="2\\*\\*61"):
+    with pytest.raises(ValueError, match="2\\*\\*60"):
         groups.act(groups.identity(), [SAFE + 1, 0])
 
 
@@ -110,20 +110,20 @@ def test_elements_refuse_translations_beyond_the_bound(group):
     point = (0,) * (len(G.parameter_names) - 2)
     assert groups.element(group, *point, SAFE, -SAFE)[:2, 2].tolist() == [SAFE, -SAFE]  # the bound itself is fine
     for u, v in [(SAFE + 1, 0), (0, -SAFE - 1), (2**62, 0), (2**63 - 1, 0)]:
-        with pytest.raises(ValueError, match="2\\*\\*61"):
+        with pytest.raises(ValueError, match="2\\*\\*60"):
             groups.element(group, *point, u, v)
-    with pytest.raises(ValueError, match="2\\*\\*61"):
+    with pytest.raises(ValueError, match="2\\*\\*60"):
         groups.translation(2**62, 0)
     g = groups.element(group, *point, 0, 0)
     g[0, 2] = 2**62  # a member of the group, too large for the package's arithmetic
-    with pytest.raises(ValueError, match="2\\*\\*61"):
+    with pytest.raises(ValueError, match="2\\*\\*60"):
         groups.check_member(g, group)
 
 
 @settings(max_examples=80)
 @given(data=st.data(), boundary=st.sampled_from(["zero", "wrap"]), n=st.integers(3, 6))
 def test_literal_and_fast_actions_agree_for_huge_translations(data, boundary, n):
-    """L_g f through the matrices (half pixels) and through np.rot90/np.roll: the same integers, even at 2**61."""
+    """L_g f through the matrices (half pixels) and through np.rot90/np.roll: the same integers, even at 2**60."""
     group = data.draw(st.sampled_from(GROUP_NAMES))
     g = data.draw(members(group))
     f = np.arange(n * n, dtype=np.int64).reshape(n, n) + 1
