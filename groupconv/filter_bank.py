@@ -53,9 +53,26 @@ def _entry_numbers(frame):
     return np.where(frame, np.arange(frame.size).reshape(frame.shape) + 1, 0)
 
 
+def _check_index_cost(G, k, planes, per_cell):
+    """Refuse, before building anything, a gather index too large or too slow to build: |H| literal moves of `planes` k x k planes.
+
+    The index is built once per group and size by |H| calls of the literal action, each
+    estimated at per_cell seconds a cell (as action.py's loops estimate themselves); the
+    limits apply to the whole build, not to each call alone. Its arrays: int64 numbers and
+    indices of |H| * planes * k * k entries each.
+    """
+    k = limits.integer(k, "the filter size k", minimum=1)
+    cells = planes * k * k
+    limits.check_allocation((G.order, cells), np.int64, f"the gather index of the {G.name} filter bank (k = {k})")
+    limits.check_literal_cost(G.order * limits.literal_seconds(cells, per_cell), f"building the gather index of the "
+                              f"{G.name} filter bank for k = {k} ({G.order} literal moves)", "correlations with a smaller filter")
+    return k
+
+
 @functools.lru_cache(maxsize=None)
 def lifting_index(G, k):
     """(|H|, k*k) flat indices into a k x k filter: (L_s psi).flat[m] = psi.flat[index[s, m]] (-1: zero)."""
+    k = _check_index_cost(G, k, 1, 3e-6)
     frame = lattices.get(G.lattice).frame_mask(k, k)
     numbers = _entry_numbers(frame)
     index = np.stack([action.transform_image_literal(numbers, s, group=G) for s in G.point_group]) - 1
@@ -65,6 +82,7 @@ def lifting_index(G, k):
 @functools.lru_cache(maxsize=None)
 def group_index(G, k):
     """(|H|, |H|*k*k) flat indices into a (|H|, k, k) filter on G: every plane moved by s, planes permuted."""
+    k = _check_index_cost(G, k, G.order, 25e-6)
     frame = np.broadcast_to(lattices.get(G.lattice).frame_mask(k, k), (G.order, k, k))
     numbers = _entry_numbers(frame)
     index = np.stack([action.transform_group_function_literal(numbers, s, G) for s in G.point_group]) - 1
@@ -114,16 +132,25 @@ def _numeric_filter(psi):
     return psi
 
 
+def _check_on_frame(psi, G):
+    """A filter lives on its lattice's frame: on the hexagonal one an odd k, and zero outside the hexagon (never dropped)."""
+    lattice = lattices.get(G.lattice)
+    lattice.check_frame(*psi.shape[-2:], "the filter")
+    action.check_zero_outside_frame(psi, lattice)
+    return psi
+
+
 def expand_lifting_filter(psi, group):
     """The filter bank of the lifting correlation (L7): bank[o, s] = L_s psi[o], each filter turned by s.
 
     psi (C_out, C_in, k, k) -> (C_out, |H|, C_in, k, k), by one gather (see the module header).
+    On the hexagonal lattice psi must be zero outside its hexagon (ValueError otherwise).
     """
     G = groups.get_rotation_group(group)
     psi = _numeric_filter(psi)
     if psi.ndim != 4 or psi.shape[-1] != psi.shape[-2] or psi.shape[-1] < 1:
         raise ValueError(f"the filter psi must have shape (C_out, C_in, k, k), got shape {psi.shape}")
-    O, C, k, _ = psi.shape
+    O, C, k, _ = _check_on_frame(psi, G).shape
     return expand(psi, lifting_index(G, k)).reshape(O, G.order, C, k, k)
 
 
@@ -139,7 +166,7 @@ def expand_group_filter(psi, group):
     nH = G.order
     if psi.ndim != 5 or psi.shape[2] != nH or psi.shape[-1] != psi.shape[-2] or psi.shape[-1] < 1:
         raise ValueError(f"a filter on {G.name} must have shape (C_out, C_in, {nH}, k, k), got shape {psi.shape}")
-    O, C, _, k, _ = psi.shape
+    O, C, _, k, _ = _check_on_frame(psi, G).shape
     return expand(psi, group_index(G, k)).reshape(O, nH, C, nH, k, k)
 
 
@@ -172,7 +199,7 @@ def reverse_filter(psi, group):
     nH = G.order
     if psi.ndim < 3 or psi.shape[-3] != nH or psi.shape[-1] != psi.shape[-2] or psi.shape[-1] < 1:
         raise ValueError(f"a filter on {G.name} must have shape (..., {nH}, k, k), got shape {psi.shape}")
-    return _reverse(psi, G)
+    return _reverse(_check_on_frame(psi, G), G)
 
 
 def reverse(psi, G):
