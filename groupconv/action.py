@@ -116,6 +116,7 @@ def centred_coordinates(n):
 
     Halve them to get u (or v); for odd n they are all even and u is an integer.
     """
+    n = limits.integer(n, "the number of pixels n", minimum=0)
     return 2 * np.arange(n, dtype=np.int64) - (n - 1)
 
 

@@ -166,14 +166,12 @@ def _check_dout(dout, B, O, nH, rows, cols, k, mode):
 
 
 def _input_shape(input_shape, ndim, what):
-    shape = tuple(int(n) for n in input_shape)
-    if len(shape) != ndim:
-        raise ValueError(f"input_shape must be {what}, got {input_shape}")
-    return shape
+    return limits.shape(input_shape, f"input_shape {what}", ndim)
 
 
 def output_size(n, k, mode):
     """Length of an output axis for an input axis of n pixels and a k-pixel filter."""
+    n = limits.integer(n, "the input size n", minimum=1)
     return n + 2 * engine.padding(k, mode) - k + 1
 
 

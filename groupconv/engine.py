@@ -400,6 +400,7 @@ def _share_tiles(pool, tiles, work, running):
 
 def padding(k, mode):
     """Rows/columns added on each side of the input for a k x k filter in `mode`."""
+    k = limits.integer(k, "the filter size k", minimum=1)
     if mode == "valid":
         return 0
     if mode == "full":
@@ -414,6 +415,9 @@ def padding(k, mode):
 
 def pad(f, k, mode):
     """f (..., rows, cols) padded on the last two axes as `mode` requires (a new array unless mode is "valid")."""
+    f = limits.plain_array(f, "the array to pad")
+    if f.ndim < 2:
+        raise ValueError(f"pad takes an array (..., rows, cols), got shape {f.shape}")
     p = padding(k, mode)
     if p == 0:
         return f
@@ -570,6 +574,7 @@ def compute_dtypes(f, psi, K):
         float32, float64, complex  ->  np.result_type(f, psi).
     The literal sums of correlate.py follow the same rule, so both paths agree in dtype.
     """
+    f, psi = limits.plain_array(f, "f"), limits.plain_array(psi, "psi")
     if f.dtype.kind in "iu" and psi.dtype.kind in "iu":
         # Every partial sum is an integer of size at most max|f| * max|psi| * K.
         bound = _max_abs(f) * _max_abs(psi) * max(K, 1)
@@ -618,6 +623,8 @@ def choose_method(f_shape, k, dtype, mode="valid"):
     enter the rule; it is accepted so that callers can pass it along.
     """
     dtype = np.dtype(dtype)
+    if len(f_shape) < 2:
+        raise ValueError(f"f_shape must be the input's shape (B, C, rows, cols), got {tuple(f_shape)}")
     if dtype in (np.float32, np.float64) and k >= FFT_MIN_K and f_shape[1] * k * k >= FFT_MIN_TAPS:
         return "fft"
     return "gemm"
@@ -993,7 +1000,8 @@ def planar_correlation_grad_input(dout, psi, input_shape, mode="valid", method="
     _check_numeric(dout=dout, psi=psi)
     k = _check_filter(psi)
     O, C = psi.shape[:2]
-    if len(input_shape) != 4 or input_shape[1] != C:
+    input_shape = limits.shape(input_shape, "input_shape (B, C, rows, cols)", 4)
+    if input_shape[1] != C:
         raise ValueError(f"input_shape must be (B, C, rows, cols) with C = {C}, the filter's input channels; "
                          f"got {tuple(input_shape)}")
     B, _, nr, nc = input_shape

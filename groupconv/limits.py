@@ -52,6 +52,15 @@ def integer(value, what, minimum=0):
     return int(value)
 
 
+def shape(value, what, ndim):
+    """value as a tuple of ndim non-negative Python ints (a shape given by a caller); else TypeError / ValueError."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+        raise TypeError(f"{what} must be a tuple of {ndim} integers, got {value!r}")
+    if len(value) != ndim:
+        raise ValueError(f"{what} must be a tuple of {ndim} integers, got {tuple(value)!r}")
+    return tuple(integer(n, f"every size in {what}", minimum=0) for n in value)
+
+
 def positive_number(value, what):
     """value as a float, checked: a real number (not a bool) that is finite and > 0; else TypeError / ValueError."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
