@@ -18,13 +18,14 @@ section 8.1):
                                with bilinear interpolation (scipy.ndimage.affine_transform),
                                the analogue of rotated MNIST.
 """
+import math
 import numbers
 import os
 
 import numpy as np
 from scipy import ndimage
 
-from . import limits
+from . import images as _images, limits
 
 DATA_FILE = os.path.join(os.path.dirname(__file__), "data", "digits.csv.gz")
 SIZE = 8  # the images as stored are SIZE x SIZE
@@ -54,12 +55,24 @@ def split(labels, test_fraction=0.3, seed=0):
     wholly to one side: round(0.3 * 1) = 0), and the test set holds the sum of the
     per-class counts, which can differ from round(test_fraction * len(labels)). Which
     images of a class go to the test set is a random permutation (numpy default_rng(seed),
-    the classes in ascending order). Both index arrays are sorted, disjoint, and together
-    hold every index once.
+    seed a non-negative integer; the classes in ascending order). Both index arrays are
+    sorted, disjoint, and together hold every index once.
+
+    Labels are class numbers: integers, or floats with whole values (5.0). NaN and other
+    floats (2.5) raise ValueError - a NaN would equal no class and its image would land in
+    neither split - and bool, complex, string or masked labels TypeError.
     """
-    labels = np.asarray(labels)
+    labels = limits.plain_array(labels, "labels")
     if labels.ndim != 1:
         raise ValueError(f"labels must be a 1-D array (one label per image), got shape {labels.shape}")
+    if labels.dtype.kind not in "iuf":
+        raise TypeError(f"labels must be class numbers (integers), got dtype {labels.dtype}")
+    if labels.dtype.kind == "f":
+        bad = np.flatnonzero(~np.isfinite(labels) | (labels != np.round(labels)))
+        if bad.size:
+            raise ValueError(f"labels must be class numbers (whole numbers); {bad.size} are not, the first "
+                             f"{labels[bad[0]]} at index {bad[0]}")
+    seed = limits.integer(seed, "seed (of numpy's default_rng)", minimum=0)
     if isinstance(test_fraction, (bool, np.bool_)) or not isinstance(test_fraction, numbers.Real):
         raise TypeError(f"test_fraction must be a number between 0 and 1, got {test_fraction!r}")
     if not 0.0 < test_fraction < 1.0:
@@ -95,7 +108,7 @@ def canvas(images, size=CANVAS):
         and that is the symmetry the networks are built for.
     The digit occupies rows/columns (size - 8) // 2 ... (size - 8) // 2 + 7.
     """
-    images = np.asarray(images, dtype=np.float64)
+    images = _images._real_array(images, "the images to put on the canvas")
     if images.ndim != 3 or images.shape[1:] != (SIZE, SIZE):
         raise ValueError(f"images must have shape (N, {SIZE}, {SIZE}), got {images.shape}")
     if not isinstance(size, (int, np.integer)) or size < SIZE + 1 or size % 2 == 0:
@@ -107,8 +120,12 @@ def canvas(images, size=CANVAS):
 
 
 def quarter_turns(images, r):
-    """Every image (..., n, n) turned by r * 90 degrees counter-clockwise about its centre (exact)."""
-    return np.ascontiguousarray(np.rot90(np.asarray(images), int(r) % 4, axes=(-2, -1)))
+    """Every image (..., n, n) turned by r * 90 degrees counter-clockwise about its centre (exact); r an integer."""
+    images = limits.plain_array(images, "the images to turn")
+    if images.ndim < 2:
+        raise ValueError(f"the images to turn have shape (..., n, n), got {images.shape}")
+    r = limits.integer(r, "r (the number of quarter turns)", minimum=-math.inf)
+    return np.ascontiguousarray(np.rot90(images, r % 4, axes=(-2, -1)))
 
 
 def rotate(images, angles_deg, order=1):
@@ -118,11 +135,18 @@ def rotate(images, angles_deg, order=1):
     action.py), interpolated with a spline of `order` (1 = bilinear); outside the frame
     the image is 0. At angles that are multiples of 90 degrees this is np.rot90 up to
     float round-off of the sampling positions (tests/test_digits.py checks it).
+    angles_deg: one finite angle for all the images, or N of them; order 0..5.
     """
-    images = np.asarray(images, dtype=np.float64)
-    angles = np.broadcast_to(np.asarray(angles_deg, dtype=np.float64), images.shape[:1])
+    images = _images._real_array(images, "the images to rotate")
     if images.ndim != 3 or images.shape[1] != images.shape[2]:
         raise ValueError(f"images must have shape (N, n, n), got {images.shape}")
+    angles = _images._real_array(angles_deg, "angles_deg")
+    if angles.shape not in ((), images.shape[:1]):
+        raise ValueError(f"angles_deg must be one angle or one per image ({images.shape[0]}), got shape {angles.shape}")
+    if not np.isfinite(angles).all():
+        raise ValueError(f"angles_deg must be finite numbers of degrees, got {angles_deg!r}")
+    angles = np.broadcast_to(angles, images.shape[:1])
+    order = _images._check_order(order)
     n = images.shape[-1]
     centre = np.array([(n - 1) / 2.0, (n - 1) / 2.0])
     out = np.empty_like(images)
@@ -139,6 +163,8 @@ def rotate(images, angles_deg, order=1):
 
 def random_rotations(images, rng):
     """Every image turned by its own angle drawn uniformly from [0, 360); returns (rotated, angles)."""
-    images = np.asarray(images, dtype=np.float64)
-    angles = rng.uniform(0.0, 360.0, size=images.shape[0])
+    images = _images._real_array(images, "the images to rotate")
+    if images.ndim != 3:
+        raise ValueError(f"images must have shape (N, n, n), got {images.shape}")
+    angles = _images._check_rng(rng).uniform(0.0, 360.0, size=images.shape[0])
     return rotate(images, angles), angles

@@ -3,6 +3,9 @@
 Every size given here is checked against groupconv.limits.MAX_ARRAY_BYTES before anything
 is allocated: a size too large raises ValueError naming the shape, not numpy's MemoryError.
 """
+import math
+import numbers
+
 import numpy as np
 
 from . import limits
@@ -39,13 +42,76 @@ def integer_image(shape, rng, low=-3, high=3):
     engine never sends integer data through an FFT), so equivariance residuals on
     these signals are exactly 0.
     """
-    limits.check_allocation(_shape(shape), np.int64, "the integer image")
-    return rng.integers(low, high + 1, size=shape, dtype=np.int64)
+    shape = limits.check_allocation(_shape(shape), np.int64, "the integer image")
+    rng = _check_rng(rng)
+    low = limits.integer(low, "low (the smallest entry)", minimum=-2**63)
+    high = limits.integer(high, "high (the largest entry)", minimum=low)
+    if high > 2**63 - 1:
+        raise ValueError(f"high (the largest entry) must fit int64 (at most 2**63 - 1), got {high}")
+    return rng.integers(low, high, size=shape, dtype=np.int64, endpoint=True)
 
 
 def _shape(shape):
-    """A shape given as one integer or a sequence of them, as a tuple."""
-    return (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    """A shape given as one integer or a sequence of them, as a tuple (its sizes are checked by check_allocation)."""
+    if isinstance(shape, (int, np.integer)):
+        return (shape,)
+    try:
+        return tuple(shape)
+    except TypeError:
+        raise TypeError(f"shape must be an integer or a sequence of integers, got {shape!r}") from None
+
+
+def _check_rng(rng):
+    """rng, a numpy Generator (np.random.default_rng(seed)), or TypeError."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {rng!r}")
+    return rng
+
+
+def _real_array(a, what):
+    """a as a float64 ndarray: masked arrays (limits.plain_array), complex and non-numeric dtypes raise TypeError.
+
+    np.asarray(a, dtype=np.float64) would drop an imaginary part (with a ComplexWarning) or
+    parse strings; bool and integer entries are taken as the numbers 0/1 and their values.
+    """
+    a = limits.plain_array(a, what)
+    if a.dtype.kind == "c":
+        raise TypeError(f"{what} must be real, got dtype {a.dtype}: its imaginary part would be dropped")
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{what} must be an array of real numbers, got dtype {a.dtype}")
+    return a.astype(np.float64, copy=False)
+
+
+def _check_order(order):
+    """The spline order of scipy.ndimage's interpolation: an integer 0..5."""
+    order = limits.integer(order, "order (the spline order of the interpolation, 0..5)", minimum=0)
+    if order > 5:
+        raise ValueError(f"order (the spline order of the interpolation) must be 0..5, got {order}")
+    return order
+
+
+def _check_angle(angle, what="angle"):
+    """angle as a float: a finite real number of degrees (not a bool), else TypeError / ValueError."""
+    if isinstance(angle, (bool, np.bool_)) or not isinstance(angle, numbers.Real):
+        raise TypeError(f"{what} must be a finite number of degrees, got {angle!r} ({type(angle).__name__})")
+    try:
+        degrees = float(angle)
+    except OverflowError:  # an integer beyond the largest float
+        degrees = math.inf
+    if not math.isfinite(degrees):
+        raise ValueError(f"{what} must be a finite number of degrees, got {angle!r}")
+    return degrees
+
+
+def _check_hexagonal(f, what):
+    """f (..., n, n), an array on the hexagonal lattice (masked arrays refused), or ValueError / TypeError."""
+    from . import lattices
+
+    f = limits.plain_array(f, what)
+    if f.ndim < 2:
+        raise ValueError(f"{what} is an odd n x n array on the hexagonal lattice, shape (..., n, n); got shape {f.shape}")
+    lattices.get("hexagonal").check_frame(*f.shape[-2:], what)
+    return f
 
 
 def random_signal(shape, rng, kind="exact"):
@@ -54,8 +120,8 @@ def random_signal(shape, rng, kind="exact"):
     if kind == "exact":
         return integer_image(shape, rng)
     if kind == "float":
-        limits.check_allocation(_shape(shape), np.float64, "the random signal")
-        return rng.standard_normal(shape)
+        shape = limits.check_allocation(_shape(shape), np.float64, "the random signal")
+        return _check_rng(rng).standard_normal(shape)
     raise ValueError(f"kind must be 'exact' or 'float', got {kind!r}")
 
 
@@ -65,8 +131,7 @@ def on_hexagon(f):
     """A copy of f (..., n, n) with every cell outside the hexagon of radius n // 2 set to 0 (lattices.py)."""
     from . import lattices
 
-    f = np.asarray(f)
-    lattices.get("hexagonal").check_frame(*f.shape[-2:])
+    f = _check_hexagonal(f, "the image on_hexagon masks")
     return np.where(lattices.get("hexagonal").frame_mask(*f.shape[-2:]), f, np.zeros((), dtype=f.dtype))
 
 
@@ -97,17 +162,19 @@ def to_hexagonal(image, n, scale=None, order=1, angle=0.0):
 
     from . import lattices
 
-    image = np.asarray(image, dtype=np.float64)
-    if image.ndim < 2:
-        raise ValueError(f"an image to resample has shape (..., rows, cols), got {image.shape}")
+    image = _real_array(image, "the image to resample")
+    if image.ndim < 2 or 0 in image.shape[-2:]:
+        raise ValueError(f"an image to resample has shape (..., rows, cols) with at least one row and column, "
+                         f"got {image.shape}")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 or n % 2 == 0:
         raise ValueError(f"n must be a positive odd integer (the hexagon of radius n // 2), got {n!r}")
-    if not np.isfinite(angle):
-        raise ValueError(f"angle must be a finite number of degrees, got {angle!r}")
+    angle = _check_angle(angle)
+    order = _check_order(order)
     limits.check_allocation((n, n, 2), np.float64, "the cell positions of the hexagonal image")
     limits.check_allocation(image.shape[:-2] + (n, n), np.float64, "the hexagonal image")
     hexagonal = lattices.get("hexagonal")
-    scale = _fitting_scale(image.shape, n) if scale is None else float(scale)
+    scale = _fitting_scale(image.shape, n) if scale is None else limits.positive_number(
+        scale, "scale (pixels per lattice step)")
     xy = hexagonal.positions(n, n)  # (n, n, 2) in lattice steps
     if angle:
         c, s = np.cos(np.deg2rad(angle)), np.sin(np.deg2rad(angle))
@@ -117,9 +184,10 @@ def to_hexagonal(image, n, scale=None, order=1, angle=0.0):
     rows = _onto_edge(centre_row - scale * xy[..., 1], image.shape[-2])  # y points up, rows point down
     cols = _onto_edge(centre_col + scale * xy[..., 0], image.shape[-1])
     flat = image.reshape(-1, *image.shape[-2:])
-    out = np.stack([ndimage.map_coordinates(plane, [rows, cols], order=order, mode="constant", cval=0.0)
-                    for plane in flat]).reshape(image.shape[:-2] + (n, n))
-    return np.where(hexagonal.frame_mask(n, n), out, 0.0)
+    out = np.empty((flat.shape[0], n, n))  # (0, n, n) for an empty batch
+    for plane, sampled in zip(flat, out):
+        sampled[...] = ndimage.map_coordinates(plane, [rows, cols], order=order, mode="constant", cval=0.0)
+    return np.where(hexagonal.frame_mask(n, n), out.reshape(image.shape[:-2] + (n, n)), 0.0)
 
 
 def _onto_edge(places, size):
@@ -144,13 +212,23 @@ def from_hexagonal(f, size=None, scale=None, fill=np.nan):
     """
     from . import lattices
 
-    f = np.asarray(f)
-    hexagonal = lattices.get("hexagonal")
-    hexagonal.check_frame(*f.shape[-2:])
+    f = _check_hexagonal(f, "the hexagonal image from_hexagonal draws")
+    if f.dtype.kind not in "biufc":
+        raise TypeError(f"the hexagonal image from_hexagonal draws must be numeric, got dtype {f.dtype}")
+    if isinstance(fill, (bool, np.bool_)) or not isinstance(fill, numbers.Real):
+        raise TypeError(f"fill (the value of the pixels outside the hexagon) must be a real number, got {fill!r}")
     n = f.shape[-1]
     r = n // 2
-    size = 4 * n + 1 if size is None else int(size)
-    scale = _fitting_scale((size, size), n) if scale is None else float(scale)
+    size = 4 * n + 1 if size is None else limits.integer(size, "size (pixels a side)", minimum=1)
+    if scale is None:
+        scale = _fitting_scale((size, size), n) or 1.0  # size 1: the one pixel sits at the centre at any scale
+    else:
+        scale = limits.positive_number(scale, "scale (pixels per lattice step)")
+    if (size - 1) / 2 / scale >= 2**52:
+        # the pixels' places in lattice steps must round exactly to int64 cells (and stay finite)
+        raise ValueError(f"scale (pixels per lattice step) must be more than (size - 1) / 2**53 = "
+                         f"{(size - 1) / 2**53:.3g} for a {size} x {size} image, got {scale!r}: a smaller one puts "
+                         f"the edge pixels more than 2**52 lattice steps from the centre")
     limits.check_allocation((size, size), np.float64, "the pixel grid of the square image")  # row, col, x, y, ...
     limits.check_allocation(f.shape[:-2] + (size, size), np.result_type(f, np.float64), "the square image")
     centre = (size - 1) / 2

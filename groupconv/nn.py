@@ -356,6 +356,19 @@ def _lattice_of(group):
     return None if lattice.name == "square" else lattice
 
 
+def _check_on_lattice(x, lattice, what):
+    """x (B, C, ..., n, n) on the lattice's frame (the odd n x n hexagon array), or ValueError.
+
+    The frame is the last two axes; with fewer than four axes they would be the channels and
+    the one axis after them (a 3-axis (B, C, n) is no image on the hexagon).
+    """
+    if x.ndim < 4:
+        raise ValueError(f"{what} on the {lattice.name} lattice takes feature maps (B, C, ..., n, n), at least "
+                         f"4 axes (the last two the n x n frame), got shape {x.shape}")
+    lattice.check_frame(*x.shape[-2:], what)
+    return x
+
+
 def _to_cells(x, lattice):
     """x (..., rows, cols) -> (..., N): the N cells of the lattice's frame (the hexagon), in array order."""
     return x[..., lattice.frame_mask(*x.shape[-2:])]
@@ -390,7 +403,7 @@ class Bias(Layer):
         x = _check_channels(_start(self, x, train), self.params["b"].shape[0], "Bias")
         out = x + self.params["b"].reshape(_channel_shape(x))
         if self.lattice is not None:
-            self.lattice.check_frame(*x.shape[-2:], "Bias's input")
+            _check_on_lattice(x, self.lattice, "Bias's input")
             out = _from_cells(_to_cells(out, self.lattice), out.shape, self.lattice)
         _record(self, out)
         return out
@@ -498,6 +511,9 @@ class CosetPool(Layer):
 
     def forward(self, x, train=False):
         x = _check_ndim(_start(self, x, train, real=_NO_ORDER if self.op == "max" else None), 5, "CosetPool")
+        if x.shape[2] == 0:
+            raise ValueError(f"CosetPool pools over the group axis (B, C, |H|, rows, cols), which needs at least "
+                             f"one plane (|H| >= 1); got an empty group axis, shape {x.shape}")
         self.shape = x.shape
         if self.op == "mean":
             out = x.mean(axis=2)
@@ -539,7 +555,7 @@ class GlobalPool(Layer):
                              f"got shape {x.shape}")
         self.shape = x.shape
         if self.lattice is not None:  # pool over the hexagon's cells only
-            self.lattice.check_frame(*x.shape[-2:], "GlobalPool's input")
+            _check_on_lattice(x, self.lattice, "GlobalPool's input")
             x = _to_cells(x, self.lattice)
         n = int(np.prod(x.shape[2:]))
         if n == 0:
@@ -636,7 +652,7 @@ class BatchNorm(Layer):
         x = x.astype(np.float64, copy=False)
         self.full_shape = x.shape
         if self.lattice is not None:
-            self.lattice.check_frame(*x.shape[-2:], "BatchNorm's input")
+            _check_on_lattice(x, self.lattice, "BatchNorm's input")
             x = _to_cells(x, self.lattice)  # the statistics see the hexagon's cells only
         axes = self._axes(x)
         if train:
@@ -767,7 +783,7 @@ def softmax_cross_entropy(logits, labels):
         raise TypeError("labels is a masked array (np.ma); groupconv would drop its mask: pass the unmasked labels")
     labels = np.asarray(labels)
     B, n_classes = logits.shape
-    if labels.shape != logits.shape[:1] or not np.issubdtype(labels.dtype, np.integer):
+    if labels.shape != logits.shape[:1] or labels.dtype.kind not in "iu":  # not issubdtype: timedelta64 passes it
         raise ValueError(f"labels must be integers of shape ({B},), got {labels.dtype} {labels.shape}")
     if B == 0:
         raise ValueError("softmax_cross_entropy needs at least one example (the mean of an empty batch is undefined)")
@@ -845,6 +861,9 @@ class Sequential:
         are dropped.
         """
         if not isinstance(path, (str, os.PathLike)):  # an open binary file
+            if not all(callable(getattr(path, method, None)) for method in ("read", "seek", "tell")):
+                raise TypeError(f"load takes a file path (str or os.PathLike) or an open binary file, "
+                                f"got {path!r} ({type(path).__name__})")
             return self._load(path, repr(path))
         with open(path, "rb") as file:  # a file that cannot be opened: Python's OSError, as for open()
             return self._load(file, os.fspath(path))
@@ -868,10 +887,12 @@ class Sequential:
     def _check_file(self, archive, where):
         """{key: member} for the arrays of an open .npz archive, from their headers, if all fit; else ValueError."""
         problems, keys, per_layer = [], {}, [{} for _ in self.layers]
+        # the layer indices as save writes them ("0", "1", ...): not "00" or "\u00b2", which int() or isdigit take too
+        layer_of = {str(i): layer for i, layer in enumerate(self.layers)}
         for member in archive.namelist():
             key = member.removesuffix(".npy")  # np.savez stores array "0.psi" as "0.psi.npy"
             index, _, name = key.partition(".")
-            layer = self.layers[int(index)] if index.isdigit() and int(index) < len(self.layers) else None
+            layer = layer_of.get(index)
             if key == member or layer is None or (name not in layer.params and name not in layer.buffers):
                 problems.append(f"{member}: not an array of this network")
                 continue

@@ -101,3 +101,30 @@ def test_random_rotations_are_seeded_and_keep_most_ink(data):
     # bilinear interpolation roughly preserves the total ink; the 11 x 11 canvas loses next to none
     ratio = a.sum(axis=(1, 2)) / c.sum(axis=(1, 2))
     assert np.all(np.abs(ratio - 1) < 0.1)
+
+
+def test_split_takes_whole_numbered_float_labels_and_refuses_nan_and_fractions():
+    """Float labels with whole values split as the integers do; a NaN (equal to no class, so in neither split
+    before) or 2.5 is refused, as are bool and string labels and a negative seed."""
+    ints = np.array([0, 1, 1, 0, 2, 2, 0, 1])
+    for a, b in zip(digits.split(ints.astype(float), 0.5, seed=3), digits.split(ints, 0.5, seed=3)):
+        assert np.array_equal(a, b)
+    for bad in (np.nan, 2.5, np.inf):
+        with pytest.raises(ValueError, match="class numbers"):
+            digits.split(np.array([0.0, 1.0, bad]))
+    for bad in (np.array([True, False]), np.array(["a", "b"])):
+        with pytest.raises(TypeError, match="class numbers"):
+            digits.split(bad)
+    with pytest.raises(ValueError, match="seed"):
+        digits.split(ints, seed=-1)
+
+
+def test_rotate_takes_one_angle_or_one_per_image():
+    x = np.random.default_rng(SEED).random((3, 5, 5))
+    one = digits.rotate(x, 30.0)
+    assert np.array_equal(one, digits.rotate(x, [30.0, 30.0, 30.0]))
+    for bad in ([30.0], [1.0, 2.0]):
+        with pytest.raises(ValueError, match="one per image"):
+            digits.rotate(x, bad)
+    with pytest.raises(ValueError, match="finite"):
+        digits.rotate(x, [0.0, np.inf, 1.0])

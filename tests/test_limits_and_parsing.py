@@ -210,14 +210,14 @@ ALLOCATIONS = {  # name: (call with a size, the bytes of its largest array, size
     "images.random_signal exact": (lambda s: images.random_signal((2, s, s), RNG, "exact"), lambda s: 16 * s * s, "any"),
     "images.random_signal float": (lambda s: images.random_signal((s, s), RNG, "float"), lambda s: 8 * s * s, "any"),
     "images.to_hexagonal": (lambda n: images.to_hexagonal(np.ones((3, 5, 5)), n), lambda n: max(16 * n * n, 3 * 8 * n * n), "odd"),
-    "images.from_hexagonal": (lambda s: images.from_hexagonal(np.ones((2, 3, 3)), s), lambda s: 16 * s * s, "from 2"),
+    "images.from_hexagonal": (lambda s: images.from_hexagonal(np.ones((2, 3, 3)), s), lambda s: 16 * s * s, "positive"),
     "lattices square frame_mask": (lambda s: lattices.get("square").frame_mask(s, s), lambda s: s * s, "any"),
     "lattices hexagonal frame_mask": (lambda s: lattices.get("hexagonal").frame_mask(s, s), lambda s: 8 * s * s, "odd"),
     "digits.canvas": (lambda s: digits.canvas(np.zeros((3, 8, 8)), s), lambda s: 24 * s * s, "canvas"),
 }
 # odd and >= 9 (any function takes it): (10**7)**2 entries, or 10**13 elements, are some 800 TB, beyond any
 # address space, so that the code before these guards failed at once with MemoryError instead of swapping
-HUGE = {"count": 10**13, "any": 10**7 + 1, "positive": 10**7 + 1, "from 2": 10**7 + 1, "odd": 10**7 + 1,
+HUGE = {"count": 10**13, "any": 10**7 + 1, "positive": 10**7 + 1, "odd": 10**7 + 1,
         "canvas": 10**7 + 1}
 
 
@@ -241,7 +241,6 @@ def test_a_huge_size_raises_at_once_without_allocating(name):
 
 def sizes(kind):
     return {"count": st.integers(0, 2000), "any": st.integers(0, 40), "positive": st.integers(1, 40),
-            "from 2": st.integers(2, 40),  # from_hexagonal(f, 1) divides by a scale of 0 (not a size question)
             "odd": st.integers(0, 20).map(lambda n: 2 * n + 1),
             "canvas": st.integers(4, 20).map(lambda n: 2 * n + 1)}[kind]
 

@@ -592,6 +592,33 @@ def test_load_refuses_a_huge_array_from_its_header_before_reading_it(tmp_path):
         _net(2).load(path)
 
 
+def _archive(members):
+    """An .npz-like archive in memory holding {member name: array}."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        for member, value in members.items():
+            with archive.open(member, "w") as f:
+                np.lib.format.write_array(f, value)
+    buf.seek(0)
+    return buf
+
+
+def test_load_takes_the_layer_indices_save_writes_only():
+    """"00.b" or a superscript digit is no layer index (int() and str.isdigit take them); "0.b" with "00.b" is
+    no file save writes. The network is left unchanged; the canonical file loads."""
+    for members in ({"00.b.npy": np.ones(2)}, {"\u00b2.b.npy": np.ones(2)},
+                    {"0.b.npy": np.ones(2), "00.b.npy": np.ones(2)}):
+        net = nn.Sequential(nn.Bias(2))
+        with pytest.raises(ValueError, match="not an array of this network"):
+            net.load(_archive(members))
+        assert not net.layers[0].params["b"].any()
+    net = nn.Sequential(nn.Bias(2)).load(_archive({"0.b.npy": np.array([1.0, 2.0])}))
+    assert net.layers[0].params["b"].tolist() == [1.0, 2.0]
+    for bad in (None, 3, b"weights.npz"):
+        with pytest.raises(TypeError, match="file path"):
+            nn.Sequential(nn.Bias(2)).load(bad)
+
+
 def test_sequential_takes_layers_only():
     with pytest.raises(TypeError, match="layer"):
         nn.Sequential(nn.ReLU(), np.tanh)

@@ -50,3 +50,16 @@ def test_random_signal_kinds(rng):
     assert images.random_signal((3, 4), rng, "float").dtype == np.float64
     with pytest.raises(ValueError, match="'exact' or 'float'"):
         images.random_signal((3, 4), rng, "nonzero")
+
+
+def test_integer_image_draws_what_integers_low_high_plus_one_draws_and_checks_its_bounds():
+    """endpoint=True (which lets high be 2**63 - 1) draws the same numbers as the exclusive high + 1 did."""
+    got = images.integer_image((4, 6), np.random.default_rng(SEED), low=-2, high=5)
+    assert np.array_equal(got, np.random.default_rng(SEED).integers(-2, 6, size=(4, 6), dtype=np.int64))
+    assert images.integer_image(3, np.random.default_rng(SEED), 7, 7).tolist() == [7, 7, 7]
+    wide = images.integer_image(1000, np.random.default_rng(SEED), -2**63, 2**63 - 1)
+    assert wide.dtype == np.int64 and (wide < 0).any() and (wide > 0).any()
+    with pytest.raises(ValueError, match="int64"):
+        images.integer_image(3, np.random.default_rng(SEED), 0, 2**63)
+    with pytest.raises(TypeError, match="shape"):
+        images.integer_image(None, np.random.default_rng(SEED))
