@@ -33,6 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from groupconv import limits
+
 FLOAT_TOL = 1e-9
 LITERAL_TOL = 1e-12
 """Tests: a vectorised float64 result against its literal sum (the same numbers added in another order)."""
@@ -63,9 +65,10 @@ def residual(a, b):
     (np.result_type: complex128 for a complex side, never fewer bits than either side
     has). Equal entries differ by 0, infinities included; a NaN on either side makes the
     value NaN, which passes no kind of check. The scale is taken from both sides alike,
-    so residual(a, b) and residual(b, a) are the same.
+    so residual(a, b) and residual(b, a) are the same. Masked arrays raise TypeError
+    (limits.plain_array): their masked entries would count as ordinary numbers.
     """
-    a, b = np.asarray(a), np.asarray(b)
+    a, b = limits.plain_array(a, "residual: the first array"), limits.plain_array(b, "residual: the second array")
     if a.shape != b.shape:
         raise ValueError(f"residual compares arrays of one shape; got {a.shape} and {b.shape}")
     for x in (a, b):
@@ -75,7 +78,8 @@ def residual(a, b):
         return Residual(0.0, True, 1.0)
     scale = max(1.0, _largest_finite(a), _largest_finite(b))
     if a.dtype.kind in "biu" and b.dtype.kind in "biu":
-        if np.dtype(np.uint64) in (a.dtype, b.dtype):  # values beyond int64: exact in Python integers
+        if any(x.dtype.kind == "u" and x.dtype.itemsize == 8 for x in (a, b)):  # uint64 of either byte order:
+            # values beyond int64, exact in Python integers
             diff = np.abs(a.astype(object) - b.astype(object))
         else:
             a, b = a.astype(np.int64, copy=False), b.astype(np.int64, copy=False)
@@ -161,6 +165,7 @@ def check(eq_id, what, lhs, rhs, kind="exact", elements="", why=""):
     elements which group elements (or inputs) were tried, briefly
     why      why the residual is exact, round-off, or must be non-zero (printed when verbose)
     """
+    _check_label(eq_id, what)
     res = residual(lhs, rhs)
     ok = passes(res, kind)
     print(_line(ok, eq_id, what, elements, res.value, _label(res, kind, ok)))
@@ -169,6 +174,15 @@ def check(eq_id, what, lhs, rhs, kind="exact", elements="", why=""):
     _record({"id": eq_id, "what": what, "elements": str(elements), "residual": res.value, "kind": kind,
              "exact": res.exact, "passed": bool(ok), "script": os.path.basename(sys.argv[0] or "")})
     return ok
+
+
+def _check_label(eq_id, what):
+    """eq_id and what must be strings (the statement ID, e.g. "L2", and the words); else TypeError."""
+    if not isinstance(eq_id, str):
+        raise TypeError(f"eq_id must be a statement ID as a string (e.g. 'L2', see groupconv.inventory), "
+                        f"got {eq_id!r} ({type(eq_id).__name__})")
+    if not isinstance(what, str):
+        raise TypeError(f"what (what is compared, in words) must be a string, got {type(what).__name__}")
 
 
 def failures():
@@ -214,6 +228,7 @@ def chain(eq_id, what, lines, kind="exact", elements="", why=""):
     or when a step fails, also the table of lines with each line's largest |value| and
     its residual to the next line. Returns True if every step passes.
     """
+    _check_label(eq_id, what)
     lines = list(lines)
     for line in lines:
         if not (isinstance(line, (tuple, list)) and len(line) == 2 and isinstance(line[0], str)):

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from groupconv import limits
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 
 SLIDE_STYLE = {
@@ -75,9 +77,16 @@ def steady(a, digits=STEADY_DIGITS):
     Two computations of the same float array that differ by round-off (1e-16 relative)
     round to the same numbers (unless one straddles a rounding boundary, about one value
     in 1e9), so the picture, and the PNG, are the same on every machine. Integer arrays
-    are returned unchanged.
+    are returned unchanged. digits is an integer 1..17 (float64 holds 17 significant
+    digits); masked and non-numeric arrays raise TypeError.
     """
-    a = np.asarray(a)
+    digits = limits.integer(digits, "digits (significant digits to keep)", minimum=1)
+    if digits > 17:
+        raise ValueError(f"digits (significant digits to keep) must be at most 17, the digits of a float64; "
+                         f"got {digits}")
+    a = limits.plain_array(a, "the values to draw")
+    if a.dtype.kind not in "biufc":
+        raise TypeError(f"steady rounds numeric arrays, got dtype {a.dtype}")
     if a.dtype.kind in "biu" or a.size == 0:
         return a
     finite = np.isfinite(a)

@@ -10,7 +10,10 @@ print carries its ID, and ``tutorials/run_all.py`` prints one row per entry belo
 The one-line descriptions here are summaries; the tutorials state each claim in full.
 This module is self-contained: nothing outside the package is read at run time.
 """
+import numbers
 from dataclasses import dataclass
+
+from groupconv import limits
 
 SECTIONS = {
     1: "Symmetry and groups",
@@ -97,7 +100,14 @@ def ids(sections=None):
     """The IDs in inventory order, optionally only those of the given section number(s) (an int or a list)."""
     if sections is None:
         return [s.id for s in INVENTORY]
-    wanted = {sections} if isinstance(sections, int) else set(sections)
+    if isinstance(sections, (list, tuple, set, frozenset, range)):
+        given = list(sections)
+    elif isinstance(sections, numbers.Integral) and not isinstance(sections, bool):
+        given = [sections]
+    else:
+        raise TypeError(f"sections must be a section number (an int) or a list of them, got {sections!r} "
+                        f"({type(sections).__name__})")
+    wanted = {limits.integer(number, "every section number") for number in given}
     unknown = wanted - set(SECTIONS)
     if unknown:
         raise ValueError(f"sections are numbered {min(SECTIONS)}..{max(SECTIONS)}, got {sorted(unknown)}")
@@ -106,6 +116,8 @@ def ids(sections=None):
 
 def lookup(eq_id):
     """The Statement with this ID; ValueError naming the known IDs if there is none."""
+    if not isinstance(eq_id, str):
+        raise TypeError(f"a statement ID is a string such as 'C5', got {eq_id!r} ({type(eq_id).__name__})")
     if eq_id not in BY_ID:
         raise ValueError(f"unknown statement ID {eq_id!r}; known IDs are {', '.join(BY_ID)}")
     return BY_ID[eq_id]

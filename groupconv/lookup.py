@@ -23,11 +23,21 @@ brought back into the centred range by adding a multiple of n to u and to v.
 """
 import numpy as np
 
-from groupconv import groups
+from groupconv import groups, limits
+
+
+def _odd_side(n, what):
+    """n as a Python int, checked: a positive odd integer (the frame has a centre pixel)."""
+    n = limits.integer(n, what, minimum=1)
+    if n % 2 == 0:
+        raise ValueError(f"{what} must be odd (a centred frame has a centre pixel), got {n}")
+    return n
 
 
 def frame(n):
     """Coordinates (u, v) of every pixel of a centred n x n frame, shape (n, n, 2), n odd."""
+    n = _odd_side(n, "the frame side n")
+    limits.check_allocation((n, n, 2), np.int64, "the frame's coordinates")
     c = (n - 1) // 2
     u, v = np.meshgrid(np.arange(n) - c, np.arange(n) - c, indexing="ij")
     return np.stack([u, v], axis=-1)
@@ -37,6 +47,9 @@ def _onto_torus(u, v, period):
     """(u, v) moved by multiples of `period` into the centred range; unchanged for period=None."""
     if period is None:
         return u, v
+    period = limits.integer(period, "the period (the side of the torus; None: no wrap-around)", minimum=1)
+    if period > groups.INT64_SAFE:
+        raise ValueError(f"the period must be at most 2**61 (int64 arithmetic), got {period}")
     return (u + period // 2) % period - period // 2, (v + period // 2) % period - period // 2
 
 
@@ -44,9 +57,8 @@ def _read(F, planes, u, v):
     """F[..., planes, i, j] at the pixels (u, v) (centred coordinates), 0 where (i, j) is off the frame."""
     n = F.shape[-1]
     c = (n - 1) // 2
-    i, j = u + c, v + c
-    inside = (i >= 0) & (i < n) & (j >= 0) & (j < n)
-    i, j = np.clip(i, 0, n - 1), np.clip(j, 0, n - 1)  # any index will do off the frame: np.where drops it
+    inside = (u >= -c) & (u <= c) & (v >= -c) & (v <= c)
+    i, j = np.clip(u, -c, c) + c, np.clip(v, -c, c) + c  # any index will do off the frame: np.where drops it
     return np.where(inside, F[..., i, j] if planes is None else F[..., planes, i, j], 0)
 
 
@@ -54,9 +66,25 @@ def value_at(f, x, period=None):
     """f(x) for an image f (..., n, n) at integer points x (S..., 2): shape f.shape[:-2] + S.
 
     0 off the frame (f is zero outside its n x n frame), or periodic with `period`.
+    Points are integers (or floats holding whole numbers) of at most 2**61 in absolute value.
     """
+    f = _image(f, 2, "f (..., n, n)")
+    x = limits.plain_array(x, "the points x")
+    if x.shape[-1:] != (2,):
+        raise ValueError(f"the points x need a last axis of length 2 (u, v), got shape {x.shape}")
+    x = groups._as_int64(x, "the points x")
+    if ((x > groups.INT64_SAFE) | (x < -groups.INT64_SAFE)).any():
+        raise ValueError("the points x must be at most 2**61 in absolute value (int64 arithmetic)")
     u, v = _onto_torus(x[..., 0], x[..., 1], period)
     return _read(f, None, u, v)
+
+
+def _image(f, axes, what):
+    """f as an array with at least `axes` axes whose last two are one odd n x n frame; else ValueError."""
+    f = limits.plain_array(f, what)
+    if f.ndim < axes or f.shape[-1] != f.shape[-2] or f.shape[-1] % 2 == 0:
+        raise ValueError(f"{what} must end in an odd n x n frame (a centre pixel), got shape {f.shape}")
+    return f
 
 
 def frame_elements(group, n):
@@ -65,6 +93,8 @@ def frame_elements(group, n):
     The storage order of a function on G: entry [s, i, j] is the element whose value
     sits in plane s at pixel (i, j).
     """
+    n = _odd_side(n, "the frame side n")
+    limits.check_allocation((groups.order(group), n, n, 3, 3), np.int64, "the frame's group elements")
     x = frame(n)
     return groups.translation(x[..., 0], x[..., 1])[None] @ groups.point_group(group)[:, None, None]
 
@@ -72,19 +102,12 @@ def frame_elements(group, n):
 def point_group_slot(g, group):
     """Index s (canonical order) of the point-group part of g = t(x) . s, for elements g (S..., 3, 3).
 
-    s is the linear part of g: its upper-left 2 x 2 block (G7). Its four entries are -1,
-    0 or 1, so they are read as one base-3 number, a key into a table that lists where
-    each point-group element sits. An element outside the group raises ValueError.
+    s is the linear part of g: its upper-left 2 x 2 block (G7), looked up among the
+    point-group elements. A matrix that is not an element of the group (or that does not
+    fit int64 arithmetic) raises ValueError (groups.check_member).
     """
-    def key(a):
-        return (a[..., 0, 0] + 1) * 27 + (a[..., 0, 1] + 1) * 9 + (a[..., 1, 0] + 1) * 3 + (a[..., 1, 1] + 1)
-
-    table = np.full(81, -1)
-    table[key(groups.point_group(group))] = np.arange(groups.order(group))
-    slot = table[key(g)]
-    if np.any(slot < 0):
-        raise ValueError(f"not an element of {group}")
-    return slot
+    G = groups.get(group)
+    return G.index_of(groups.check_member(g, G))
 
 
 def value_on_group(F, g, group, period=None):
@@ -93,6 +116,11 @@ def value_on_group(F, g, group, period=None):
     g = t(x) . s: the plane is s (its 2 x 2 block), the pixel is x = (u, v) (its last
     column). 0 off the frame, or periodic with `period`.
     """
-    s = point_group_slot(g, group)
+    F = _image(F, 3, "F (..., |H|, n, n)")
+    if F.shape[-3] != groups.order(group):
+        raise ValueError(f"a function on {groups.get(group).name} has a group axis of length "
+                         f"{groups.order(group)} (third from the end), got shape {F.shape}")
+    s = point_group_slot(g, group)  # refuses a matrix that is not an element of the group
+    g = groups.as_element(g)
     u, v = _onto_torus(g[..., 0, 2], g[..., 1, 2], period)
     return _read(F, s, u, v)

@@ -48,9 +48,11 @@ tests/test_plot.py.
 
 Canvas pixels outside every slot hold `fill` (NaN by default, drawn as background).
 """
+import numbers
+
 import numpy as np
 
-from . import correlate, groups, lattices
+from . import correlate, groups, lattices, limits
 
 LAYOUTS = {"p4": ("orbit",), "p4m": ("orbit", "rings")}
 
@@ -77,10 +79,21 @@ def _check_layout(group, layout):
 
 
 def _numeric(a, what):
-    a = np.asarray(a)
+    """a as a real numeric ndarray: masked arrays, booleans, complex numbers and non-numbers raise TypeError."""
+    a = limits.plain_array(a, what)
     if a.dtype == object or a.dtype == bool or not np.issubdtype(a.dtype, np.number):
         raise TypeError(f"{what} must be a numeric array, got dtype {a.dtype}")
+    if a.dtype.kind == "c":
+        raise TypeError(f"{what} must be real to be drawn, got the complex dtype {a.dtype} "
+                        f"(draw its .real, .imag or abs() instead)")
     return a
+
+
+def _fill(value):
+    """The value of canvas pixels outside every slot: a real number (NaN included), else TypeError."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"fill must be a real number (NaN: drawn as background), got {value!r}")
+    return float(value)
 
 
 def _index(value, size, what):
@@ -134,17 +147,15 @@ def slot_cells(group, layout=None):
 def canvas_geometry(n, group, layout=None, gap=None, margin=None):
     """(size, corners): canvas side in pixels and the top-left pixel (row, column) of each slot.
 
-    Defaults: gap = max(1, n // 8), margin = max(1, n // 4).
+    Defaults: gap = max(1, n // 8), margin = max(1, n // 4). A canvas larger than
+    limits.MAX_ARRAY_BYTES (as float64) is refused with ValueError, before anything is allocated.
     """
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"the patch size n must be a positive integer, got {n!r}")
-    gap = max(1, n // 8) if gap is None else gap
-    margin = max(1, n // 4) if margin is None else margin
-    for value, what in ((gap, "gap"), (margin, "margin")):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
-            raise ValueError(f"{what} must be a non-negative integer, got {value!r}")
+    n = limits.integer(n, "the patch size n", minimum=1)
+    gap = max(1, n // 8) if gap is None else limits.integer(gap, "gap (pixels between slots)")
+    margin = max(1, n // 4) if margin is None else limits.integer(margin, "margin (pixels around the slots)")
     cells, grid = slot_cells(group, layout)
-    size = 2 * margin + grid * n + (grid - 1) * gap
+    size = 2 * margin + grid * n + (grid - 1) * gap  # Python integers: no wrap-around
+    limits.check_allocation((size, size), np.float64, f"the canvas (patch size {n}, gap {gap}, margin {margin})")
     corners = margin + cells * (n + gap)
     return size, corners
 
@@ -176,7 +187,7 @@ def arrange_canvas(feature_map, group, channel=0, batch=0, layout=None, gap=None
     F = select_planes(feature_map, group, channel, batch)
     n = F.shape[-1]
     size, corners = canvas_geometry(n, group, layout, gap, margin)
-    canvas = np.full((size, size), fill, dtype=np.float64)
+    canvas = np.full((size, size), _fill(fill), dtype=np.float64)
     for s, (a, b) in enumerate(corners):
         canvas[a:a + n, b:b + n] = F[s]
     return canvas
@@ -402,8 +413,15 @@ def rendered_colours(im, dpi=None):
     `im` may also be a list of AxesImages of one figure: the figure is drawn once and a
     list of arrays is returned.
     """
+    from matplotlib.image import AxesImage
+
     many = isinstance(im, (list, tuple))
     ims = list(im) if many else [im]
+    if not ims or not all(isinstance(one, AxesImage) for one in ims):
+        raise TypeError(f"rendered_colours reads an AxesImage (what imshow returns) or a non-empty list of them, "
+                        f"got {type(im).__name__} {str(im)[:60]}")
+    if any(one.axes is None for one in ims):
+        raise ValueError("rendered_colours reads images drawn on axes; this AxesImage has been removed from its axes")
     fig = ims[0].axes.figure.canvas.figure  # the top-level figure, also for an image in a subfigure
     if any(other.axes.figure.canvas is not fig.canvas for other in ims):
         raise ValueError("rendered_colours reads images of one figure at a time")
@@ -546,24 +564,28 @@ def _hexagonal_planes(feature_map, group, channel, batch):
 def hexagonal_slots(n, group, gap=1):
     """(slots, size): the axial centre of each patch, slots[s] = s . p0, and the canvas side (odd).
 
-    p0 = t * direction for the smallest t >= 1 at which any two patches of radius n // 2
-    are at least gap cells apart.
+    n is the odd side of each patch's axial array. p0 = t * direction for the smallest
+    t >= 1 at which any two patches of radius n // 2 are at least gap cells apart. The
+    hexagonal distance scales with t (|t w| = t |w|), so t is computed in one step, in
+    Python integers. A canvas larger than limits.MAX_ARRAY_BYTES (as float64) is refused
+    with ValueError.
     """
     G = groups.get_rotation_group(group)
-    if isinstance(gap, bool) or not isinstance(gap, (int, np.integer)) or gap < 0:
-        raise ValueError(f"gap must be a non-negative integer, got {gap!r}")
+    if G.lattice != "hexagonal":
+        raise ValueError(f"hexagonal pictures are for p6 and p6m, got {group!r}")
+    n = limits.integer(n, "the patch side n", minimum=1)
+    lattices.get("hexagonal").check_frame(n, n, "each patch")
+    gap = limits.integer(gap, "gap (cells between patches)")
     direction = np.array(G.layouts["ring"], dtype=np.int64)
     r = n // 2
     i, j = np.triu_indices(G.order, 1)
-    t = 1
-    while True:
-        slots = G.point_group[:, :2, :2] @ (t * direction)
-        apart = lattices.hexagonal_distance(*(slots[i] - slots[j]).T).min()
-        if apart >= 2 * r + 1 + gap:
-            break
-        t += 1
-    radius = int(lattices.hexagonal_distance(*slots.T).max()) + r + 1
-    return slots, 2 * radius + 1
+    unit = G.point_group[:, :2, :2] @ direction  # the slots at t = 1
+    apart = int(lattices.hexagonal_distance(*(unit[i] - unit[j]).T).min())
+    t = max(1, -(-(2 * r + 1 + gap) // apart))  # the smallest t >= 1 with t * apart >= 2 r + 1 + gap
+    radius = t * int(lattices.hexagonal_distance(*unit.T).max()) + r + 1
+    size = 2 * radius + 1
+    limits.check_allocation((size, size), np.float64, f"the hexagonal canvas (patch side {n}, gap {gap})")
+    return unit * t, size
 
 
 def hexagonal_canvas(feature_map, group, channel=0, batch=0, gap=1, fill=np.nan):
@@ -579,7 +601,7 @@ def hexagonal_canvas(feature_map, group, channel=0, batch=0, gap=1, fill=np.nan)
     r = n // 2
     slots, size = hexagonal_slots(n, G, gap)
     centre = size // 2
-    canvas = np.full((size, size), fill, dtype=np.float64)
+    canvas = np.full((size, size), _fill(fill), dtype=np.float64)
     on_patch = lattices.get("hexagonal").frame_mask(n, n)
     for s, (a, b) in enumerate(slots):
         window = canvas[centre + a - r:centre + a + r + 1, centre + b - r:centre + b + r + 1]

@@ -63,7 +63,7 @@ import time
 
 import numpy as np
 
-from . import action, checks, correlate, groups, images, lattices, plot
+from . import action, checks, correlate, groups, images, lattices, limits, plot
 
 EDGE = np.array([[-1, 0, 1],
                  [-2, 0, 2],
@@ -97,10 +97,12 @@ def load_image(image=None, size=129):
 
     None: images.photograph(size) in grey levels 0..255 (integers). A path: the file
     read by matplotlib, made grey, centre-cropped to a square, sampled to size x size
-    and converted to grey levels 0..255. An array (n, n): used as it is (a copy).
+    and converted to grey levels 0..255 (ValueError naming the file if it is no image).
+    An array (n, n), real numbers: used as it is (a copy); masked or complex arrays raise TypeError.
     """
     if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < 3:
         raise ValueError(f"size must be an integer >= 3, got {size!r}")
+    limits.check_allocation((size, size), np.float64, "the input image")
     if image is None:
         return np.round(images.photograph(size) * 255.0)
     if isinstance(image, (str, os.PathLike)):
@@ -108,7 +110,13 @@ def load_image(image=None, size=129):
 
         if not os.path.exists(image):
             raise ValueError(f"no image file at {os.fspath(image)!r}")
-        a = np.asarray(mpimg.imread(image), dtype=np.float64)
+        try:
+            a = np.asarray(mpimg.imread(image), dtype=np.float64)
+        except (OSError, SyntaxError, ValueError) as error:  # PIL: UnidentifiedImageError (an OSError), SyntaxError
+            raise ValueError(f"could not read {os.fspath(image)!r} as an image file (PNG, JPEG, ...): "
+                             f"{type(error).__name__}: {error}") from error
+        if a.ndim not in (2, 3) or a.size == 0:
+            raise ValueError(f"the image file {os.fspath(image)!r} holds no picture (an array of shape {a.shape})")
         if a.ndim == 3:
             a = a[..., :3] @ np.array([0.299, 0.587, 0.114])
         n = min(a.shape)
@@ -117,10 +125,7 @@ def load_image(image=None, size=129):
         a = a[top:top + n, left:left + n][np.ix_(idx, idx)]
         lo, hi = a.min(), a.max()
         return np.round((a - lo) / ((hi - lo) or 1.0) * 255.0)
-    a = np.asarray(image)
-    if a.dtype == object or a.dtype == bool or not np.issubdtype(a.dtype, np.number):
-        raise TypeError(f"image must be None, a file path or a numeric array, got {type(image).__name__} "
-                        f"with dtype {a.dtype}")
+    a = plot._numeric(image, "image (None, a file path or an array)")  # real numbers; no mask
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
         raise ValueError(f"an image array must be square (n, n) so that it can turn, got shape {a.shape}")
     return np.array(a, dtype=np.float64, copy=True)
@@ -133,16 +138,17 @@ def load_filter(spec="edge", seed=checks.SEED):
     elif spec == "edge":
         return EDGE[None, None].copy()
     elif spec == "random":
-        return np.random.default_rng(seed).integers(-2, 3, size=(1, 1, 3, 3)).astype(np.float64)
+        return np.random.default_rng(limits.integer(seed, "seed")).integers(-2, 3, size=(1, 1, 3, 3)).astype(np.float64)
     elif isinstance(spec, (str, os.PathLike)) and os.fspath(spec).endswith(".npy"):
         if not os.path.exists(spec):
             raise ValueError(f"no filter file at {os.fspath(spec)!r}")
-        psi = np.load(spec)
+        try:
+            psi = np.load(spec)
+        except (OSError, ValueError) as error:  # not a .npy file, or one holding Python objects
+            raise ValueError(f"could not read {os.fspath(spec)!r} as a .npy filter: {error}") from error
     else:
         raise ValueError(f"filter must be 'edge', 'random' or a path to a .npy file, got {spec!r}")
-    psi = np.asarray(psi)
-    if psi.dtype == object or psi.dtype == bool or not np.issubdtype(psi.dtype, np.number):
-        raise TypeError(f"a filter must be numeric, got dtype {psi.dtype}")
+    psi = plot._numeric(psi, "a filter")  # real numbers; no mask
     if psi.ndim == 2:
         psi = psi[None, None]
     if psi.ndim != 4 or psi.shape[1] != 1 or psi.shape[-1] != psi.shape[-2] or psi.shape[-1] % 2 == 0:
@@ -154,15 +160,23 @@ def load_filter(spec="edge", seed=checks.SEED):
 def network(group, first, depth=1, width=2, seed=checks.SEED):
     """Filters of a small random G-CNN: [first (O, 1, k, k), then (width, C, |H|, 3, 3) per deeper layer].
 
+    first is a filter array as load_filter takes it ((k, k) or (O, 1, k, k), odd k).
     Deeper filters are integers in -1..1 (seeded), so the whole network computes exactly.
     """
-    if depth not in (1, 2, 3):
+    G = groups.get_rotation_group(group)
+    if isinstance(depth, (bool, np.bool_)) or depth not in (1, 2, 3):
         raise ValueError(f"depth must be 1, 2 or 3, got {depth!r}")
+    width = limits.integer(width, "width (channels of the deeper layers)", minimum=1)
+    seed = limits.integer(seed, "seed")
+    if not isinstance(first, np.ndarray):
+        raise TypeError(f"first must be the first layer's filter as an array, got {type(first).__name__}")
+    first = load_filter(first)
     rng = np.random.default_rng(seed)
     filters = [first]
     channels = first.shape[0]
-    support = lattices.get(groups.get(group).lattice).frame_mask(3, 3)  # the hexagon of 7 cells, or all 9
+    support = lattices.get(G.lattice).frame_mask(3, 3)  # the hexagon of 7 cells, or all 9
     for _ in range(depth - 1):
+        limits.check_allocation((width, channels, G.order, 3, 3), np.float64, "a deeper layer's filters")
         psi = rng.integers(-1, 2, size=(width, channels, groups.order(group), 3, 3)).astype(np.float64)
         filters.append(np.where(support, psi, 0.0))
         channels = width
@@ -222,8 +236,11 @@ class Widget:
             self.moves = {name: h for name, h in self.HEXAGONAL_MOVES.items() if groups.is_member(h, G)}
             self.keys = HEX_KEYS
             self.original = self._hexagonal_image(image, 41 if size is None else size)
-            first = HEX_EDGE[None, None].copy() if isinstance(filter, str) and filter == "edge" else \
-                np.where(lattices.get("hexagonal").frame_mask(3, 3), load_filter(filter, seed), 0.0)
+            if isinstance(filter, str) and filter == "edge":
+                first = HEX_EDGE[None, None].copy()
+            else:
+                first = load_filter(filter, seed)
+                first = np.where(lattices.get("hexagonal").frame_mask(*first.shape[-2:]), first, 0.0)
         else:
             self.mode, self.boundary, self.moves, self.keys = MODE, "wrap", self.MOVES, KEYS
             self.original = load_image(image, 129 if size is None else size)

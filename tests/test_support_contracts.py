@@ -142,3 +142,52 @@ def test_widget_network_filters_live_on_the_lattices_filter_support(group):
             assert psi[..., hexagon].any()
         else:
             assert psi[..., ~hexagon].any()  # the square grid uses all 9 cells
+
+
+# ---------------------------------------------------------------- plot.hexagonal_slots, lookup (hostile round 2)
+
+def _cube_distance(a, b):
+    """Steps between axial cells a and b, from cube coordinates (u, v, -u-v): half the sum of |differences|."""
+    du, dv = a[0] - b[0], a[1] - b[1]
+    return (abs(du) + abs(dv) + abs(du + dv)) // 2
+
+
+@pytest.mark.parametrize("group", ["p6", "p6m"])
+@pytest.mark.parametrize("n", [1, 3, 5, 9])
+@pytest.mark.parametrize("gap", [0, 1, 2, 5, 13])
+def test_hexagonal_slots_are_the_first_multiple_that_keeps_patches_apart(group, n, gap):
+    """The documented rule by brute force: t = 1, 2, ... until every two patches are >= 2 r + 1 + gap apart."""
+    from groupconv import plot
+
+    G = groups.get(group)
+    unit = [tuple(int(x) for x in s[:2, :2] @ np.array(G.layouts["ring"])) for s in G.point_group]
+    r, t = n // 2, 1
+    while min(_cube_distance((t * a[0], t * a[1]), (t * b[0], t * b[1]))
+              for i, a in enumerate(unit) for b in unit[i + 1:]) < 2 * r + 1 + gap:
+        t += 1
+    slots, size = plot.hexagonal_slots(n, group, gap)
+    assert slots.tolist() == [[t * a, t * b] for a, b in unit]
+    assert size == 2 * (max(_cube_distance((t * a, t * b), (0, 0)) for a, b in unit) + r + 1) + 1
+
+
+def test_hexagonal_slots_refuse_a_canvas_beyond_the_memory_bound_at_once():
+    from groupconv import plot
+
+    with pytest.raises(ValueError, match="GiB"):
+        plot.hexagonal_slots(3, "p6", gap=10**30)
+    with pytest.raises(ValueError, match="odd"):
+        plot.hexagonal_slots(4, "p6")
+
+
+def test_lookup_reads_far_points_as_zero_and_refuses_non_members():
+    from groupconv import lookup
+
+    f = np.arange(1, 10).reshape(3, 3)
+    far = np.array([[2**61, 0], [-2**61, 1], [0, 0], [1, -1]])
+    assert lookup.value_at(f, far).tolist() == [0, 0, 5, 7]  # no wrap-around to a pixel of the frame
+    F = np.arange(4 * 9).reshape(4, 3, 3)
+    g = groups.element("p4", 3, 1, -1)
+    assert lookup.value_on_group(F, g, "p4") == F[3, 2, 0]
+    for bad in ([[-2, 0, 0], [0, 1, 0], [0, 0, 1]], [[0, 1, 0], [1, 0, 0], [0, 0, 1]], [[1, 0, 0], [0, 1, 0], [1, 0, 1]]):
+        with pytest.raises(ValueError, match="not an element of p4"):
+            lookup.value_on_group(F, np.array(bad), "p4")
