@@ -49,7 +49,7 @@ def _onto_torus(u, v, period):
         return u, v
     period = limits.integer(period, "the period (the side of the torus; None: no wrap-around)", minimum=1)
     if period > groups.INT64_SAFE:
-        raise ValueError(f"the period must be at most 2**61 (int64 arithmetic), got {period}")
+        raise ValueError(f"the period must be at most 2**60 (int64 arithmetic), got {period}")
     return (u + period // 2) % period - period // 2, (v + period // 2) % period - period // 2
 
 
@@ -66,7 +66,7 @@ def value_at(f, x, period=None):
     """f(x) for an image f (..., n, n) at integer points x (S..., 2): shape f.shape[:-2] + S.
 
     0 off the frame (f is zero outside its n x n frame), or periodic with `period`.
-    Points are integers (or floats holding whole numbers) of at most 2**61 in absolute value.
+    Points are integers (or floats holding whole numbers) of at most 2**60 in absolute value.
     """
     f = _image(f, 2, "f (..., n, n)")
     x = limits.plain_array(x, "the points x")
@@ -74,7 +74,7 @@ def value_at(f, x, period=None):
         raise ValueError(f"the points x need a last axis of length 2 (u, v), got shape {x.shape}")
     x = groups._as_int64(x, "the points x")
     if ((x > groups.INT64_SAFE) | (x < -groups.INT64_SAFE)).any():
-        raise ValueError("the points x must be at most 2**61 in absolute value (int64 arithmetic)")
+        raise ValueError("the points x must be at most 2**60 in absolute value (int64 arithmetic)")
     u, v = _onto_torus(x[..., 0], x[..., 1], period)
     return _read(f, None, u, v)
 

@@ -64,7 +64,7 @@ MUTANTS = {
     # groups
     "inverse-translation-sign": ("groupconv/groups.py", [
         ("out[..., :2, 2] = -np.einsum(", "out[..., :2, 2] = np.einsum(")], ["test_groups.py"]),
-    "overflow-guard-removed": ("groupconv/groups.py", [("    if too_large.any():", "    if False:")],
+    "overflow-guard-removed": ("groupconv/groups.py", [("    if too_large.any():\n        raise ValueError(f\"{what}: translations", "    if False:\n        raise ValueError(f\"{what}: translations")],
                                ["test_robustness.py"]),
     # correlations
     "convolution-without-flip": ("groupconv/correlate.py", [

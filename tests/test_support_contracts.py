@@ -183,7 +183,7 @@ def test_lookup_reads_far_points_as_zero_and_refuses_non_members():
     from groupconv import lookup
 
     f = np.arange(1, 10).reshape(3, 3)
-    far = np.array([[2**61, 0], [-2**61, 1], [0, 0], [1, -1]])
+    far = np.array([[2**60, 0], [-2**60, 1], [0, 0], [1, -1]])
     assert lookup.value_at(f, far).tolist() == [0, 0, 5, 7]  # no wrap-around to a pixel of the frame
     F = np.arange(4 * 9).reshape(4, 3, 3)
     g = groups.element("p4", 3, 1, -1)
