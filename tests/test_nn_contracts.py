@@ -622,3 +622,38 @@ def test_load_takes_the_layer_indices_save_writes_only():
 def test_sequential_takes_layers_only():
     with pytest.raises(TypeError, match="layer"):
         nn.Sequential(nn.ReLU(), np.tanh)
+
+
+# ---------------------------------------------------------------- two edge cases found by mutation testing
+
+@settings(max_examples=40)
+@given(rows=st.integers(2, 9), cols=st.integers(2, 9), size=st.integers(1, 3), stride=st.integers(1, 3),
+       seed=st.integers(0, 2**32 - 1))
+def test_max_pool_backward_routes_each_gradient_to_its_window_maximum_on_any_frame(rows, cols, size, stride, seed):
+    """Non-square frames included: dx[..., i, j] sums dout over the windows whose (first) maximum is at (i, j)."""
+    if size > rows or size > cols:
+        return
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-3, 4, size=(2, 3, rows, cols)).astype(float)  # small integers: ties, resolved to the first
+    pool = nn.MaxPool(size, stride)
+    out = pool.forward(x)
+    dout = rng.integers(-5, 6, size=out.shape).astype(float)
+    expected = np.zeros_like(x)
+    for b in range(2):
+        for c in range(3):
+            for i in range(out.shape[-2]):
+                for j in range(out.shape[-1]):
+                    window = x[b, c, i * stride:i * stride + size, j * stride:j * stride + size]
+                    a, a2 = np.unravel_index(np.argmax(window), window.shape)  # the first maximum, row by row
+                    assert out[b, c, i, j] == window[a, a2]
+                    expected[b, c, i * stride + a, j * stride + a2] += dout[b, c, i, j]
+    assert np.array_equal(pool.backward(dout), expected)  # exact: sums of small integers
+
+
+def test_batch_norm_refuses_a_batch_whose_variance_overflows():
+    """Every value finite, the mean finite (0), the variance infinite: no statistics are kept, and a clear error."""
+    bn = nn.BatchNorm(1)
+    x = np.array([1e308, -1e308, 1e308, -1e308]).reshape(4, 1, 1, 1)
+    with pytest.raises(ValueError, match="infinite"):
+        bn.forward(x, train=True)
+    assert bn.buffers["mean"] is None and bn.buffers["var"] is None
