@@ -312,3 +312,14 @@ def test_split_refuses_bad_labels_and_fractions_and_splits_no_labels_into_nothin
             digits.split(np.zeros(4, int), bad)
     train, test = digits.split(np.array([], int))
     assert train.shape == test.shape == (0,) and train.dtype.kind == test.dtype.kind == "i"
+
+
+def test_the_time_model_counts_at_least_one_rider():
+    """literal_seconds: iterations x (per pass + elements x ELEMENT_SECONDS x riders), riders counted as at least 1.
+
+    A loop over an empty batch (riders = 0) still runs its body and reads its elements once per pass."""
+    expected = 100 * (1e-6 + 10 * limits.ELEMENT_SECONDS * 1)
+    assert limits.literal_seconds(100, 1e-6, elements=10, riders=0) == pytest.approx(expected, rel=1e-12)
+    assert limits.literal_seconds(100, 1e-6, elements=10, riders=1) == pytest.approx(expected, rel=1e-12)
+    assert limits.literal_seconds(100, 1e-6, elements=10, riders=3) == pytest.approx(
+        100 * (1e-6 + 30 * limits.ELEMENT_SECONDS), rel=1e-12)
