@@ -3,7 +3,6 @@
 Every size given here is checked against groupconv.limits.MAX_ARRAY_BYTES before anything
 is allocated: a size too large raises ValueError naming the shape, not numpy's MemoryError.
 """
-import math
 import numbers
 
 import numpy as np
@@ -92,15 +91,7 @@ def _check_order(order):
 
 def _check_angle(angle, what="angle"):
     """angle as a float: a finite real number of degrees (not a bool), else TypeError / ValueError."""
-    if isinstance(angle, (bool, np.bool_)) or not isinstance(angle, numbers.Real):
-        raise TypeError(f"{what} must be a finite number of degrees, got {angle!r} ({type(angle).__name__})")
-    try:
-        degrees = float(angle)
-    except OverflowError:  # an integer beyond the largest float
-        degrees = math.inf
-    if not math.isfinite(degrees):
-        raise ValueError(f"{what} must be a finite number of degrees, got {angle!r}")
-    return degrees
+    return limits.finite_number(angle, f"{what} (degrees)")
 
 
 def _check_hexagonal(f, what):

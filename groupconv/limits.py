@@ -61,17 +61,22 @@ def shape(value, what, ndim):
     return tuple(integer(n, f"every size in {what}", minimum=0) for n in value)
 
 
-def positive_number(value, what):
-    """value as a float, checked: a real number (not a bool) that is finite and > 0; else TypeError / ValueError."""
+def finite_number(value, what, positive=False):
+    """value as a float, checked: a real number (not a bool) that is finite (and > 0 if `positive`); else TypeError / ValueError."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{what} must be a number, got {value!r} ({type(value).__name__})")
     try:
         number = float(value)
     except OverflowError:  # an integer beyond the largest float
         number = math.inf
-    if not (math.isfinite(number) and number > 0):
-        raise ValueError(f"{what} must be a positive finite number, got {value!r}")
+    if not (math.isfinite(number) and (number > 0 or not positive)):
+        raise ValueError(f"{what} must be a {'positive ' if positive else ''}finite number, got {value!r}")
     return number
+
+
+def positive_number(value, what):
+    """value as a float, checked: a real number (not a bool) that is finite and > 0; else TypeError / ValueError."""
+    return finite_number(value, what, positive=True)
 
 
 def set_literal_limit(seconds):

@@ -234,7 +234,7 @@ MUTANTS = {
     'checks-why-not-printed-on-fail': ('groupconv/checks.py', [('if why and (verbose() or not ok):', 'if why and verbose():')], ['test_checks.py']),
     'checks-complex-imag-dropped': ('groupconv/checks.py', [('common = np.result_type(a.dtype, b.dtype, np.float64)', 'common = np.float64')], ['test_checks.py']),
     'checks-chain-worst-ignores-failure': ('groupconv/checks.py', [('worst = max(steps, key=lambda step: (not step[1], np.isnan(step[0].value), step[0].value))[0]', 'worst = max(steps, key=lambda step: step[0].value)[0]')], ['test_checks_can_fail.py']),
-    'limits-literal-limit-zero-nan': ('groupconv/limits.py', [('    if not (math.isfinite(number) and number > 0):', '    if number < 0:')], ['test_limits_and_parsing.py']),
+    'limits-literal-limit-zero-nan': ('groupconv/limits.py', [('    if not (math.isfinite(number) and (number > 0 or not positive)):', '    if number < 0:')], ['test_limits_and_parsing.py']),
     'limits-allocation-int64-overflow': ('groupconv/limits.py', [('    return math.prod(sizes) * np.dtype(dtype).itemsize', '    return int(np.prod(sizes)) * np.dtype(dtype).itemsize')], ['test_limits_and_parsing.py']),
     'limits-riders-below-one': ('groupconv/limits.py', [('max(1, riders)', 'riders')], ['test_limits_and_parsing.py']),
     'images-photo-sampling-int-step': ('groupconv/images.py', [('idx = (np.arange(size) * n) // size  # nearest-neighbour sampling of the crop', 'idx = np.arange(size) * (n // size)  # nearest-neighbour sampling of the crop')], ['test_support_contracts.py']),
