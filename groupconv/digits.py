@@ -166,5 +166,5 @@ def random_rotations(images, rng):
     images = _images._real_array(images, "the images to rotate")
     if images.ndim != 3:
         raise ValueError(f"images must have shape (N, n, n), got {images.shape}")
-    angles = _images._check_rng(rng).uniform(0.0, 360.0, size=images.shape[0])
+    angles = limits.generator(rng).uniform(0.0, 360.0, size=images.shape[0])
     return rotate(images, angles), angles

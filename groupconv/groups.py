@@ -496,8 +496,7 @@ def random_elements(group, n, rng, max_shift=10):
     elements every time.
     """
     G = get(group)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    limits.generator(rng)
     try:
         n, max_shift = limits.integer(n, "n", 0), limits.integer(max_shift, "max_shift", 0)
     except (TypeError, ValueError) as error:

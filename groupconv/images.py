@@ -42,7 +42,7 @@ def integer_image(shape, rng, low=-3, high=3):
     these signals are exactly 0.
     """
     shape = limits.check_allocation(_shape(shape), np.int64, "the integer image")
-    rng = _check_rng(rng)
+    rng = limits.generator(rng)
     low = limits.integer(low, "low (the smallest entry)", minimum=-2**63)
     high = limits.integer(high, "high (the largest entry)", minimum=low)
     if high > 2**63 - 1:
@@ -58,13 +58,6 @@ def _shape(shape):
         return tuple(shape)
     except TypeError:
         raise TypeError(f"shape must be an integer or a sequence of integers, got {shape!r}") from None
-
-
-def _check_rng(rng):
-    """rng, a numpy Generator (np.random.default_rng(seed)), or TypeError."""
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {rng!r}")
-    return rng
 
 
 def _real_array(a, what):
@@ -112,7 +105,7 @@ def random_signal(shape, rng, kind="exact"):
         return integer_image(shape, rng)
     if kind == "float":
         shape = limits.check_allocation(_shape(shape), np.float64, "the random signal")
-        return _check_rng(rng).standard_normal(shape)
+        return limits.generator(rng).standard_normal(shape)
     raise ValueError(f"kind must be 'exact' or 'float', got {kind!r}")
 
 

@@ -52,6 +52,13 @@ def integer(value, what, minimum=0):
     return int(value)
 
 
+def generator(rng):
+    """rng, checked: a numpy Generator (np.random.default_rng(seed)); else TypeError."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {rng!r}")
+    return rng
+
+
 def shape(value, what, ndim):
     """value as a tuple of ndim non-negative Python ints (a shape given by a caller); else TypeError / ValueError."""
     if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):

@@ -139,12 +139,8 @@ def _check_choice(value, what, allowed):
 
 
 def _check_rng(rng):
-    """A numpy Generator: rng itself, or a fresh one for None."""
-    if rng is None:
-        return np.random.default_rng()
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)) or None, got {rng!r}")
-    return rng
+    """A numpy Generator: rng itself (limits.generator checks it), or a fresh one for None."""
+    return np.random.default_rng() if rng is None else limits.generator(rng)
 
 
 def _check_array(x, what, real=None):
