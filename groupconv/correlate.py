@@ -61,13 +61,6 @@ FORMS = ("paper", "substituted")
 
 # ---------------------------------------------------------------- input checks
 
-def _numeric(a, what):
-    a = limits.plain_array(a, what)
-    if a.dtype == bool or not np.issubdtype(a.dtype, np.number):
-        raise TypeError(f"{what} must be a numeric array (int, float or complex), got dtype {a.dtype}")
-    return a
-
-
 def _check_mode(mode, k):
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
@@ -86,8 +79,8 @@ def _check_fits(k, mode, rows, cols):
 
 def _check_pair(f, psi, G, f_on_group, psi_on_group, mode):
     """Validate a correlation's input and filter against the group entry G (None: planar); return them as arrays."""
-    f = _numeric(f, "the input f")
-    psi = _numeric(psi, "the filter psi")
+    f = limits.numeric_array(f, "the input f")
+    psi = limits.numeric_array(psi, "the filter psi")
     nH = G.order if G is not None else 1
     f_axes = "(B, C_in, |H|, rows, cols)" if f_on_group else "(B, C_in, rows, cols)"
     psi_axes = "(C_out, C_in, |H|, k, k)" if psi_on_group else "(C_out, C_in, k, k)"
@@ -154,7 +147,7 @@ def _check_size(k, mode, rows, cols):
 
 def _check_dout(dout, B, O, nH, rows, cols, k, mode):
     """dout must be shaped like the forward output (B, C_out, |H|, rows', cols'); O < 0 accepts any C_out."""
-    dout = _numeric(dout, "the output gradient dout")
+    dout = limits.numeric_array(dout, "the output gradient dout")
     expected = (B, O, nH, output_size(rows, k, mode), output_size(cols, k, mode))
     if O < 0:
         expected = (B, dout.shape[1] if dout.ndim == 5 else -1) + expected[2:]
@@ -607,7 +600,7 @@ def lifting_correlation_grad_input(dout, psi, group, input_shape, mode="valid"):
     a transposed planar correlation with the expanded bank (engine.planar_correlation_grad_input).
     """
     G = groups.get_rotation_group(group)
-    psi = _numeric(psi, "the filter psi")
+    psi = limits.numeric_array(psi, "the filter psi")
     B, C, rows, cols = _input_shape(input_shape, 4, "(B, C_in, rows, cols)")
     if psi.ndim != 4 or psi.shape[1] != C or psi.shape[-1] != psi.shape[-2] or psi.shape[-1] < 1:
         raise ValueError(f"the filter psi must have shape (C_out, {C}, k, k), got shape {psi.shape}")
@@ -644,7 +637,7 @@ def lifting_correlation_grad_filter(f, dout, group, k, mode="valid"):
     summed (filter_bank.fold).
     """
     G = groups.get_rotation_group(group)
-    f = _numeric(f, "the input f")
+    f = limits.numeric_array(f, "the input f")
     if f.ndim != 4:
         raise ValueError(f"the input f must have shape (B, C_in, rows, cols), got shape {f.shape}")
     B, C, rows, cols = f.shape
@@ -770,7 +763,7 @@ def group_correlation_grad_input(dout, psi, group, input_shape, mode="valid"):
     the C_in * |H| input planes with the expanded bank (engine.planar_correlation_grad_input).
     """
     G = groups.get_rotation_group(group)
-    psi = _numeric(psi, "the filter psi")
+    psi = limits.numeric_array(psi, "the filter psi")
     nH = G.order
     B, C, nH_f, rows, cols = _input_shape(input_shape, 5, "(B, C_in, |H|, rows, cols)")
     if nH_f != nH:
@@ -809,7 +802,7 @@ def group_correlation_grad_filter(f, dout, group, k, mode="valid"):
     back through the cached gather (each bank cell is one cell of psi), summed over s.
     """
     G = groups.get_rotation_group(group)
-    f = _numeric(f, "the input f")
+    f = limits.numeric_array(f, "the input f")
     nH = G.order
     if f.ndim != 5 or f.shape[2] != nH:
         raise ValueError(f"the input f must have shape (B, C_in, {nH}, rows, cols), got shape {f.shape}")

@@ -741,8 +741,7 @@ def _check_method(method):
 def _check_numeric(**arrays):
     """Each array must hold numbers (int, float or complex); booleans and the rest raise TypeError."""
     for what, a in arrays.items():
-        if a.dtype.kind not in "iufc":
-            raise TypeError(f"{what} must be a numeric array (int, float or complex), got dtype {a.dtype}")
+        limits.numeric_array(a, what)
 
 
 def _check_shape(a, what, axes):

@@ -126,10 +126,7 @@ def fold(dbank, index, C):
 
 
 def _numeric_filter(psi):
-    psi = limits.plain_array(psi, "the filter psi")
-    if psi.dtype.kind not in "iufc":
-        raise TypeError(f"the filter psi must be a numeric array (int, float or complex), got dtype {psi.dtype}")
-    return psi
+    return limits.numeric_array(psi, "the filter psi")
 
 
 def _check_on_frame(psi, G):

@@ -42,6 +42,14 @@ def plain_array(a, what):
     return np.asarray(a)
 
 
+def numeric_array(a, what):
+    """a as an ndarray of numbers (int, float or complex; plain_array first): booleans and the rest raise TypeError."""
+    a = plain_array(a, what)
+    if a.dtype.kind not in "iufc":
+        raise TypeError(f"{what} must be a numeric array (int, float or complex), got dtype {a.dtype}")
+    return a
+
+
 def integer(value, what, minimum=0):
     """value as a Python int, checked: an integer (not a bool) of at least `minimum`; else TypeError / ValueError."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
