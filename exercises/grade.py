@@ -35,10 +35,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.dirname(HERE), HERE]
 sys.dont_write_bytecode = True  # the grader writes nothing into the repository, not even __pycache__
 
-from grading import EXERCISES  # noqa: E402
+from grading import EXERCISES, framework, sandbox, static  # noqa: E402
 
-WORKER = os.path.join(HERE, "grading", "worker.py")
 DEFAULT_TIMEOUT = 10.0
+MAX_SOURCE_BYTES = 1 << 20
 
 
 class UsageError(Exception):
@@ -73,73 +73,7 @@ def submission_files(path):
     raise UsageError(f"{path}: no such file or folder")
 
 
-# ---------------------------------------------------------------- running one file in a child process
-
-class Child:
-    """The worker process for one submission file, with a thread that collects its JSON lines."""
-
-    def __init__(self, module, path, task_names, scratch, timeout):
-        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
-                   MPLBACKEND="Agg", GROUPCONV_FIGURES=scratch)
-        env.pop("GROUPCONV_RESULTS", None)
-        self.proc = subprocess.Popen([sys.executable, "-I", "-B", WORKER, module, os.path.abspath(path), scratch,
-                                      str(timeout), *task_names], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, cwd=scratch, env=env)
-        self.messages = queue.Queue()
-        self.stderr = []
-        self.readers = [threading.Thread(target=self._read, daemon=True),
-                        threading.Thread(target=self._read_stderr, daemon=True)]
-        for reader in self.readers:
-            reader.start()
-
-    def _read(self):
-        try:
-            for raw in self.proc.stdout:
-                try:
-                    message = json.loads(raw)
-                except ValueError:
-                    continue  # not one of the worker's lines
-                if isinstance(message, dict) and "event" in message:
-                    self.messages.put(message)
-        except (OSError, ValueError):  # the pipe was closed under us: the child is gone
-            pass
-        self.messages.put(None)  # end of output: the process has ended
-
-    def _read_stderr(self):
-        try:
-            for raw in self.proc.stderr:
-                if len(self.stderr) < 50:
-                    self.stderr.append(raw.decode("utf-8", "replace").rstrip())
-        except (OSError, ValueError):
-            pass
-
-    def next(self, timeout):
-        """The next message, None at the end of the output, or "timeout"."""
-        try:
-            return self.messages.get(timeout=timeout)
-        except queue.Empty:
-            return "timeout"
-
-    def end_reason(self):
-        code = self.proc.wait()
-        if code < 0:
-            try:
-                name = signal.Signals(-code).name
-            except ValueError:
-                name = f"signal {-code}"
-            return f"killed by {name}"
-        detail = next((line for line in reversed(self.stderr) if line.strip()), "")
-        return f"exit code {code}" + (f": {detail[:200]}" if detail else "")
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        for reader in self.readers:  # they reach the end of the pipes now that the process is gone
-            reader.join(timeout=5)
-        for stream in (self.proc.stdout, self.proc.stderr):
-            stream.close()
-
+# ---------------------------------------------------------------- grading one file
 
 def failed(task, reason, **extra):
     return {"task": task.name, "passed": False, "points": 0, "max_points": task.points, "reason": reason, **extra}
@@ -151,47 +85,103 @@ def tasks_of(module, only=None):
     return [t for t in tasks if only is None or t.name in only]
 
 
-def grade_file(module, path, timeout, only=None):
-    """Results of every task of one exercise file (or of those named in `only`), in task order."""
+def result_of_failure(task, failure, spec):
+    hints = dict(framework.HINTS, **getattr(spec, "EXTRA_HINTS", {}))
+    return {"task": task.name, "passed": False, "points": 0, "max_points": task.points, "reason": failure.reason,
+            "hints": [{"key": key, "text": hints[key], "explains": failure.explains.get(key, "")}
+                      for key in failure.hints],
+            "not_implemented": failure.not_implemented,
+            "counterexample": {k: framework.jsonable(v) for k, v in failure.counterexample.items()},
+            "counterexample_text": [[k, framework.show(v)] for k, v in failure.counterexample.items()]}
+
+
+def run_task(task, sub, spec):
+    """The result of one task; raises sandbox.ChildTimeout / ChildGone when the child must be replaced."""
+    try:
+        note = task.check(sub)
+        return {"task": task.name, "passed": True, "points": task.points, "max_points": task.points,
+                "reason": note or ""}
+    except framework.Failure as failure:
+        return result_of_failure(task, failure, spec)
+    except (sandbox.ChildTimeout, sandbox.ChildGone):
+        raise
+    except Exception as exc:  # a fault of the grader itself on this task: still a clear result, never a traceback
+        return failed(task, f"the grader could not check this task ({type(exc).__name__}: {str(exc)[:200]}); "
+                            "please tell the course staff", grader_error=True)
+
+
+def read_source(path):
+    try:
+        with open(path, "rb") as file:
+            data = file.read(MAX_SOURCE_BYTES + 1)
+    except OSError as exc:
+        return None, f"the file cannot be read: {exc.strerror}"
+    if len(data) > MAX_SOURCE_BYTES:
+        return None, f"the file is larger than {MAX_SOURCE_BYTES // 1024} KiB"
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        return None, "the file is not UTF-8 text"
+
+
+def grade_file(module, path, timeout, only=None, flag_policy="zero", hide=()):
+    """Results of every task of one exercise file (or of those named in `only`), in task order.
+
+    The file runs in sandboxed child processes (grading/sandbox.py); this process only
+    sends inputs and compares what comes back. A task that runs over its time limit, or
+    whose child dies, fails, and the remaining tasks are graded in a fresh child.
+    """
+    spec = importlib.import_module(f"grading.{module}")
     tasks = tasks_of(module, only)
-    results = {}
-    remaining = list(tasks)
+    source, problem = read_source(path)
+    if problem:
+        return [failed(t, problem, import_error=True) for t in tasks]
+    flags = static.read(source)
+    results, remaining = {}, list(tasks)
+    forbidden = getattr(spec, "FORBIDDEN", {})
+    preload = sorted({name for name in forbidden if not name.startswith("groupconv")} | {"scipy.signal", "scipy.ndimage"})
     while remaining:
-        scratch = tempfile.mkdtemp(prefix="groupconv-grade-")
-        child = Child(module, path, [t.name for t in remaining], scratch, timeout)
+        cpu = 30 + timeout * (1 + sum(t.time_factor for t in remaining))
+        child = sandbox.Child(path, source, forbidden, cpu, hide=hide, preload=preload)
         try:
-            message = child.next(timeout)
-            if message == "timeout" or message is None or message["event"] == "import-error":
-                if message == "timeout":
-                    reason = f"importing the file did not finish within {timeout:g} s (work at import time, or an endless loop?)"
-                elif message is None:
-                    reason = f"the process importing the file ended ({child.end_reason()})"
-                else:
-                    reason = f"the file does not import: {message['reason']}"
+            reason = child.wait_imported(timeout)
+            if reason:
                 for task in remaining:
                     results[task.name] = failed(task, reason, import_error=True)
-                remaining = []
                 break
             while remaining:
                 task = remaining.pop(0)
                 started = time.perf_counter()
                 limit = timeout * task.time_factor
-                message = child.next(limit)
-                if message == "timeout":
+                sub = framework.Submission(child, path, time.monotonic() + limit)
+                try:
+                    result = run_task(task, sub, spec)
+                except sandbox.ChildTimeout:
                     results[task.name] = failed(task, f"did not finish within the time limit of {limit:g} s "
                                                       "(an endless loop, or far too slow)", timed_out=True,
                                                 seconds=round(time.perf_counter() - started, 3))
                     break  # a fresh process for the rest
-                if message is None:
+                except sandbox.ChildGone as gone:
                     results[task.name] = failed(task, "the process running the submission ended during this task "
-                                                      f"({child.end_reason()})")
+                                                      f"({gone.reason})")
                     break
-                message.pop("event", None)
-                results[task.name] = message
+                result["seconds"] = round(time.perf_counter() - started, 3)
+                results[task.name] = result
         finally:
             child.kill()
-            shutil.rmtree(scratch, ignore_errors=True)
-    return [results[t.name] for t in tasks]
+    out = []
+    for task in tasks:
+        result = results[task.name]
+        mine = [{k: f[k] for k in ("line", "what", "why")} for f in flags if static.applies(f, task.name)]
+        if mine:
+            result["flags"] = mine
+            if flag_policy == "zero" and result["points"]:
+                result.update(points=0, passed=False, flagged=True,
+                              reason=f"flagged by the static read (line {mine[0]['line']}: {mine[0]['what']}, "
+                                     f"{mine[0]['why']}); the course counts a flagged task as 0. Behaviour: "
+                                     + result["reason"])
+        out.append(result)
+    return out
 
 
 # ---------------------------------------------------------------- the report

@@ -12,8 +12,9 @@ from groupconv.correlate import (expand_group_filter, group_correlation, group_c
                                  group_correlation_grad_input, planar_correlation)
 from groupconv.groups import inverse, order, point_group
 
-from .framework import Case, Failure, Task, hints_of, search
+from .framework import Case, Failure, Task, hints_of, search, type_name
 from .gfunctions import every_size_cases
+from .netspec import LossSpec
 
 FORBIDDEN = {"groupconv.correlate": ["group_correlation_grad_input", "group_correlation_grad_filter",
                                      "lifting_correlation_grad_input", "lifting_correlation_grad_filter"],
@@ -50,10 +51,10 @@ def check_central_difference(sub):
     for shape in ((1,), (3,), (2, 3), (1, 2, 2)):
         x = rng.normal(size=shape)
         a, b = rng.normal(size=shape), rng.normal(size=shape)
-        cases.append(Case({"loss": lambda z, a=a, b=b: float(np.sum(a * z * z + b * z)), "x": x, "eps": 1e-3},
+        cases.append(Case({"loss": LossSpec("quadratic", a=a, b=b), "x": x, "eps": 1e-3},
                           f"loss(x) = sum(a x^2 + b x), x of shape {shape}, eps = 1e-3", extra={"a": a, "b": b}))
         closed_form[id(cases[-1])] = 2 * a * x + b  # central differences of a quadratic are exact
-        cases.append(Case({"loss": lambda z: float(np.sum(z ** 3)), "x": x, "eps": 1e-2},
+        cases.append(Case({"loss": LossSpec("cubic"), "x": x, "eps": 1e-2},
                           f"loss(x) = sum(x^3), x of shape {shape}, eps = 1e-2"))
         closed_form[id(cases[-1])] = 3 * x ** 2 + 1e-4  # ((x + e)^3 - (x - e)^3) / (2 e) = 3 x^2 + e^2
 
@@ -61,12 +62,12 @@ def check_central_difference(sub):
         out = sub.call("central_difference", c.args["loss"], c.args["x"], c.args["eps"])
         if not isinstance(out, np.ndarray) or out.shape != c.args["x"].shape or out.dtype != np.float64:
             raise Failure(f"central_difference must return a float64 array of x's shape {c.args['x'].shape}, got "
-                          f"{type(out).__name__} {getattr(out, 'shape', '')} {getattr(out, 'dtype', '')}")
+                          f"{type_name(out)} {getattr(out, 'shape', '')} {getattr(out, 'dtype', '')}")
         return out, closed_form[id(c)]
 
     search(cases, evaluate, "your central differences differ from the closed form (a quadratic: 2 a x + b; "
                             "a cubic: 3 x^2 + eps^2, exactly, up to round-off)",
-           kind="gradient", models={"one_sided": lambda c: numerical(c.args["loss"], c.args["x"], c.args["eps"],
+           kind="gradient", models={"one_sided": lambda c: numerical(c.args["loss"].function(), c.args["x"], c.args["eps"],
                                                                      one_sided=True)})
     return (f"{len(cases)} losses with known central differences (quadratic, cubic), x unchanged: float "
             "round-off only (relative 1e-6)")

@@ -19,11 +19,10 @@ counterexample: it is reported with the inputs, the group element and both sides
 
 A failure is then diagnosed: every common mistake has a *model*, the function a
 submission with that mistake would compute. When the submission equals a model on every
-failing case, the mistake's hint is attached (keys of HINTS). "Correct on every odd
-size, wrong on an even one" is recognised without a model. Hints come from behaviour
+failing case, the mistake's hint is attached (keys of HINTS), and the report says which failing cases the
+model explains. A mistake without a model is never named. Hints come from behaviour
 only; the source text of a submission is never read.
 """
-import traceback
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,19 +54,13 @@ HINTS = {
 class Failure(Exception):
     """A task fails: `reason` in one line, a counterexample (name -> value) and hint keys."""
 
-    def __init__(self, reason, counterexample=None, hints=(), not_implemented=False):
+    def __init__(self, reason, counterexample=None, hints=(), not_implemented=False, explains=None):
         super().__init__(reason)
         self.reason = reason
         self.counterexample = counterexample or {}
         self.hints = list(dict.fromkeys(hints))
         self.not_implemented = not_implemented
-
-
-class ForbiddenCall(RuntimeError):
-    """Raised when a submission calls a function its exercise asks it to write itself."""
-
-
-FORBIDDEN_CALLS = []  # labels of forbidden functions the submission called (filled by the tripwires)
+        self.explains = dict(explains or {})  # hint key -> which failing cases its model explains
 
 
 def rng(offset=0):
@@ -131,15 +124,6 @@ def jsonable(value):
 
 # ---------------------------------------------------------------- calling the submission
 
-def _where(exc, path):
-    """'line N in function' of the innermost frame of the traceback that lies in the submission file."""
-    frames = [fr for fr in traceback.extract_tb(exc.__traceback__) if fr.filename == path]
-    if not frames:
-        return ""
-    fr = frames[-1]
-    return f" (line {fr.lineno}, in {fr.name})"
-
-
 def _describe(value):
     """A short text for one argument of a call: arrays by their shape, group elements by their name."""
     if isinstance(value, np.ndarray):
@@ -157,86 +141,78 @@ def _describe_call(name, args, kwargs):
     return f"{name}({', '.join(parts)})"
 
 
-def _copy(value):
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, (list, tuple)):
-        return type(value)(_copy(v) for v in value)
-    return value
-
-
-def _same(a, b):
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
-                and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    return True
-
-
 class Submission:
-    """The imported submission module; `call` runs one of its functions the way the grader needs.
+    """A submission file running in its sandboxed child process; `call` runs one of its functions there.
 
-    Every array argument is passed as a copy and compared with the original afterwards
-    (a function must not change its inputs). NotImplementedError, any other exception
-    and a call of a forbidden library function become a Failure naming the call.
+    The arguments are sent as data, the child calls the function on its own copies and
+    replies with the return value (plain data, wire.py), the inputs the call changed
+    (a function must not change its inputs), the arguments whose memory the result shares
+    and the protected functions that ran. NotImplementedError, any other exception and a
+    protected function reached by any route become a Failure naming the call. A network
+    passed as an argument is trained in place by the submission: its new parameters are
+    loaded into the grader's network object. Timeouts and a child that dies propagate as
+    sandbox.ChildTimeout / sandbox.ChildGone (grade.py ends the task there).
     """
 
-    def __init__(self, module, path):
-        self.module, self.path = module, path
+    def __init__(self, child, path, deadline):
+        self.child, self.path, self.deadline = child, path, deadline
+        self.last_reply = {}
+        self.observed = None
 
-    def function(self, name):
-        fn = getattr(self.module, name, None)
-        if fn is None or not callable(fn):
-            raise Failure(f"the file defines no function {name}(...)")
-        return fn
-
-    def call(self, name, *args, **kwargs):
-        fn = self.function(name)
-        named = dict(zip([f"arg{i}" for i in range(len(args))], args), **kwargs)
+    def call(self, name, *args, observe=None, **kwargs):
         call = _describe_call(name, args, kwargs)
-        given = {key: _copy(value) for key, value in named.items()}
-        self.last_inputs = given
-        pos, kw = [given[f"arg{i}"] for i in range(len(args))], {k: given[k] for k in kwargs}
-        calls_before = len(FORBIDDEN_CALLS)
-        try:
-            out = fn(*pos, **kw)
-        except NotImplementedError:
-            raise Failure(f"{name} is not implemented yet (it raises NotImplementedError)",
-                          not_implemented=True) from None
-        except ForbiddenCall as exc:
-            raise Failure(f"{name} {exc}") from None
-        except RecursionError:
-            raise Failure(f"{call} recursed too deeply (RecursionError)") from None
-        except Exception as exc:  # anything a submission may raise
-            message = str(exc).splitlines()[0][:300] if str(exc) else ""
-            raise Failure(f"{call} raised {type(exc).__name__}: {message}"
-                          f"{_where(exc, self.path)}") from None
-        if len(FORBIDDEN_CALLS) > calls_before:
-            raise Failure(f"{name} called {FORBIDDEN_CALLS[-1]}, which this exercise asks you to write yourself")
-        for key, value in named.items():
-            if not _same(value, given[key]):
-                label = key if not key.startswith("arg") else f"argument {int(key[3:]) + 1}"
-                raise Failure(f"{name} changed its input {label} (inputs must be left unchanged: work on a copy)",
-                              {"input before": value, "input after": given[key]})
-        return out
+        reply = self.child.call(name, args, kwargs, self.deadline, observe=observe)
+        self.last_reply = reply
+        self.observed = reply.get("observed")
+        if reply.get("reached") and not (not reply.get("ok") and reply.get("kind") == "forbidden"):
+            raise Failure(f"{name} called {reply['reached'][0]}, which this exercise asks you to write yourself")
+        if not reply.get("ok"):
+            kind, error = reply.get("kind"), str(reply.get("error", ""))[:500]
+            if kind == "not_implemented":
+                raise Failure(error, not_implemented=True)
+            if kind == "missing":
+                raise Failure(error)
+            if kind == "forbidden":
+                raise Failure(f"{name} may not call {error}: this exercise asks you to write it yourself")
+            if kind in ("recursion", "memory", "exit"):
+                raise Failure(f"{call} {error}")
+            if kind == "unsendable":
+                raise Failure(f"{call} {error}")
+            raise Failure(f"{call} raised {error}")
+        from groupconv import nn
 
+        from . import netspec
+        named = dict(zip([str(i) for i in range(len(args))], args), **kwargs)
+        for key, after in reply.get("after", {}).items():
+            before = named.get(key)
+            if isinstance(before, nn.Sequential):
+                if isinstance(after, nn.Sequential) and len(after.layers) == len(before.layers):
+                    netspec.copy_state(after, before)
+                continue
+            label = f"argument {int(key) + 1}" if key.isdigit() else key
+            raise Failure(f"{name} changed its input {label} (inputs must be left unchanged: work on a copy)",
+                          {"input before": before, "input after": after})
+        return reply["value"]
 
     def expect_new_array(self, name, *args):
         """The function must return a new array, not a view of (or the same object as) an array argument."""
         out = self.call(name, *args)
-        for value in self.last_inputs.values():
-            if isinstance(out, np.ndarray) and isinstance(value, np.ndarray) and np.shares_memory(out, value):
-                raise Failure(f"{name} returned its input or a view of it (they share memory): return a new array, "
-                              "e.g. with .copy() or np.ascontiguousarray")
+        if self.last_reply.get("shares") and isinstance(out, np.ndarray):
+            raise Failure(f"{name} returned its input or a view of it (they share memory): return a new array, "
+                          "e.g. with .copy() or np.ascontiguousarray")
 
 
 # ---------------------------------------------------------------- contracts
 
+def type_name(value):
+    """The type of a returned value as the submission saw it (an object that could not cross: its own type)."""
+    return getattr(value, "type_name", None) or type(value).__name__
+
+
 def expect_array(out, what, shape=None, dtype=None, alternatives=None):
     """out must be an ndarray with the given shape and dtype; alternatives: {shape: hint key} for wrong shapes."""
     if not isinstance(out, np.ndarray):
-        raise Failure(f"{what} must return a NumPy array (np.ndarray), got {type(out).__name__}")
+        raise Failure(f"{what} must return a NumPy array (np.ndarray), got {type_name(out)}")
     if shape is not None and out.shape != tuple(shape):
         hints = [alternatives[out.shape]] if alternatives and out.shape in alternatives else []
         raise Failure(f"{what} returned shape {out.shape}, expected {tuple(shape)}", hints=hints)
@@ -264,6 +240,7 @@ def integer_data(shape, index, offset=0):
     return rng(1000 * index + offset).integers(-3, 4, size=shape, dtype=np.int64)
 
 
+MAX_FAILING = 400
 GRADIENT_TOL = 1e-6
 """Gradients against central differences: round-off of the loss divided by the step eps (1e-6 .. 1e-2)."""
 
@@ -286,14 +263,14 @@ def search(cases, evaluate, what, kind="exact", models=None, labels=("expected",
     evaluate(case) -> (got, want): got from the submission, want the value it must equal.
     models: {hint key: fn(case) -> the value a submission with that mistake would give}, or a
     list of (hint key, fn) pairs when one mistake has several forms;
-    a hint is attached when the submission equals the model on the failing cases (the first
-    4 and the last 8 found; every case is tried). The off-centre hint is attached
-    when every odd-sized case passed and an even-sized one failed.
+    a hint is attached only when the submission equals the model on every failing case
+    (every case is tried; up to MAX_FAILING failing ones are kept, and a crash on a later
+    case means no model explains the failure).
     refine: a function returning more specific hint keys (e.g. another check that tells two
     mistakes apart which look alike here); when it returns any, they replace the others.
     Returns the number of cases checked.
     """
-    failing, odd_failed, first = [], False, None
+    failing, first = [], None
     for case in cases:
         try:
             got, want = evaluate(case)
@@ -303,6 +280,7 @@ def search(cases, evaluate, what, kind="exact", models=None, labels=("expected",
                     exc.counterexample = {"input": case.label, **case.extra, **_arrays(case.args),
                                           **exc.counterexample}
                 raise
+            failing.append((case, exc))  # a later case crashes: no model explains a crash
             break
         if np.shape(got) != np.shape(want):
             raise Failure(f"{what}: shape {np.shape(got)} where {np.shape(want)} was expected",
@@ -312,16 +290,15 @@ def search(cases, evaluate, what, kind="exact", models=None, labels=("expected",
             continue
         if first is None:
             first = (case, got, want, value, case.kind or kind)
-        # keep the first 4 failures and the last 8 (larger cases tell mistakes apart better);
-        # got != want here, so a model equal to got is wrong there too
-        failing = failing[:4] + failing[4:][-7:] + [(case, got)]
-        odd_failed |= not case.even
+        if len(failing) < MAX_FAILING:
+            failing.append((case, got))
     if first is None:
         return len(cases)
     case, got, want, value, kind = first
-    hints = []
+    hints, explains = [], {}
+    crashed = any(isinstance(g, Failure) for _, g in failing)
     for key, model in (models.items() if isinstance(models, dict) else models or ()):
-        if key in hints:
+        if key in hints or crashed:
             continue
         try:
             # a model explains a failure up to round-off: integer data make this exact anyway
@@ -329,18 +306,20 @@ def search(cases, evaluate, what, kind="exact", models=None, labels=("expected",
                                                                        else c.kind or kind) is None
                    for c, g in failing):
                 hints.append(key)
+                explains[key] = (f"all {len(failing)} failing cases" if len(failing) > 1 else "the failing case")
         except Exception:  # a model that cannot be evaluated on this case explains nothing
             pass
-    if not odd_failed:
-        hints.append("off_centre")
     if refine is not None:
-        hints = refine() or hints
+        refined = refine()
+        if refined:
+            hints = list(refined)
+            explains = {key: "every failing case of the agreement check" for key in hints}
     shown = {"input": case.label, **case.extra, **_arrays(case.args)}
     shown[labels[0]] = want
     shown[labels[1]] = got
     shown["max |difference|"] = f"{value:.6g}" + {"exact": " (must be exactly 0)", "float": " (above round-off)",
                                                    "gradient": " (above the tolerance, relative 1e-6)"}[kind]
-    raise Failure(f"{what}: first counterexample at {case.label}", shown, hints)
+    raise Failure(f"{what}: first counterexample at {case.label}", shown, hints, explains=explains)
 
 
 def hints_of(check):
