@@ -147,6 +147,8 @@ def install_guards(forbidden):
                 if id(function) not in guarded:
                     guarded.add(id(function))
                     guard(function, f"{module_name}.{name}")
+            if hasattr(target, "cache_clear"):  # an lru_cache: a cached answer would not run the guarded function
+                target.cache_clear()
     return missing
 
 
@@ -471,6 +473,8 @@ def main():
             importlib.import_module(module_name)
         except ImportError:
             pass
+    from groupconv import correlate
+    correlate.planar_correlation(np.ones((1, 1, 1, 1)), np.ones((1, 1, 1, 1)))  # the engine's one-time set-up
     missing = install_guards(setup.get("forbidden", {}))
     scratch = setup["scratch"]
     sandbox = {"missing_guards": missing}

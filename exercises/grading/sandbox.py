@@ -49,6 +49,30 @@ MAX_REPLY_BYTES = 256 * 2**20
 START_SECONDS = 20.0  # for the child to import the library and the submission (the import has the task limit too)
 
 
+# The implementations behind protected functions: whoever may not call the function may not call these
+# either (filter_bank.expand(psi, filter_bank.lifting_index(G, k)) is expand_lifting_filter by another name).
+UNDERLYING = {
+    "groupconv.correlate.expand_lifting_filter": {"groupconv.filter_bank": ["expand", "lifting_index"]},
+    "groupconv.correlate.expand_group_filter": {"groupconv.filter_bank": ["expand", "group_index"]},
+    "groupconv.correlate.reverse_filter": {"groupconv.filter_bank": ["reverse", "reverse_index"]},
+    "groupconv.correlate.group_correlation_grad_filter": {"groupconv.filter_bank": ["fold"]},
+    "groupconv.correlate.lifting_correlation_grad_filter": {"groupconv.filter_bank": ["fold"]},
+    "groupconv.action.transform_image": {"groupconv.action": ["transform_image_literal"]},
+    "groupconv.action.transform_group_function": {"groupconv.action": ["transform_group_function_literal"]},
+}
+
+
+def with_underlying(forbidden):
+    """FORBIDDEN of an exercise, widened by UNDERLYING: {module: [names]}."""
+    out = {module: list(names) for module, names in forbidden.items()}
+    for module, names in forbidden.items():
+        for name in names:
+            for extra_module, extra in UNDERLYING.get(f"{module}.{name}", {}).items():
+                out.setdefault(extra_module, [])
+                out[extra_module] += [n for n in extra if n not in out[extra_module]]
+    return out
+
+
 class ChildTimeout(Exception):
     """The child did not answer within the time limit."""
 
@@ -172,7 +196,7 @@ class Child:
                   "RLIMIT_NPROC": 0, "RLIMIT_CORE": 0}
         if sys.platform == "darwin":
             limits.pop("RLIMIT_AS")  # macOS refuses to set it
-        setup = {"filename": os.path.abspath(path), "source": source, "forbidden": forbidden,
+        setup = {"filename": os.path.abspath(path), "source": source, "forbidden": with_underlying(forbidden),
                  "scratch": os.path.realpath(self.scratch), "namespaces": bool(mode["unshare"]),
                  "drop_root": mode["drop_root"], "limits": limits, "preload": list(preload),
                  "hide": hidden_folders(hide) if mode["unshare"] else []}
