@@ -151,7 +151,7 @@ def grade_file(module, path, timeout, only=None, flag_policy="zero", hide=()):
                 break
             while remaining:
                 task = remaining.pop(0)
-                started = time.perf_counter()
+                started, cpu_before = time.perf_counter(), child.cpu
                 limit = timeout * task.time_factor
                 sub = framework.Submission(child, path, time.monotonic() + limit)
                 try:
@@ -165,7 +165,8 @@ def grade_file(module, path, timeout, only=None, flag_policy="zero", hide=()):
                     results[task.name] = failed(task, "the process running the submission ended during this task "
                                                       f"({gone.reason})")
                     break
-                result["seconds"] = round(time.perf_counter() - started, 3)
+                result["seconds"] = round(time.perf_counter() - started, 3)  # wall clock, both processes
+                result["cpu_seconds"] = round(child.cpu - cpu_before, 3)  # the child's CPU time
                 results[task.name] = result
         finally:
             child.kill()
@@ -228,7 +229,10 @@ def print_text(report):
                         for line in lines:
                             print(f"          {line}")
                 for hint in r.get("hints", []):
-                    print(f"        hint ({hint['key']}): {hint['text']}")
+                    explains = f" [explains {hint['explains']}]" if hint.get("explains") else ""
+                    print(f"        hint ({hint['key']}): {hint['text']}{explains}")
+                for flag in r.get("flags", []):
+                    print(f"        flag (line {flag['line']}): {flag['what']}: {flag['why']}")
             print(f"  {entry['points']}/{entry['max_points']} points")
         n_pass = sum(f["passed"] for f in submission["files"])
         print(f"\n{submission['path']}: {submission['points']}/{submission['max_points']} points; "

@@ -459,6 +459,7 @@ def call(module, request, filename):
 
 def reply(message):
     blobs = message.pop("_blobs", [])
+    message["cpu"] = round(time.process_time(), 4)  # this process's CPU seconds so far
     wire.send(REPLY_FD, message, blobs)
 
 

@@ -205,6 +205,7 @@ class Child:
         except OSError:
             pass  # the child is already gone: the first receive says so
         self.sandbox = {}
+        self.cpu = 0.0  # the child's CPU seconds at its last reply
 
     def wait_imported(self, seconds):
         """None when the submission imported; otherwise the reason it did not, as text."""
@@ -230,6 +231,8 @@ class Child:
             self.kill()
             raise ChildGone(f"it sent something that is not a reply: {exc}") from None
         header["_blobs"] = blobs
+        if isinstance(header.get("cpu"), (int, float)):
+            self.cpu = float(header["cpu"])
         return header
 
     def call(self, name, args, kwargs, deadline, observe=None):
