@@ -8,7 +8,8 @@ from groupconv.correlate import lifting_convolution, lifting_correlation
 from groupconv.groups import inverse
 
 from .framework import Task
-from .gfunctions import ORDER_HINT, correlation_checker, relabel, swapped_product
+from .gfunctions import (COMMON_HINTS, ORDER_HINT, clockwise_element, correlation_checker, relabel, swapped_layout,
+                         swapped_product)
 
 FORBIDDEN = {"groupconv.correlate": ["planar_correlation", "planar_correlation_literal", "planar_convolution",
                                      "lifting_correlation", "lifting_correlation_literal", "lifting_convolution",
@@ -17,7 +18,7 @@ FORBIDDEN = {"groupconv.correlate": ["planar_correlation", "planar_correlation_l
              "groupconv.engine": ["planar_correlation"],
              "groupconv.action": ["transform_image", "transform_image_literal"]}
 
-EXTRA_HINTS = {"order": ORDER_HINT}
+EXTRA_HINTS = {"order": ORDER_HINT, **COMMON_HINTS}
 
 
 
@@ -28,7 +29,12 @@ def checker(name):
         models={"flip": lambda c: lifting_convolution(**c.args, mode="valid"),
                 "inverse": lambda c: relabel(lifting_correlation(**c.args, mode="valid"), c.args["group"], inverse),
                 "order": lambda c: relabel(lifting_correlation(**c.args, mode="valid"), c.args["group"],
-                                           swapped_product)})
+                                           swapped_product),
+                "clockwise": lambda c: relabel(lifting_correlation(**c.args, mode="valid"), c.args["group"],
+                                               lambda g: clockwise_element(g, c.args["group"])),
+                "transposed": lambda c: lifting_correlation(c.args["f"], c.args["psi"].swapaxes(-1, -2),
+                                                            c.args["group"], "valid"),
+                "group_axis": lambda c: swapped_layout(lifting_correlation(**c.args, mode="valid"))})
 
 
 TASKS = [

@@ -8,7 +8,8 @@ from groupconv.correlate import group_convolution, group_correlation
 from groupconv.groups import inverse
 
 from .framework import Task
-from .gfunctions import ORDER_HINT, correlation_checker, relabel, swapped_product, unpermuted_correlation
+from .gfunctions import (COMMON_HINTS, ORDER_HINT, correlation_checker, relabel, swapped_layout, swapped_product,
+                         unpermuted_correlation)
 
 FORBIDDEN = {"groupconv.correlate": ["planar_correlation", "planar_correlation_literal", "planar_convolution",
                                      "lifting_correlation", "lifting_correlation_literal", "group_correlation",
@@ -18,7 +19,7 @@ FORBIDDEN = {"groupconv.correlate": ["planar_correlation", "planar_correlation_l
              "groupconv.action": ["transform_image", "transform_image_literal", "transform_group_function",
                                   "transform_group_function_literal", "group_axis_permutation"]}
 
-EXTRA_HINTS = {"order": ORDER_HINT}
+EXTRA_HINTS = {"order": ORDER_HINT, **COMMON_HINTS}
 
 
 
@@ -32,7 +33,10 @@ def checker(name):
                 ("no_permutation", lambda c: unpermuted_correlation(**c.args)),
                 ("inverse", lambda c: relabel(group_correlation(**c.args, mode="valid"), c.args["group"], inverse)),
                 ("order", lambda c: relabel(group_correlation(**c.args, mode="valid"), c.args["group"],
-                                            swapped_product))])
+                                            swapped_product)),
+                ("transposed", lambda c: group_correlation(c.args["f"], c.args["psi"].swapaxes(-1, -2),
+                                                           c.args["group"], "valid")),
+                ("group_axis", lambda c: swapped_layout(group_correlation(**c.args, mode="valid")))])
 
 
 TASKS = [
