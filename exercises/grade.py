@@ -187,14 +187,14 @@ def grade_file(module, path, timeout, only=None, flag_policy="zero", hide=()):
 
 # ---------------------------------------------------------------- the report
 
-def grade_paths(paths, timeout, only=None, jobs=1):
+def grade_paths(paths, timeout, only=None, jobs=1, flag_policy="zero"):
     """The report of every PATH: each exercise file graded in its own child process, `jobs` files at a time."""
     def one(entry):
         path, name, module, file_path = entry
         if file_path is None:
             results = [failed(t, f"{name} is missing from {path}", missing=True) for t in tasks_of(module, only)]
         else:
-            results = grade_file(module, file_path, timeout, only)
+            results = grade_file(module, file_path, timeout, only, flag_policy)
         return {"exercise": name, "path": file_path, "tasks": results,
                 "points": sum(r["points"] for r in results), "max_points": sum(r["max_points"] for r in results),
                 "passed": all(r["passed"] for r in results)}
@@ -271,6 +271,8 @@ def main(argv=None):
     parser.add_argument("--only", metavar="TASK[,TASK...]",
                         help="grade only these tasks (function names, e.g. --only transform_image)")
     parser.add_argument("--jobs", type=int, default=1, help="grade this many files at a time (default 1)")
+    parser.add_argument("--flags", choices=("zero", "report"), default="zero",
+                        help="a task flagged by the static read scores 0 (zero, the default) or is only reported")
     args = parser.parse_args(argv)
     if not 0 < args.timeout <= 86400:
         parser.error(f"--timeout must be a number of seconds in (0, 86400], got {args.timeout}")
@@ -285,7 +287,7 @@ def main(argv=None):
     try:
         for path in args.paths:
             submission_files(path)  # every PATH is checked before anything is graded
-        submissions = grade_paths(args.paths, args.timeout, only, args.jobs)
+        submissions = grade_paths(args.paths, args.timeout, only, args.jobs, args.flags)
     except UsageError as exc:
         parser.error(str(exc))
     report = {"grader": "groupconv exercises", "timeout_seconds": args.timeout, "submissions": submissions,
