@@ -11,7 +11,8 @@ counterexample found and a hint when the mistake is a common one; then the total
 only; --jobs grades several files at a time. Exit status: 0 when every (selected) task
 of every PATH passes, 1 otherwise, 2 for a usage error.
 
-Each exercise file is graded in its own child process (exercises/grading/worker.py), so a
+Each exercise file runs in its own sandboxed child process (exercises/grading/runner.py,
+started by exercises/grading/sandbox.py); this process never runs submitted code. A
 submission that crashes, hangs or prints without end cannot take the grader down:
 every task has a time limit (--timeout, default 10 s; importing the file has the
 same limit), a task that runs over it is a FAIL and the remaining tasks are graded in a
@@ -127,7 +128,7 @@ def read_source(path):
 def grade_file(module, path, timeout, only=None, flag_policy="zero", hide=()):
     """Results of every task of one exercise file (or of those named in `only`), in task order.
 
-    The file runs in sandboxed child processes (grading/sandbox.py); this process only
+    The file runs in sandboxed child processes (exercises/grading/sandbox.py); this process only
     sends inputs and compares what comes back. A task that runs over its time limit, or
     whose child dies, fails, and the remaining tasks are graded in a fresh child.
     """
