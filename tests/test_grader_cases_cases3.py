@@ -110,9 +110,42 @@ CASES_3 = [
      "asymmetric_image"),
     (EX11, "counterexample_rotation_pooled", [("np.arange(1, 5).reshape(2, 2), groups.mirror(1)",
                                                "np.arange(1.0, 5.0).reshape(2, 2), groups.mirror(1)")], None),
+    # ---------------------------------------------------------------- exercise 12: the rules
+    (EX12, "build_network", [("nn.GlobalPool(\"max\"), nn.Linear(c, 10, rng))",
+                              "nn.GlobalPool(\"max\"), nn.Dropout(0.1, rng), nn.Linear(c, 10, rng))")], None),
+    (EX12, "build_network", [("nn.Bias(c), nn.Tanh(),\n                         nn.GroupConv",
+                              "nn.BatchNorm(c, group=\"p4\"), nn.Tanh(),\n                         nn.GroupConv")], None),
+    (EX12, "build_network", [("    c = 6\n    return nn.Sequential(", "    c = 6\n    rng = np.random.default_rng(0)\n"
+                              "    return nn.Sequential(")], None),  # the layers ignore the given rng
+    (EX12, "build_network", [("    c = 6\n    return nn.Sequential(", "    c = 6\n    rng = np.random.default_rng()\n"
+                              "    return nn.Sequential(")], None),
+    (EX12, "build_network", [("    c = 6\n    return nn.Sequential(",  # a layer of its own: not a groupconv.nn one
+                              "    c = 6\n\n    class Squash(nn.Tanh):\n        pass\n\n    return nn.Sequential("),
+                             ("nn.Bias(c), nn.Tanh(),\n                         nn.GroupConv",
+                              "nn.Bias(c), Squash(),\n                         nn.GroupConv")], None),
+    (EX12, "accuracy_under_turns", [("np.mean(net.forward(digits.quarter_turns(images, r))",
+                                     "np.mean(net.forward(digits.quarter_turns(images, r), train=True)")], None),
+    (EX12, "train", [("    optimiser = nn.Adam(net, lr=0.02)\n    losses = []",
+                      "    optimiser = nn.Adam(net, lr=0.02)\n    losses = []\n    rng = np.random.default_rng(0)")],
+     None),  # a generator of its own, seeded: every seed gives the same batches
+    (EX12, "train", [("    optimiser = nn.Adam(net, lr=0.02)\n    losses = []",
+                      "    optimiser = nn.Adam(net, lr=0.02)\n    losses = []\n    rng = np.random.default_rng()")],
+     None),  # unseeded: not reproducible
+    (EX12, "train", [("    optimiser = nn.Adam(net, lr=0.02)\n    losses = []\n    for _ in range(steps):\n",
+                      "    losses = []\n    for _ in range(steps):\n        optimiser = nn.Adam(net, lr=0.02)\n")],
+     None),  # a new optimiser every step
+    (EX12, "train", [("for _ in range(steps):", "for _ in range(200):")], None),
+    (EX12, "train", [("replace=False)", "replace=True)")], None),
+    (EX12, "train", [("losses.append(float(loss))", "losses.append(float(loss) / 32)")], None),
 ]
 
 CORRECT_3 = [
+    (EX12, "train", [("optimiser = nn.Adam(net, lr=0.02)", "optimiser = nn.SGD(net)"),
+                     ("batch = rng.choice(len(images), size=min(32, len(images)), replace=False)",
+                      "batch = rng.permutation(len(images))[:32]")]),
+    (EX12, "train", [("        losses.append(float(loss))",  # an extra forward pass in test mode is allowed
+                      "        losses.append(float(loss))\n        net.forward(images[:4])")]),
+    (EX12, "build_network", [("    c = 6\n", "    c = 5\n")]),  # another width
     (EX11, "counterexample_planar", [(A_RETURN, A_RETURN.replace("groups.rotation(1)", "groups.mirror(1) @ groups.rotation(1)"))]),
     (EX11, "counterexample_rotation_pooled", [("np.arange(1, 5).reshape(2, 2), groups.mirror(1)",
                                                "np.arange(1, 5, dtype=np.int32).reshape(2, 2), "
