@@ -31,7 +31,9 @@ import numpy as np
 # ## Task 1 - coset pooling (5 points)
 #
 # Given x (B, C, |H|, n, n) and op "max" or "mean", return the pool over the group axis,
-# shape (B, C, n, n). For "max" keep x's dtype; for "mean" return float64.
+# shape (B, C, n, n). For "max" keep x's dtype; for "mean" return float64. x may hold
+# integers (any integer dtype) or floats, on any group: |H| = 4 (p4), 8 (p4m), 6 (p6) or
+# 12 (p6m; a hexagonal frame is an odd n x n array, README "Conventions"), and any n.
 #
 # The grader checks pool(L_u x) = L_u pool(x) for every turn and mirror and some shifts
 # (exact: a max only selects values; a mean of integers adds them exactly whatever their
@@ -55,7 +57,8 @@ def coset_pool(x, op="max"):
 #
 # Given features x (B, C, |H|, n, n), weights W (C, D) and a bias b (D,), return the
 # logits (B, D): the maximum of every channel over the group axis and all pixels, then
-# the linear map, logits = pooled @ W + b (float64).
+# the linear map, logits = pooled @ W + b, float64 whatever the dtypes of x, W and b
+# (integer or float). As in task 1, x may be a function on p4, p4m, p6 or p6m.
 #
 # The grader checks head(L_u x) = head(x) for every turn and mirror and for shifts that
 # lose nothing (exact: both sides pool the same values and then do the same arithmetic),

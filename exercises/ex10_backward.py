@@ -57,7 +57,8 @@ from groupconv import action, correlate, groups
 # for every entry i (e_i is 1 at entry i, 0 elsewhere). Central differences have an
 # error of order eps^2; the one-sided (loss(x + eps e_i) - loss(x)) / eps only of order
 # eps. Do not change x: perturb a copy (adding and subtracting eps in place need not
-# give x back exactly in floating point).
+# give x back exactly in floating point). x may be of any shape and hold integers: the
+# gradient is float64 all the same (an integer copy could not hold x + eps).
 
 # %%
 def central_difference(loss, x, eps=1e-6):

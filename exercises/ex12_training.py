@@ -57,9 +57,10 @@ def load_data(n_train=600, n_test=300, seed=0):
 # the generator `rng` you are given (`nn.LiftingConv(1, c, "p4", 3, "same", rng)`, ...),
 # so that the network is reproducible.
 #
-# The grader checks the shape, the parameter count, that the logits depend on the digit
-# at all, and the invariance for r = 1, 2, 3 (float round-off: the turned input is summed
-# in a different order).
+# The grader checks the shape, the layers (no BatchNorm, no Dropout), the parameter count,
+# that the same generator state gives the same network and another seed another one, that
+# the logits depend on the digit at all, and the invariance for r = 1, 2, 3 (float
+# round-off: the turned input is summed in a different order).
 
 # %%
 def build_network(rng):
@@ -98,12 +99,15 @@ def accuracy_under_turns(net, images, labels):
 # training losses. One step: draw 32 training indices with `rng` (without replacement),
 # run `net.forward(x, train=True)`, compute `loss, dlogits = nn.softmax_cross_entropy(logits,
 # labels)`, run `net.backward(dlogits)` and let an optimiser (`nn.Adam(net, lr=0.02)`,
-# created once before the loop) take a step.
+# or `nn.SGD(net)`; one optimiser, created once before the loop) take a step. Return the
+# losses of these steps, in order.
 #
-# The grader trains its own copy of the network of task 1 with your loop for 200 steps on
-# 600 digits (a few seconds) and asks that the loss goes down and that at least 25 % of
-# 300 unseen digits are then classified correctly (chance is 10 %; with Adam at lr = 0.02
-# this network reaches 35-65 %, depending on the random start).
+# The grader watches your loop on short runs (a few steps; the same generator state must
+# give the same batches, another seed other batches) and trains its own copy of the
+# network of task 1 with it for 200 steps on 600 digits (a few seconds); it asks that the
+# loss goes down and that at least 25 % of 300 unseen digits are then classified
+# correctly (chance is 10 %; with Adam at lr = 0.02 this network reaches 35-65 %,
+# depending on the random start).
 
 # %%
 def train(net, images, labels, rng, steps=200):

@@ -12,7 +12,7 @@ from groupconv.correlate import (expand_group_filter, group_correlation, group_c
                                  group_correlation_grad_input, planar_correlation)
 from groupconv.groups import inverse, order, point_group
 
-from .framework import Case, Failure, Task, hints_of, search, type_name
+from .framework import Case, Failure, Task, hints_of, integer_data, search, type_name
 from .gfunctions import every_size_cases
 from .netspec import LossSpec
 
@@ -24,6 +24,20 @@ FORBIDDEN = {"groupconv.correlate": ["group_correlation_grad_input", "group_corr
 EXTRA_HINTS = {
     "one_sided": "You used a one-sided difference (loss(x + eps) - loss(x)) / eps: its error is of order eps. "
                  "The central difference (loss(x + eps) - loss(x - eps)) / (2 eps) is accurate to order eps^2.",
+    "no_half": "Your differences are twice the gradient: the step from x - eps to x + eps is 2 eps long, so divide "
+               "by 2 eps, not by eps.",
+    "all_at_once": "You moved every entry of x at once (x + eps everywhere): that is the derivative along the "
+                   "direction (1, 1, ..., 1), the same number for every entry. Move one entry at a time: "
+                   "x + eps e_i.",
+    "integer_copy": "Your perturbed copy keeps x's integer dtype, so x + eps is rounded back to an integer "
+                    "(1 + 0.001 -> 1). Copy x as float64 first: np.array(x, dtype=np.float64).",
+    "batch_sum": "Your dpsi uses one sample of the batch only: the filter is shared by every sample, so its "
+                 "gradient sums over the batch, dbank[p, q] = sum_b f[b, q] * dout[b, p] (check a loop over b "
+                 "that assigns instead of adding).",
+    "fold_once": "Your dpsi is the gradient of the first copy of psi in the bank only (s = e). Every slot "
+                 "bank[:, s] = L_s psi is a copy of psi, so dpsi sums all of them: dpsi = sum_s L_{s^-1} dbank[:, s].",
+    "fold_unmoved": "You summed the copies dbank[:, s] without moving them back: bank[:, s] = L_s psi, so its "
+                    "gradient must be moved by L_{s^-1} (an action on filters on G) before the sum.",
 }
 
 GROUPS = ("p4", "p4m")
@@ -31,46 +45,89 @@ GROUPS = ("p4", "p4m")
 
 # ---------------------------------------------------------------- task 1
 
-def numerical(loss, x, eps, one_sided=False):
-    """The grader's own finite differences (central, or one-sided for the mistake model)."""
+def numerical(loss, x, eps, form="central", dtype=np.float64):
+    """The grader's own finite differences, and the mistake models of task 1 (the same loop, written wrong).
+
+    form: "central" (right), "forward" (loss(x + eps) - loss(x)) / eps, "backward" (loss(x) - loss(x - eps)) / eps,
+    "no_half" (loss(x + eps) - loss(x - eps)) / eps. dtype: the dtype of the perturbed copies (x's own dtype for
+    the integer_copy model: x + eps stored back into an integer array is truncated).
+    """
     grad = np.zeros(x.shape)
     for i in np.ndindex(x.shape):
-        up, down = x.astype(np.float64), x.astype(np.float64)
+        up, down = x.astype(dtype), x.astype(dtype)
         up[i] += eps
-        if one_sided:
+        down[i] -= eps
+        if form == "forward":
             grad[i] = (loss(up) - loss(x)) / eps
+        elif form == "backward":
+            grad[i] = (loss(x) - loss(down)) / eps
+        elif form == "no_half":
+            grad[i] = (loss(up) - loss(down)) / eps
         else:
-            down[i] -= eps
             grad[i] = (loss(up) - loss(down)) / (2 * eps)
     return grad
 
 
-def check_central_difference(sub):
+def all_at_once(loss, x, eps):
+    """The directional difference (loss(x + eps) - loss(x - eps)) / (2 eps), written into every entry."""
+    x = x.astype(np.float64)
+    return np.full(x.shape, (loss(x + eps) - loss(x - eps)) / (2 * eps))
+
+
+def difference_cases():
+    """Losses with a closed-form central difference: float x of several shapes (one past 64 entries), an
+    integer x, and once the default eps."""
     rng = np.random.default_rng(10)
-    cases, closed_form = [], {}
+    cases = []
+
+    def add(x, eps, kind):
+        if kind == "quadratic":
+            a, b = rng.normal(size=x.shape), rng.normal(size=x.shape)
+            loss, exact = LossSpec("quadratic", a=a, b=b), 2 * a * x + b  # central differences of a quadratic are exact
+            text, extra = "sum(a x^2 + b x)", {"a": a, "b": b}
+        else:
+            loss, exact = LossSpec("cubic"), 3 * x.astype(np.float64) ** 2 + eps ** 2  # ((x+e)^3 - (x-e)^3) / 2e
+            text, extra = "sum(x^3)", {}
+        args = {"loss": loss, "x": x} if eps is None else {"loss": loss, "x": x, "eps": eps}
+        cases.append(Case(args, f"loss(x) = {text}, x of shape {x.shape} ({x.dtype}), "
+                                + ("the default eps" if eps is None else f"eps = {eps:g}"),
+                          extra={**extra, "closed form": exact}))
+
     for shape in ((1,), (3,), (2, 3), (1, 2, 2)):
         x = rng.normal(size=shape)
-        a, b = rng.normal(size=shape), rng.normal(size=shape)
-        cases.append(Case({"loss": LossSpec("quadratic", a=a, b=b), "x": x, "eps": 1e-3},
-                          f"loss(x) = sum(a x^2 + b x), x of shape {shape}, eps = 1e-3", extra={"a": a, "b": b}))
-        closed_form[id(cases[-1])] = 2 * a * x + b  # central differences of a quadratic are exact
-        cases.append(Case({"loss": LossSpec("cubic"), "x": x, "eps": 1e-2},
-                          f"loss(x) = sum(x^3), x of shape {shape}, eps = 1e-2"))
-        closed_form[id(cases[-1])] = 3 * x ** 2 + 1e-4  # ((x + e)^3 - (x - e)^3) / (2 e) = 3 x^2 + e^2
+        add(x, 1e-3, "quadratic")
+        add(x, 1e-2, "cubic")
+    add(rng.normal(size=(3,)), None, "quadratic")  # eps=1e-6 by default: a quadratic's differences stay exact
+    add(rng.integers(-3, 4, size=(2, 3)), 1e-3, "quadratic")  # an integer x: the copies must be float
+    add(rng.integers(-3, 4, size=(4,)), 1e-2, "cubic")
+    add(rng.normal(size=(5, 14)), 1e-3, "quadratic")  # 70 entries
+    return cases
+
+
+def check_central_difference(sub):
+    cases = difference_cases()
 
     def evaluate(c):
-        out = sub.call("central_difference", c.args["loss"], c.args["x"], c.args["eps"])
+        out = sub.call("central_difference", *c.args.values())
         if not isinstance(out, np.ndarray) or out.shape != c.args["x"].shape or out.dtype != np.float64:
             raise Failure(f"central_difference must return a float64 array of x's shape {c.args['x'].shape}, got "
                           f"{type_name(out)} {getattr(out, 'shape', '')} {getattr(out, 'dtype', '')}")
-        return out, closed_form[id(c)]
+        return out, c.extra["closed form"]
+
+    def model(c, **how):
+        return numerical(c.args["loss"].function(), c.args["x"], c.args.get("eps", 1e-6), **how)
 
     search(cases, evaluate, "your central differences differ from the closed form (a quadratic: 2 a x + b; "
                             "a cubic: 3 x^2 + eps^2, exactly, up to round-off)",
-           kind="gradient", models={"one_sided": lambda c: numerical(c.args["loss"].function(), c.args["x"], c.args["eps"],
-                                                                     one_sided=True)})
-    return (f"{len(cases)} losses with known central differences (quadratic, cubic), x unchanged: float "
-            "round-off only (relative 1e-6)")
+           kind="gradient",
+           models=[("one_sided", lambda c: model(c, form="forward")),
+                   ("one_sided", lambda c: model(c, form="backward")),
+                   ("no_half", lambda c: model(c, form="no_half")),
+                   ("all_at_once", lambda c: all_at_once(c.args["loss"].function(), c.args["x"],
+                                                         c.args.get("eps", 1e-6))),
+                   ("integer_copy", lambda c: model(c, dtype=c.args["x"].dtype))])
+    return (f"{len(cases)} losses with known central differences (quadratic, cubic; float and integer x, up to 70 "
+            "entries, the default eps), x unchanged: float round-off only (relative 1e-6)")
 
 
 # ---------------------------------------------------------------- task 2
@@ -95,19 +152,71 @@ def unflipped_df(f, psi, dout, group):
     return planar_correlation(dout.reshape(dout.shape[0], O * nH, *dout.shape[-2:]), A_t, "full").reshape(f.shape)
 
 
-def folded(f, dout, group, k, move):
-    """dpsi = sum_s move(dbank[:, s], s): the right fold for move(x, s) = L_{s^-1} x, mistakes otherwise."""
+def bank_gradient(f, dout, group, k):
+    """dbank[p, q] = sum_b f[b, q] * dout[b, p]: (O, |H|, C, |H|, k, k), the gradient of the expanded bank."""
     B, C, nH, n, _ = f.shape
     O = dout.shape[1]
     f_t = np.ascontiguousarray(f.reshape(B, C * nH, n, n).transpose(1, 0, 2, 3))
     d_t = np.ascontiguousarray(dout.reshape(B, O * nH, *dout.shape[-2:]).transpose(1, 0, 2, 3))
-    dbank = planar_correlation(f_t, d_t, "valid").transpose(1, 0, 2, 3).reshape(O, nH, C, nH, k, k)
+    return planar_correlation(f_t, d_t, "valid").transpose(1, 0, 2, 3).reshape(O, nH, C, nH, k, k)
+
+
+def folded(f, dout, group, k, move, planes=None):
+    """dpsi = sum_s move(dbank[:, s], s) over the planes s (all by default): the right fold for
+    move(x, s) = L_{s^-1} x, mistakes otherwise."""
+    dbank = bank_gradient(f, dout, group, k)
     H = point_group(group)
-    return sum(move(dbank[:, s], H[s]) for s in range(nH))
+    return sum(move(dbank[:, s], H[s]) for s in (range(len(H)) if planes is None else planes))
+
+
+def right_move(group):
+    return lambda x, s: transform_group_function(x, inverse(s), group)
+
+
+def dpsi_models():
+    """The mistakes of dpsi, each a function of a case (f, psi, dout, group)."""
+    def fold(c, move=None, planes=None, samples=slice(None)):
+        f, dout, group = c.args["f"], c.args["dout"], c.args["group"]
+        return folded(f[samples], dout[samples], group, c.args["psi"].shape[-1], move or right_move(group), planes)
+
+    return [("inverse", lambda c: fold(c, lambda x, s: transform_group_function(x, s, c.args["group"]))),
+            ("no_permutation", lambda c: fold(c, lambda x, s: transform_image(x, inverse(s)))),
+            ("fold_once", lambda c: fold(c, planes=[0])),
+            ("fold_unmoved", lambda c: fold(c, lambda x, s: x)),
+            ("batch_sum", lambda c: fold(c, samples=slice(0, 1))),
+            ("batch_sum", lambda c: fold(c, samples=slice(-1, None)))]
+
+
+def backward_cases():
+    """Integer data (f, psi, dout, group), smallest first: every frame 1-5 and k <= 3 (every_size_cases); batch,
+    input and output channels of three different lengths; the dtype combinations int32, float32 (integer
+    values: sums stay exact) and int64 with float64; and one frame past 64."""
+    cases = every_size_cases(psi_seed=2, dout_seed=4)
+
+    def add(B, C, O, n, k, group, dtypes=(np.int64,) * 3, index=1):
+        nH = order(group)
+        f = integer_data((B, C, nH, n, n), index).astype(dtypes[0])
+        psi = integer_data((O, C, nH, k, k), index + 2).astype(dtypes[1])
+        dout = integer_data((B, O, nH, n - k + 1, n - k + 1), index + 4).astype(dtypes[2])
+        names = "/".join(np.dtype(d).name for d in dtypes)
+        cases.append(Case({"f": f, "psi": psi, "dout": dout, "group": group},
+                          f"{group}, f of shape {f.shape}, psi of shape {psi.shape} (f/psi/dout: {names})",
+                          even=(n % 2 == 0 or k % 2 == 0)))
+
+    for group in ("p4", "p4m"):
+        for B, C, O in ((3, 2, 1), (1, 3, 2), (2, 1, 3)):
+            add(B, C, O, 4, 3, group)
+            add(B, C, O, 3, 2, group, index=2)
+        for dtypes in ((np.int32,) * 3, (np.float32,) * 3, (np.int64, np.float64, np.int64),
+                       (np.int64, np.int64, np.float64)):
+            add(2, 2, 1, 4, 2, group, dtypes)
+    add(1, 1, 1, 65, 2, "p4")  # no size is hard-coded
+    cases.sort(key=lambda c: c.args["f"].size)
+    return cases
 
 
 def check_backward(sub):
-    cases = every_size_cases(psi_seed=2, dout_seed=4)
+    cases = backward_cases()
     cache = {}
 
     def grads(c):
@@ -123,13 +232,7 @@ def check_backward(sub):
                models={"flip": lambda c: unflipped_df(**c.args)})
         search(cases, lambda c: (grads(c)[1], group_correlation_grad_filter(c.args["f"], c.args["dout"],
                                                                             c.args["group"], c.args["psi"].shape[-1])),
-               "dpsi differs from the library's group_correlation_grad_filter",
-               models=[("inverse", lambda c: folded(c.args["f"], c.args["dout"], c.args["group"],
-                                                    c.args["psi"].shape[-1],
-                                                    lambda x, s: transform_group_function(x, s, c.args["group"]))),
-                       ("no_permutation", lambda c: folded(c.args["f"], c.args["dout"], c.args["group"],
-                                                           c.args["psi"].shape[-1],
-                                                           lambda x, s: transform_image(x, inverse(s))))])
+               "dpsi differs from the library's group_correlation_grad_filter", models=dpsi_models())
 
     def out_dot_dout(c):
         return np.sum(group_correlation(c.args["f"], c.args["psi"], c.args["group"]) * c.args["dout"])
@@ -142,8 +245,8 @@ def check_backward(sub):
            labels=("sum(out dout)", "sum(psi dpsi)"), refine=lambda: hints_of(agreement))
     check_against_central_differences(sub)
     agreement()
-    return (f"sum(out dout) = sum(f df) = sum(psi dpsi) and agreement with the library on {len(cases)} integer "
-            "inputs (exact), and central differences of a quadratic loss on float data (round-off, relative 1e-6)")
+    return (f"sum(out dout) = sum(f df) = sum(psi dpsi) and agreement with the library on {len(cases)} inputs "
+            "(p4, p4m; frames 1-5 and 65; int64, int32, float32 and mixed dtypes; integer values: exact), and central differences of a quadratic loss on float data (round-off, relative 1e-6)")
 
 
 def check_against_central_differences(sub):
