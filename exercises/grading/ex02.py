@@ -73,10 +73,11 @@ def off_centre(f, g, grow=(0, 1)):
 OFF_CENTRE_FORMS = ((0, 1), (1, 0))
 
 
-def check_result_dtypes(cases, result, what, models):
+def check_result_dtypes(cases, result, what, models, rule="(f's dtype)"):
     """The result's dtype must be the promised one on every case; a hint only when a model explains every miss.
 
-    cases: (label, args, promised dtype); result(args) -> the submission's array (shape checked);
+    cases: (label, args, promised dtype); result(args) -> the submission's array (shape checked); rule: how the
+    promised dtype follows from the inputs, for the message;
     models: (hint key, fn(args) -> the dtype a submission with that mistake returns) pairs; one key may
     have several forms.
     """
@@ -91,7 +92,7 @@ def check_result_dtypes(cases, result, what, models):
                                if all(np.dtype(model(args)) == got for _, args, got, _ in wrong)))
     label, _, got, promised = wrong[0]
     every = "; ".join(f"{lab}: {g} (expected {p})" for lab, _, g, p in wrong)
-    raise Failure(f"{what} returned dtype {got} for {label}, expected {promised}",
+    raise Failure(f"{what} returned dtype {got}, expected {promised} {rule}: first at {label}",
                   {"input": label, "every wrong dtype": every}, hints,
                   explains={key: f"all {len(wrong)} wrong dtypes" if len(wrong) > 1 else "the wrong dtype"
                             for key in hints})
@@ -130,7 +131,7 @@ def check_transform_image(sub):
                          for g in (rotation(1), turn_and_shift)],
                         lambda a: expect_array(sub.call("transform_image", a["f"], a["g"]), "transform_image",
                                                shape=a["f"].shape),
-                        "transform_image (the result must have f's dtype)", FIXED_DTYPES)
+                        "transform_image", FIXED_DTYPES)
     H = point_group("p4m")
     pairs = [(g, h) for g, h in exhaustive_pairs(H) if not np.array_equal(g @ h, h @ g)]
     pairs += [(translation(0, 1), rotation(1)), (p4m_element(0, 1, 1, 0), p4m_element(1, 0, 0, -1))]
