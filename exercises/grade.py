@@ -1,6 +1,8 @@
 """Grade exercise submissions by the theory itself: exact integer equivariance, group laws, the library as reference.
 
     python exercises/grade.py PATH [PATH ...] [--json] [--timeout SECONDS] [--only TASK,...] [--jobs N]
+                              [--flags zero|report] [--gradescope RESULTS_JSON]
+    python exercises/grade.py --class DIR --out OUT [--jobs N] [--timeout SECONDS] [--only ...] [--flags ...]
 
 Each PATH is one submission: a single exercise file (named like one in exercises/, or
 at least starting with its number, such as ex02_), or a folder laid out like exercises/
@@ -8,8 +10,18 @@ at least starting with its number, such as ex02_), or a folder laid out like exe
 an exercise) it prints PASS/FAIL, the points, and on a failure the smallest
 counterexample found and a hint when the mistake is a common one; then the totals.
 --json prints one machine-readable report instead; --only grades the named tasks
-only; --jobs grades several files at a time. Exit status: 0 when every (selected) task
-of every PATH passes, 1 otherwise, 2 for a usage error.
+only; --jobs grades several files at a time. --flags says what a flag of the static read
+(grading/static.py) does: zero (the default) scores the flagged task 0, report only
+reports it. --gradescope FILE also writes the report of the one PATH in the format of
+Gradescope's results.json (exercises/gradescope/). Exit status: 0 when every (selected)
+task of every PATH passes, 1 otherwise, 2 for a usage error.
+
+--class DIR grades a whole class: every folder DIR/<student>/ holds that student's
+exercise files (any subset of them), and OUT receives gradebook.csv, report.json and,
+per student, feedback.md and results.json (grading/classbook.py says what is in them);
+nothing is written inside DIR, and OUT must not lie inside it. Files are graded on every
+core this process may use unless --jobs says otherwise; a progress bar goes to stderr.
+Exit status: 0 once the gradebook is written (whatever the marks), 2 for a usage error.
 
 Each exercise file runs in its own sandboxed child process (exercises/grading/runner.py,
 started by exercises/grading/sandbox.py); this process never runs submitted code. A
@@ -22,12 +34,7 @@ import argparse
 import importlib
 import json
 import os
-import queue
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -36,7 +43,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.dirname(HERE), HERE]
 sys.dont_write_bytecode = True  # the grader writes nothing into the repository, not even __pycache__
 
-from grading import EXERCISES, framework, sandbox, static  # noqa: E402
+from grading import EXERCISES, classbook, framework, sandbox, static  # noqa: E402
 
 DEFAULT_TIMEOUT = 10.0
 MAX_SOURCE_BYTES = 1 << 20
@@ -58,12 +65,12 @@ def exercise_of(path):
     raise UsageError(f"{path}: not an exercise file; the names are {known}")
 
 
-def submission_files(path):
+def submission_files(path, allow_empty=False):
     """[(file name, grading module, path or None if missing)] for one PATH argument."""
     if os.path.isdir(path):
         found = [(name, module, os.path.join(path, name) if os.path.isfile(os.path.join(path, name)) else None)
                  for name, module in EXERCISES]
-        if all(p is None for _, _, p in found):
+        if all(p is None for _, _, p in found) and not allow_empty:
             raise UsageError(f"{path}: no exercise files in this folder (expected names like {EXERCISES[0][0]})")
         return found
     if os.path.isfile(path):
@@ -188,28 +195,101 @@ def grade_file(module, path, timeout, only=None, flag_policy="zero", hide=()):
 
 # ---------------------------------------------------------------- the report
 
-def grade_paths(paths, timeout, only=None, jobs=1, flag_policy="zero"):
-    """The report of every PATH: each exercise file graded in its own child process, `jobs` files at a time."""
+def grade_entries(entries, timeout, only=None, jobs=1, flag_policy="zero", hide=(), progress=None):
+    """[file report] for entries [(where, file name, grading module, file path or None)], `jobs` files at a time."""
     def one(entry):
-        path, name, module, file_path = entry
+        where, name, module, file_path = entry
+        started = time.perf_counter()
         if file_path is None:
-            results = [failed(t, f"{name} is missing from {path}", missing=True) for t in tasks_of(module, only)]
+            results = [failed(t, f"{name} is missing from {where}", missing=True) for t in tasks_of(module, only)]
         else:
-            results = grade_file(module, file_path, timeout, only, flag_policy)
+            results = grade_file(module, file_path, timeout, only, flag_policy=flag_policy, hide=hide)
+            if progress is not None:
+                progress()
         return {"exercise": name, "path": file_path, "tasks": results,
                 "points": sum(r["points"] for r in results), "max_points": sum(r["max_points"] for r in results),
-                "passed": all(r["passed"] for r in results)}
+                "passed": all(r["passed"] for r in results), "seconds": round(time.perf_counter() - started, 3)}
 
-    entries = [(path, *e) for path in paths for e in submission_files(path) if tasks_of(e[1], only)]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        graded = list(pool.map(one, entries))
-    submissions = []
-    for path in paths:
-        files = [g for e, g in zip(entries, graded) if e[0] == path]
-        submissions.append({"path": path, "files": files, "points": sum(f["points"] for f in files),
-                            "max_points": sum(f["max_points"] for f in files),
-                            "passed": all(f["passed"] for f in files)})
-    return submissions
+        return list(pool.map(one, entries))
+
+
+def submission_of(path, files):
+    return {"path": path, "files": files, "points": sum(f["points"] for f in files),
+            "max_points": sum(f["max_points"] for f in files), "passed": all(f["passed"] for f in files)}
+
+
+def grade_paths(paths, timeout, only=None, jobs=1, flag_policy="zero", hide=(), allow_empty=False):
+    """The report of every PATH: each exercise file graded in its own child process, `jobs` files at a time."""
+    entries = [(path, *e) for path in paths for e in submission_files(path, allow_empty) if tasks_of(e[1], only)]
+    graded = grade_entries(entries, timeout, only, jobs, flag_policy, hide)
+    return [submission_of(path, [g for e, g in zip(entries, graded) if e[0] == path]) for path in paths]
+
+
+def available_cores():
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def grade_class(folder, out, timeout, only=None, jobs=None, flag_policy="zero", stream=None):
+    """Grade every student folder of `folder` and write the gradebook and feedback into `out` (grading/classbook.py).
+
+    Returns (report, [(student, submission)]). Raises UsageError for a folder that cannot be
+    graded or an `out` that would put anything inside `folder`.
+    """
+    stream = stream or sys.stderr
+    try:
+        students, notes = classbook.student_folders(folder)
+        classbook.check_out(out, folder, students)
+    except classbook.ClassError as exc:
+        raise UsageError(str(exc)) from None
+    for note in notes:
+        print(f"note: {note}", file=stream)
+    entries, student_notes = [], {}
+    for student, path in students:
+        found, student_notes[student] = classbook.student_files(path)
+        entries += [(student, path, *e) for e in found if tasks_of(e[1], only)]
+    bar = classbook.Progress(sum(e[4] is not None for e in entries), stream)
+    lock = threading.Lock()
+
+    def step():
+        with lock:
+            bar.step()
+
+    started = time.perf_counter()
+    graded = grade_entries([e[1:] for e in entries], timeout, only, jobs or available_cores(), flag_policy,
+                           hide=(folder,), progress=step)
+    elapsed = time.perf_counter() - started
+    rows = []
+    for student, path in students:
+        files = [g for e, g in zip(entries, graded) if e[0] == student]
+        submission = submission_of(path, files)
+        submission["student"] = student
+        rows.append((student, submission))
+    for student, submission in rows:
+        where = os.path.join(out, student)
+        classbook.write_atomic(os.path.join(where, "feedback.md"),
+                               classbook.feedback_markdown(student, submission, student_notes[student], flag_policy),
+                               never_inside=folder)
+        results = classbook.gradescope_results(submission)
+        classbook.write_atomic(os.path.join(where, "results.json"), classbook.json_text(results), never_inside=folder)
+    labels = [classbook.exercise_label(name) for name, module in EXERCISES if tasks_of(module, only)]
+    classbook.write_atomic(os.path.join(out, "gradebook.csv"), classbook.gradebook_csv(rows, labels),
+                           never_inside=folder)
+    report = {"grader": "groupconv exercises", "timeout_seconds": timeout, "class": folder, "flag_policy": flag_policy,
+              "seconds": round(elapsed, 3), "submissions": [s for _, s in rows],
+              "points": sum(s["points"] for _, s in rows), "max_points": sum(s["max_points"] for _, s in rows),
+              "passed": all(s["passed"] for _, s in rows)}
+    classbook.write_atomic(os.path.join(out, "report.json"), to_json(without_text(report)), never_inside=folder)
+    return report, rows
+
+
+def without_text(report):
+    """The report without the counterexamples' display text (as --json prints it); changes it in place."""
+    for submission in report["submissions"]:
+        for entry in submission["files"]:
+            for r in entry["tasks"]:
+                r.pop("counterexample_text", None)
+    return report
 
 
 def print_text(report):
@@ -265,42 +345,82 @@ def to_json(report):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="an exercise file or a folder laid out like exercises/")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="an exercise file or a folder laid out like exercises/")
     parser.add_argument("--json", action="store_true", help="print a machine-readable report (JSON) instead")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                         help=f"time limit per task and for importing a file, in seconds (default {DEFAULT_TIMEOUT:g})")
     parser.add_argument("--only", metavar="TASK[,TASK...]",
                         help="grade only these tasks (function names, e.g. --only transform_image)")
-    parser.add_argument("--jobs", type=int, default=1, help="grade this many files at a time (default 1)")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="grade this many files at a time (default 1; with --class or --gradescope every core)")
     parser.add_argument("--flags", choices=("zero", "report"), default="zero",
-                        help="a task flagged by the static read scores 0 (zero, the default) or is only reported")
+                        help="a task flagged by the static read of the file scores 0 (zero, the default) or is "
+                             "only reported (report)")
+    parser.add_argument("--class", dest="class_dir", metavar="DIR",
+                        help="grade a class: one folder per student in DIR (needs --out)")
+    parser.add_argument("--out", metavar="OUT", help="with --class: the folder for the gradebook and the feedback")
+    parser.add_argument("--gradescope", metavar="RESULTS_JSON",
+                        help="also write the report of the one PATH in Gradescope's results.json format to this file")
     args = parser.parse_args(argv)
     if not 0 < args.timeout <= 86400:
         parser.error(f"--timeout must be a number of seconds in (0, 86400], got {args.timeout}")
-    if args.jobs < 1:
+    if args.jobs is not None and args.jobs < 1:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
+    if args.class_dir is not None:
+        if args.paths or args.json or args.gradescope:
+            parser.error("--class grades the folders in DIR: give no PATH, --json or --gradescope with it")
+        if not args.out:
+            parser.error("--class needs --out OUT, the folder for the gradebook and the feedback")
+    elif args.out:
+        parser.error("--out goes with --class")
+    elif not args.paths:
+        parser.error("give a PATH to grade (an exercise file or a folder), or --class DIR --out OUT")
+    if args.gradescope and len(args.paths) != 1:
+        parser.error("--gradescope writes the results of one submission: give exactly one PATH")
     only = None
     if args.only:
         only = set(args.only.split(","))
         known = {t.name for _, module in EXERCISES for t in tasks_of(module)}
         if only - known:
             parser.error(f"--only: no task named {', '.join(sorted(only - known))}")
+    if args.class_dir is not None:
+        try:
+            report, rows = grade_class(args.class_dir, args.out, args.timeout, only, args.jobs, args.flags)
+        except UsageError as exc:
+            parser.error(str(exc))
+        for student, submission in rows:
+            print(f"{student}: {submission['points']}/{submission['max_points']} points")
+        print(f"{len(rows)} students graded in {report['seconds']:.0f} s; "
+              f"wrote {os.path.join(args.out, 'gradebook.csv')} and a folder per student in {args.out}")
+        return 0
+    gradescope = args.gradescope is not None
+    if gradescope and os.path.isdir(args.paths[0]):
+        hide = (args.paths[0],)
+    else:
+        hide = ()
     try:
         for path in args.paths:
-            submission_files(path)  # every PATH is checked before anything is graded
-        submissions = grade_paths(args.paths, args.timeout, only, args.jobs, args.flags)
+            submission_files(path, allow_empty=gradescope)  # every PATH is checked before anything is graded
+        started = time.perf_counter()
+        submissions = grade_paths(args.paths, args.timeout, only, args.jobs or (available_cores() if gradescope else 1),
+                                  args.flags, hide, allow_empty=gradescope)
+        elapsed = time.perf_counter() - started
     except UsageError as exc:
         parser.error(str(exc))
+    if gradescope:
+        (submission,) = submissions
+        note = None
+        if all(f["path"] is None for f in submission["files"]):
+            note = (f"No exercise files were found in your submission: upload files named like {EXERCISES[0][0]} "
+                    "(the names of the exercise files).")
+        classbook.write_atomic(args.gradescope,
+                               classbook.json_text(classbook.gradescope_results(submission, elapsed, note)))
     report = {"grader": "groupconv exercises", "timeout_seconds": args.timeout, "submissions": submissions,
               "points": sum(s["points"] for s in submissions),
               "max_points": sum(s["max_points"] for s in submissions),
               "passed": all(s["passed"] for s in submissions)}
     if args.json:
-        for submission in submissions:
-            for entry in submission["files"]:
-                for r in entry["tasks"]:
-                    r.pop("counterexample_text", None)
-        print(to_json(report))
+        print(to_json(without_text(report)))
     else:
         print_text(report)
     return 0 if report["passed"] else 1
