@@ -11,14 +11,14 @@ an exercise) it prints PASS/FAIL, the points, and on a failure the smallest
 counterexample found and a hint when the mistake is a common one; then the totals.
 --json prints one machine-readable report instead; --only grades the named tasks
 only; --jobs grades several files at a time. --flags says what a flag of the static read
-(grading/static.py) does: zero (the default) scores the flagged task 0, report only
+(exercises/grading/static.py) does: zero (the default) scores the flagged task 0, report only
 reports it. --gradescope FILE also writes the report of the one PATH in the format of
 Gradescope's results.json (exercises/gradescope/). Exit status: 0 when every (selected)
 task of every PATH passes, 1 otherwise, 2 for a usage error.
 
 --class DIR grades a whole class: every folder DIR/<student>/ holds that student's
 exercise files (any subset of them), and OUT receives gradebook.csv, report.json and,
-per student, feedback.md and results.json (grading/classbook.py says what is in them);
+per student, feedback.md and results.json (exercises/grading/classbook.py says what is in them);
 nothing is written inside DIR, and OUT must not lie inside it. Files are graded on every
 core this process may use unless --jobs says otherwise; a progress bar goes to stderr.
 Exit status: 0 once the gradebook is written (whatever the marks), 2 for a usage error.
@@ -231,7 +231,7 @@ def available_cores():
 
 
 def grade_class(folder, out, timeout, only=None, jobs=None, flag_policy="zero", stream=None):
-    """Grade every student folder of `folder` and write the gradebook and feedback into `out` (grading/classbook.py).
+    """Grade every student folder of `folder` and write the gradebook and feedback into `out` (exercises/grading/classbook.py).
 
     Returns (report, [(student, submission)]). Raises UsageError for a folder that cannot be
     graded or an `out` that would put anything inside `folder`.

@@ -1,15 +1,15 @@
 """Marking a class: the gradebook, each student's feedback, and Gradescope's results.json.
 
-grade.py --class DIR --out OUT grades DIR/<student>/exNN_*.py for every student folder
+grade.py --class DIR --out <out> grades DIR/<student>/exNN_*.py for every student folder
 and writes, never inside DIR:
 
-  OUT/gradebook.csv             one row per student (sorted): student, ex01 ... ex12 (points),
+  <out>/gradebook.csv           one row per student (sorted): student, ex01 ... ex12 (points),
                                 total, flags (how many tasks the static read flagged),
                                 flagged (those tasks, "ex03.transform_image:12 ...")
-  OUT/report.json               the whole report, in the format of grade.py --json
-  OUT/<student>/feedback.md     per exercise and task: PASS/FAIL, points, the reason, the
+  <out>/report.json             the whole report, in the format of grade.py --json
+  <out>/<student>/feedback.md   per exercise and task: PASS/FAIL, points, the reason, the
                                 counterexample, hints and flags; missing files listed
-  OUT/<student>/results.json    the same in Gradescope's autograder format (gradescope_results)
+  <out>/<student>/results.json  the same in Gradescope's autograder format (gradescope_results)
 
 Everything here works on the plain-data report that grade.py builds (no submitted code
 runs in this module). Every file is written to a temporary name beside its target and
