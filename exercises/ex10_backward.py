@@ -81,7 +81,7 @@ def central_difference(loss, x, eps=1e-6):
 # Given f (B, C_in, |H|, n, n), psi (C_out, C_in, |H|, k, k), dout (B, C_out, |H|, n', n')
 # and `group`, return the pair (df, dpsi): arrays of the shapes of f and psi, dtype
 # `np.result_type(f, psi, dout)` (integer inputs give exact integer gradients). n and k
-# may be odd or even, n >= k.
+# may be odd or even, n >= k; the grader's frames go up to 33 x 33.
 #
 # The grader checks sum(out dout) = sum(f df) = sum(psi dpsi) exactly on integers,
 # compares df and dpsi with its own central differences of a loss on float data, and then

@@ -22,6 +22,7 @@ TASK_2_OF_04 = "    ### END SOLUTION\n\n\n# %% [markdown]\n# ## Task 2"
 CASES_1 = [
     # ---- exercise 01
     (EX01, "rotation_matrix", [("(0, 1, 0, -1)  # cos", "(0, -1, 0, 1)  # cos")], "clockwise"),
+    (EX01, "rotation_matrix", [("r = int(r) % 4", "r = abs(int(r)) % 4")], "negative_r"),  # not `clockwise`
     (EX01, "p4m_element", [("groups.translation(u, v) @ mirror_matrix(m) @ rotation_matrix(r)",
                             "groups.translation(u, v) @ rotation_matrix(r) @ mirror_matrix(m)")], "order"),
     (EX01, "p4m_element", [("(0, 1, 0, -1)  # cos", "(0, -1, 0, 1)  # cos")], "clockwise"),  # through R(r)

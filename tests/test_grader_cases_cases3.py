@@ -40,7 +40,7 @@ CASES_3 = [
                                "pooled = x.reshape(x.shape[0], x.shape[1], -1).mean(axis=-1)")], "mean_pool"),
     (EX09, "invariant_head", [(" + np.asarray(b, dtype=np.float64)", "")], "no_bias"),
     (EX09, "invariant_head", [("pooled = x.reshape(x.shape[0], x.shape[1], -1).max(axis=-1)",
-                               "pooled = x[:, :, 0].max(axis=(-2, -1))")], "wrong_axis"),
+                               "pooled = x[:, :, 0].max(axis=(-2, -1))")], "one_plane"),
     (EX09, "invariant_head", [("return pooled @ np.asarray(W, dtype=np.float64) + np.asarray(b, dtype=np.float64)",
                                "return pooled @ W + b")], None),
     (EX09, "invariant_head", [("pooled = x.reshape(x.shape[0], x.shape[1], -1).max(axis=-1)",

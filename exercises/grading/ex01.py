@@ -3,10 +3,10 @@
 Every comparison is between int64 matrices or integer parameters: each residual is
 exactly 0 for a right answer (products of integer matrices involve no rounding).
 The contract's ranges are tried: r any integer (negative, and far past 3), shifts far
-past a frame of 64. Mistake models: `clockwise`, `mirror_axis`, `order` (M^m R(r)
-multiplied the other way round), `transpose` and `inverse_shift` (the inverse's
-translation column), `mirror_turn` and `shift_turn` (the law in parameters). A failed
-axiom of the law is diagnosed by the comparison with the matrix product (refine).
+past a frame of 64. Mistake models: `clockwise` (only if R(1) turns clockwise),
+`negative_r`, `mirror_axis`, `order` (M^m R(r) multiplied the other way round),
+`transpose` and `inverse_shift` (the inverse's translation column), `mirror_turn` and
+`shift_turn` (the law in parameters). A failed axiom of the law is diagnosed by the comparison with the matrix product (refine).
 """
 import numpy as np
 
@@ -29,6 +29,8 @@ EXTRA_HINTS = {
                    "(-1)^m2 r1 + r2, not r1 + r2.",
     "shift_turn": "The second shift must be turned (and mirrored) by the first element's linear part: the "
                   "translation of g(a) g(b) is x1 + M^m1 R(r1) x2, not x1 + x2.",
+    "negative_r": "Your R(r) is right for r >= 0 but turns the wrong way for a negative r: R(-1) is the "
+                  "clockwise quarter turn R(3). Reduce r modulo 4 first (in Python r % 4 is never negative).",
     "inverse_shift": "The translation column of g^-1 is -A^T t (A^T = A^-1 the inverse of the linear part), "
                      "not -t nor -A t: g^-1 = [[A^T, -A^T t], [0, 1]].",
 }
@@ -51,9 +53,18 @@ def check_rotation_matrix(sub):
            "the group law R(a) R(b) = R(a + b) fails for your matrices")
     search([Case({"r": r}, f"r = {r}") for r in rs], lambda c: (turns[c.args["r"]], rotation(c.args["r"] % 4)),
            "R(r) differs from the counter-clockwise quarter turn of the conventions",
-           models={"clockwise": lambda c: rotation(-c.args["r"] % 4)})
+           models=_turn_models(turns))
     return ("R(a) R(b) = R(a + b) and agreement with the conventions for r = -5..8, 64, 101 and -1003: exact "
             "(integer matrices)")
+
+
+def _turn_models(turns):
+    """Models of a wrong R(r). `clockwise` only when R(1) itself turns clockwise (a submission that is right for
+    r >= 0 and wrong for negative r also matches R(-r) there, but its mistake is the sign, `negative_r`)."""
+    models = {"negative_r": lambda c: rotation(abs(c.args["r"]) % 4)}
+    if np.array_equal(turns[1], rotation(3)):
+        models["clockwise"] = lambda c: rotation(-c.args["r"] % 4)
+    return models
 
 
 def check_mirror_matrix(sub):

@@ -29,6 +29,9 @@ EXTRA_HINTS = {
                    "4 for p4, 8 for p4m, 6 for p6, 12 for p6m. Pool over all of them (x.shape[2]).",
     "mean_pool": "You averaged: the head takes the maximum of every channel over the group axis and all pixels.",
     "no_bias": "Your logits lack the bias: logits = pooled @ W + b.",
+    "one_plane": "You pooled the pixels of plane 0 only (the identity's plane): the head takes the maximum over "
+                 "the group axis too, x.max(axis=(2, 3, 4)). A turn moves the values between planes, so one plane "
+                 "alone is not invariant.",
 }
 
 SQUARE, HEXAGONAL = ("p4", "p4m"), ("p6", "p6m")
@@ -220,7 +223,7 @@ def check_head(sub):
         search(distinct, lambda c: (head_of(c.args["x"], c.args["W"], c.args["b"]),
                                     head_reference(c.args["x"], c.args["W"], c.args["b"])),
                "the head differs from a global max pool followed by @ W + b", kind="float",
-               models=[("wrong_axis", lambda c: as_float(c.args["x"].max(axis=(3, 4))[:, :, 0]) @ as_float(c.args["W"])
+               models=[("one_plane", lambda c: as_float(c.args["x"].max(axis=(3, 4))[:, :, 0]) @ as_float(c.args["W"])
                         + as_float(c.args["b"])),
                        ("mean_pool", lambda c: c.args["x"].mean(axis=(2, 3, 4)) @ as_float(c.args["W"])
                         + as_float(c.args["b"])),

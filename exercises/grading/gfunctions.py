@@ -303,7 +303,8 @@ def move(f, u, group, on_group):
 
 
 ORDER_HINT = ("The output element is g = t(x) . s (first s, then the shift), not s . t(x): "
-              "plane s at pixel x holds the value at t(x) . s.")
+              "plane s at pixel x holds the value at t(x) . s. The same mistake, written through the inverse: "
+              "g^-1 y = s^-1 (y - x), not s^-1 y - x.")
 
 
 def valid_output(sub, name, f, psi, group, dtype=True):
