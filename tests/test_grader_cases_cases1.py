@@ -23,9 +23,10 @@ CASES_1 = [
     # ---- exercise 01
     (EX01, "rotation_matrix", [("(0, 1, 0, -1)  # cos", "(0, -1, 0, 1)  # cos")], "clockwise"),
     (EX01, "rotation_matrix", [("r = int(r) % 4", "r = abs(int(r)) % 4")], "negative_r"),  # not `clockwise`
+    (EX01, "p4m_element", [("r = int(r) % 4", "r = abs(int(r)) % 4")], "own_rotation"),  # not `order`
     (EX01, "p4m_element", [("groups.translation(u, v) @ mirror_matrix(m) @ rotation_matrix(r)",
                             "groups.translation(u, v) @ rotation_matrix(r) @ mirror_matrix(m)")], "order"),
-    (EX01, "p4m_element", [("(0, 1, 0, -1)  # cos", "(0, -1, 0, 1)  # cos")], "clockwise"),  # through R(r)
+    (EX01, "p4m_element", [("(0, 1, 0, -1)  # cos", "(0, -1, 0, 1)  # cos")], "own_rotation"),  # through R(r)
     (EX01, "inverse", [("out[:2, 2] = -a_t @ g[:2, 2]", "out[:2, 2] = -g[:2, 2]")], "inverse_shift"),
     (EX01, "inverse", [("out[:2, 2] = -a_t @ g[:2, 2]", "out[:2, 2] = -g[:2, :2] @ g[:2, 2]")], "inverse_shift"),
     (EX01, "inverse", [("a_t = g[:2, :2].T  # A^-1 = A^T", "a_t = g[:2, :2]")], None),

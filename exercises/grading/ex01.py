@@ -29,6 +29,8 @@ EXTRA_HINTS = {
                    "(-1)^m2 r1 + r2, not r1 + r2.",
     "shift_turn": "The second shift must be turned (and mirrored) by the first element's linear part: the "
                   "translation of g(a) g(b) is x1 + M^m1 R(r1) x2, not x1 + x2.",
+    "own_rotation": "Your p4m_element builds on your rotation_matrix, and that is wrong for a turn used here: "
+                    "put Task 1 right first, then try this task again.",
     "negative_r": "Your R(r) is right for r >= 0 but turns the wrong way for a negative r: R(-1) is the "
                   "clockwise quarter turn R(3). Reduce r modulo 4 first (in Python r % 4 is never negative).",
     "inverse_shift": "The translation column of g^-1 is -A^T t (A^T = A^-1 the inverse of the linear part), "
@@ -91,10 +93,29 @@ def check_p4m_element(sub):
                        "clockwise": lambda c: element("p4m", c.args["m"], -c.args["r"] % 4, c.args["u"],
                                                       c.args["v"])})
     except Failure as failure:
-        if {"order", "clockwise"} <= set(failure.hints):
+        if not _blame_own_rotation(sub, failure, sorted({c.args["r"] for c in cases})) and \
+                {"order", "clockwise"} <= set(failure.hints):
             _one_of_order_and_clockwise(sub, failure)
         raise
     return f"{len(cases)} elements equal t(u, v) M^m R(r): exact (integer matrices)"
+
+
+def _blame_own_rotation(sub, failure, turns):
+    """If the submission's own rotation_matrix is wrong for a turn these cases use, that is the hint: a model of
+    p4m_element can match the elements built on a wrong R(r) (R(|r|) with a mirror looks like the wrong order)."""
+    wrong = []
+    for r in turns:
+        try:
+            got = np.asarray(sub.call("rotation_matrix", r))
+        except Failure:
+            return False
+        if got.shape != (3, 3) or not np.array_equal(got, rotation(r % 4)):
+            wrong.append(r)
+    if not wrong:
+        return False
+    failure.hints = ["own_rotation"]
+    failure.explains = {"own_rotation": f"every failing case: your rotation_matrix is wrong for r = {', '.join(map(str, wrong))}"}
+    return True
 
 
 def _one_of_order_and_clockwise(sub, failure):
