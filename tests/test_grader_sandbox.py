@@ -165,11 +165,6 @@ def lifting_correlation(f, psi, group, mode="valid"):
 """),
         ("ctypes-system-and-open", "ex01_group_law.py", "rotation_matrix", f"""
 import ctypes as _ct
-def _try(fn):
-    try:
-        fn()
-    except BaseException:
-        pass
 def rotation_matrix(r):
     libc = _ct.CDLL(None)
     for m in {c_marker!r}:
