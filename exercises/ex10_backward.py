@@ -84,8 +84,8 @@ def central_difference(loss, x, eps=1e-6):
 # may be odd or even, n >= k; the grader's frames go up to 33 x 33.
 #
 # The grader checks sum(out dout) = sum(f df) = sum(psi dpsi) exactly on integers,
-# compares df and dpsi with its own central differences of a loss on float data, and then
-# with the library.
+# compares df and dpsi with central differences of a loss on float data along random
+# directions, and then with the library.
 
 # %%
 def group_correlation_backward(f, psi, dout, group):

@@ -137,10 +137,9 @@ def _inverse_shift_models(g):
     """The inverse with the translation column -t, or -A t, instead of -A^T t."""
     wrong = []
     for column in (-g[:2, 2], -g[:2, :2] @ g[:2, 2]):
-        out = np.eye(3, dtype=np.int64)
-        out[:2, :2] = g[:2, :2].T
-        out[:2, 2] = column
-        wrong.append(out)
+        model = inverse(g)  # the library's inverse, with the translation column replaced
+        model[:2, 2] = column
+        wrong.append(model)
     return wrong
 
 

@@ -9,7 +9,8 @@ import numpy as np
 
 from groupconv.action import transform_group_function, transform_image
 from groupconv.correlate import (expand_group_filter, group_correlation, group_correlation_grad_filter,
-                                 group_correlation_grad_input, planar_correlation)
+                                 group_correlation_grad_input)
+from groupconv.engine import planar_correlation_grad_filter, planar_correlation_grad_input
 from groupconv.groups import inverse, order, point_group
 
 from .framework import Case, Failure, Task, hints_of, integer_data, search, type_name
@@ -45,27 +46,31 @@ GROUPS = ("p4", "p4m")
 
 # ---------------------------------------------------------------- task 1
 
-def numerical(loss, x, eps, form="central", dtype=np.float64):
-    """The grader's own finite differences, and the mistake models of task 1 (the same loop, written wrong).
+def entrywise(spec, x, ahead, behind, divisor):
+    """What a one-entry-at-a-time difference quotient gives for the grader's losses, in closed form.
 
-    form: "central" (right), "forward" (loss(x + eps) - loss(x)) / eps, "backward" (loss(x) - loss(x - eps)) / eps,
-    "no_half" (loss(x + eps) - loss(x - eps)) / eps. dtype: the dtype of the perturbed copies (x's own dtype for
-    the integer_copy model: x + eps stored back into an integer array is truncated).
+    Both losses are sums over the entries, sum(l(x_i)), so moving entry i changes the loss by the change of its
+    own term only, and the quotient for entry i is (l(ahead_i) - l(behind_i)) / divisor: no loop over entries.
+    The mistake models of task 1 are this quotient with the wrong steps or divisor.
     """
-    grad = np.zeros(x.shape)
-    for i in np.ndindex(x.shape):
-        up, down = x.astype(dtype), x.astype(dtype)
-        up[i] += eps
-        down[i] -= eps
-        if form == "forward":
-            grad[i] = (loss(up) - loss(x)) / eps
-        elif form == "backward":
-            grad[i] = (loss(x) - loss(down)) / eps
-        elif form == "no_half":
-            grad[i] = (loss(up) - loss(down)) / eps
-        else:
-            grad[i] = (loss(up) - loss(down)) / (2 * eps)
-    return grad
+    return (spec.terms(ahead) - spec.terms(behind)) / divisor
+
+
+def difference_models():
+    """[(hint, model of a case)] of task 1: one-sided (either side), no halving, an integer copy of an integer x."""
+    def quotient(c, ahead, behind, divisor, integer_only=False):
+        x, eps = c.args["x"], c.args.get("eps", 1e-6)
+        if integer_only and not np.issubdtype(x.dtype, np.integer):
+            return None  # a float copy of a float x is the right copy
+        xf = x.astype(np.float64)
+        return entrywise(c.args["loss"], xf, ahead(xf, eps), behind(xf, eps), divisor(eps))
+
+    return [("one_sided", lambda c: quotient(c, lambda x, e: x + e, lambda x, e: x, lambda e: e)),
+            ("one_sided", lambda c: quotient(c, lambda x, e: x, lambda x, e: x - e, lambda e: e)),
+            ("no_half", lambda c: quotient(c, lambda x, e: x + e, lambda x, e: x - e, lambda e: e)),
+            # x + eps stored back into an integer array is truncated towards 0
+            ("integer_copy", lambda c: quotient(c, lambda x, e: np.trunc(x + e), lambda x, e: np.trunc(x - e),
+                                                lambda e: 2 * e, integer_only=True))]
 
 
 def all_at_once(loss, x, eps):
@@ -114,18 +119,11 @@ def check_central_difference(sub):
                           f"{type_name(out)} {getattr(out, 'shape', '')} {getattr(out, 'dtype', '')}")
         return out, c.extra["closed form"]
 
-    def model(c, **how):
-        return numerical(c.args["loss"].function(), c.args["x"], c.args.get("eps", 1e-6), **how)
-
     search(cases, evaluate, "your central differences differ from the closed form (a quadratic: 2 a x + b; "
                             "a cubic: 3 x^2 + eps^2, exactly, up to round-off)",
            kind="gradient",
-           models=[("one_sided", lambda c: model(c, form="forward")),
-                   ("one_sided", lambda c: model(c, form="backward")),
-                   ("no_half", lambda c: model(c, form="no_half")),
-                   ("all_at_once", lambda c: all_at_once(c.args["loss"].function(), c.args["x"],
-                                                         c.args.get("eps", 1e-6))),
-                   ("integer_copy", lambda c: model(c, dtype=c.args["x"].dtype))])
+           models=difference_models() + [("all_at_once", lambda c: all_at_once(c.args["loss"].function(),
+                                                                                c.args["x"], c.args.get("eps", 1e-6)))])
     return (f"{len(cases)} losses with known central differences (quadratic, cubic; float and integer x, up to 70 "
             "entries, the default eps), x unchanged: float round-off only (relative 1e-6)")
 
@@ -136,29 +134,30 @@ def backward(sub, f, psi, dout, group):
     out = sub.call("group_correlation_backward", f, psi, dout, group)
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         raise Failure(f"group_correlation_backward must return a pair (df, dpsi), got {type(out).__name__}")
-    dtype = np.result_type(f, psi, dout)
+    wanted = np.result_type(f, psi, dout)
     for name, value, like in (("df", out[0], f), ("dpsi", out[1], psi)):
-        if not isinstance(value, np.ndarray) or value.shape != like.shape or value.dtype != dtype:
-            raise Failure(f"{name} must be an array of shape {like.shape} and dtype {dtype}, got "
+        if not isinstance(value, np.ndarray) or value.shape != like.shape or value.dtype != wanted:
+            raise Failure(f"{name} must be an array of shape {like.shape} and dtype {wanted}, got "
                           f"{type(value).__name__} {getattr(value, 'shape', '')} {getattr(value, 'dtype', '')}")
     return out[0], out[1]
 
 
 def unflipped_df(f, psi, dout, group):
-    """df from a 'full' correlation with the transposed bank NOT turned by 180 degrees."""
+    """df from a 'full' correlation with the transposed bank NOT turned by 180 degrees: the library's input
+    gradient of a bank turned beforehand (its own turn undoes it)."""
     bank = expand_group_filter(psi, group)
-    O, nH, C, _, k, _ = bank.shape
-    A_t = np.ascontiguousarray(bank.reshape(O * nH, C * nH, k, k).transpose(1, 0, 2, 3))
-    return planar_correlation(dout.reshape(dout.shape[0], O * nH, *dout.shape[-2:]), A_t, "full").reshape(f.shape)
+    rows = bank.shape[0] * bank.shape[1]
+    turned = bank.reshape(rows, -1, *bank.shape[-2:])[..., ::-1, ::-1]
+    return planar_correlation_grad_input(dout.reshape(dout.shape[0], rows, *dout.shape[-2:]), turned,
+                                         (f.shape[0], turned.shape[1], *f.shape[-2:])).reshape(f.shape)
 
 
 def bank_gradient(f, dout, group, k):
-    """dbank[p, q] = sum_b f[b, q] * dout[b, p]: (O, |H|, C, |H|, k, k), the gradient of the expanded bank."""
-    B, C, nH, n, _ = f.shape
-    O = dout.shape[1]
-    f_t = np.ascontiguousarray(f.reshape(B, C * nH, n, n).transpose(1, 0, 2, 3))
-    d_t = np.ascontiguousarray(dout.reshape(B, O * nH, *dout.shape[-2:]).transpose(1, 0, 2, 3))
-    return planar_correlation(f_t, d_t, "valid").transpose(1, 0, 2, 3).reshape(O, nH, C, nH, k, k)
+    """The gradient of the expanded bank (O, |H|, C, |H|, k, k), before the fold: the library's filter gradient of
+    the one planar correlation that the group correlation is."""
+    B, O, nH = dout.shape[0], dout.shape[1], order(group)
+    dbank = planar_correlation_grad_filter(f.reshape(B, -1, *f.shape[-2:]), dout.reshape(B, O * nH, *dout.shape[-2:]), k)
+    return dbank.reshape(O, nH, -1, nH, k, k)
 
 
 def folded(f, dout, group, k, move, planes=None):
@@ -246,34 +245,44 @@ def check_backward(sub):
     check_against_central_differences(sub)
     agreement()
     return (f"sum(out dout) = sum(f df) = sum(psi dpsi) and agreement with the library on {len(cases)} inputs "
-            "(p4, p4m; frames 1-5 and 33; int64, int32, float32 and mixed dtypes; integer values: exact), and central differences of a quadratic loss on float data (round-off, relative 1e-6)")
+            "(p4, p4m; frames 1-5 and 33; int64, int32, float32 and mixed dtypes; integer values: exact), and central differences of a quadratic loss on float data along random directions (round-off, relative 1e-6)")
+
+
+DIRECTIONS = 6
 
 
 def check_against_central_differences(sub):
+    """Gradients against central differences along random directions: for a quadratic loss L, the quotient
+    (L(x + eps d) - L(x - eps d)) / (2 eps) is the directional derivative sum(grad * d) exactly, up to round-off.
+    Six random directions d, one loss evaluation pair each: a wrong gradient fails for almost every d."""
     rng = np.random.default_rng(11)
-    cases = []
+    cases, directions = [], {}
     for group, n, k in (("p4", 3, 2), ("p4m", 3, 3)):
         nH = order(group)
         f, psi = rng.normal(size=(1, 2, nH, n, n)), rng.normal(size=(2, 2, nH, k, k))
         target = rng.normal(size=(1, 2, nH, n - k + 1, n - k + 1))
+        directions[group] = {"f": rng.normal(size=(DIRECTIONS, *f.shape)), "psi": rng.normal(size=(DIRECTIONS, *psi.shape))}
         cases.append(Case({"f": f, "psi": psi, "target": target, "group": group},
                           f"{group}, float f of shape {f.shape}, psi of shape {psi.shape}, "
-                          "loss = sum((f ⋆ psi - target)^2) / 2"))
+                          "loss = sum((f ⋆ psi - target)^2) / 2, 6 random directions"))
 
     def evaluate(c, which):
         f, psi, target, group = c.args["f"], c.args["psi"], c.args["target"], c.args["group"]
         dout = group_correlation(f, psi, group) - target  # d loss / d out of the quadratic loss
-        got = backward(sub, f, psi, dout, group)[which]
-        if which == 0:
-            want = numerical(lambda x: 0.5 * np.sum((group_correlation(x, psi, group) - target) ** 2), f, 1e-6)
-        else:
-            want = numerical(lambda x: 0.5 * np.sum((group_correlation(f, x, group) - target) ** 2), psi, 1e-6)
-        return got, want
+        got = backward(sub, f, psi, dout, group)[0 if which == "f" else 1]
+        loss = ((lambda x: 0.5 * np.sum((group_correlation(x, psi, group) - target) ** 2)) if which == "f" else
+                (lambda x: 0.5 * np.sum((group_correlation(f, x, group) - target) ** 2)))
+        x, eps = c.args[which], 1e-6
+        steps = directions[group][which]
+        quotients = np.array([(loss(x + eps * d) - loss(x - eps * d)) / (2 * eps) for d in steps])
+        return np.tensordot(steps, got, axes=got.ndim), quotients
 
-    search(cases, lambda c: evaluate(c, 0), "df differs from central differences of the loss", kind="gradient",
-           labels=("central differences", "your df"))
-    search(cases, lambda c: evaluate(c, 1), "dpsi differs from central differences of the loss", kind="gradient",
-           labels=("central differences", "your dpsi"))
+    search(cases, lambda c: evaluate(c, "f"), "df differs from central differences of the loss along random "
+                                              "directions d (sum(df * d) against the difference quotient)",
+           kind="gradient", labels=("central differences", "sum(your df * d)"))
+    search(cases, lambda c: evaluate(c, "psi"), "dpsi differs from central differences of the loss along random "
+                                                "directions d (sum(dpsi * d) against the difference quotient)",
+           kind="gradient", labels=("central differences", "sum(your dpsi * d)"))
 
 
 TASKS = [

@@ -46,13 +46,12 @@ def relabel(F, group, phi):
     c = (n - 1) // 2
     out = np.zeros_like(F)
     for s_index, s in enumerate(point_group(group)):
-        for i in range(n):
-            for j in range(n):
-                h = phi(translation(i - c, j - c) @ s)
-                u, v = int(h[0, 2]), int(h[1, 2])
-                if abs(u) <= c and abs(v) <= c:
-                    plane = int(point_group_index(split(h)[1], group))
-                    out[..., s_index, i, j] = F[..., plane, u + c, v + c]
+        for i, j in np.ndindex(n, n):
+            h = phi(translation(i - c, j - c) @ s)
+            u, v = int(h[0, 2]), int(h[1, 2])
+            if abs(u) <= c and abs(v) <= c:
+                plane = int(point_group_index(split(h)[1], group))
+                out[..., s_index, i, j] = F[..., plane, u + c, v + c]
     return out
 
 

@@ -53,6 +53,13 @@ class LossSpec:
             return lambda z: float(np.sum(a * np.asarray(z) * np.asarray(z) + b * np.asarray(z)))
         return lambda z: float(np.sum(np.asarray(z, dtype=np.float64) ** 3))
 
+    def terms(self, z):
+        """The loss's terms l(z_i), entry by entry: the loss is their sum."""
+        z = np.asarray(z, dtype=np.float64)
+        if self.kind == "quadratic":
+            return self.arrays["a"] * z * z + self.arrays["b"] * z
+        return z ** 3
+
 
 def layer_type(layer):
     """The groupconv.nn class name of a layer, or None if its class is not exactly one of them."""

@@ -361,9 +361,9 @@ class Observer:
     def forward(self, x, train, out):
         if len(self.forwards) >= 20000:
             return
-        x = np.asarray(x)
-        index = [self.rows.get(np.asarray(row).tobytes(), -1) for row in x] if x.ndim >= 1 else []
-        entry = {"train": bool(train), "rows": int(x.shape[0]) if x.ndim else 0, "indices": index}
+        batch = np.asarray(x)
+        index = [self.rows.get(np.asarray(row).tobytes(), -1) for row in batch] if batch.ndim >= 1 else []
+        entry = {"train": bool(train), "rows": int(batch.shape[0]) if batch.ndim else 0, "indices": index}
         if index and min(index) >= 0 and isinstance(out, np.ndarray) and out.ndim == 2:
             from groupconv import nn
             try:
