@@ -29,6 +29,12 @@ submission that crashes, hangs or prints without end cannot take the grader down
 every task has a time limit (--timeout, default 10 s; importing the file has the
 same limit), a task that runs over it is a FAIL and the remaining tasks are graded in a
 fresh process. Nothing is written into the repository or next to the submission.
+
+The cases: a student's run uses the public cases. A lecturer who sets a course seed (in
+exercises/course_seed.txt, or in GROUPCONV_COURSE_SEED; see grading/framework.py)
+grades on the course's own values, translations and large frames, so that answers
+tabulated for the public cases or for another course fail. The report says which
+cases were used; it never shows the seed.
 """
 import argparse
 import importlib
@@ -46,6 +52,7 @@ sys.dont_write_bytecode = True  # the grader writes nothing into the repository,
 from grading import EXERCISES, classbook, framework, sandbox, static  # noqa: E402
 
 DEFAULT_TIMEOUT = 10.0
+CASES = "course" if framework.COURSE_SEED else "public"  # which inputs the checks use (grading/framework.py)
 MAX_SOURCE_BYTES = 1 << 20
 
 
@@ -275,7 +282,7 @@ def grade_class(folder, out, timeout, only=None, jobs=None, flag_policy="zero", 
     labels = [classbook.exercise_label(name) for name, module in EXERCISES if tasks_of(module, only)]
     classbook.write_atomic(os.path.join(out, "gradebook.csv"), classbook.gradebook_csv(rows, labels),
                            never_inside=folder)
-    report = {"grader": "groupconv exercises", "timeout_seconds": timeout, "class": folder, "flag_policy": flag_policy,
+    report = {"grader": "groupconv exercises", "cases": CASES, "timeout_seconds": timeout, "class": folder, "flag_policy": flag_policy,
               "seconds": round(elapsed, 3), "submissions": [s for _, s in rows],
               "points": sum(s["points"] for _, s in rows), "max_points": sum(s["max_points"] for _, s in rows),
               "passed": all(s["passed"] for _, s in rows)}
@@ -320,6 +327,8 @@ def print_text(report):
               f"{n_pass} of {len(submission['files'])} files pass every task")
     if len(report["submissions"]) > 1:
         print(f"TOTAL {report['points']}/{report['max_points']} points")
+    if report.get("cases") == "course":
+        print("(graded on the course's own cases: a course seed is set)")
 
 
 def to_json(report):
@@ -415,7 +424,7 @@ def main(argv=None):
                     "(the names of the exercise files).")
         classbook.write_atomic(args.gradescope,
                                classbook.json_text(classbook.gradescope_results(submission, elapsed, note)))
-    report = {"grader": "groupconv exercises", "timeout_seconds": args.timeout, "submissions": submissions,
+    report = {"grader": "groupconv exercises", "cases": CASES, "timeout_seconds": args.timeout, "submissions": submissions,
               "points": sum(s["points"] for s in submissions),
               "max_points": sum(s["max_points"] for s in submissions),
               "passed": all(s["passed"] for s in submissions)}

@@ -16,16 +16,17 @@ import numpy as np
 from groupconv.action import transform_image
 from groupconv.groups import identity, inverse, is_member, mirror, p4m_element, rotation, translation
 
-from .framework import (Case, Failure, Task, element_name, exhaustive_pairs, expect_array, integer_data,
+from .framework import (Case, Failure, Task, course_shifts, element_name, exhaustive_pairs, expect_array, integer_data,
                         point_group, rng, search)
 
 FORBIDDEN = {"groupconv.action": ["transform_image", "transform_image_literal", "transform_group_function",
                                   "transform_group_function_literal"],
              "numpy": ["rot90", "flip", "fliplr", "flipud", "roll"]}
 
-ELEMENTS = point_group("p4m") + [translation(1, 0), translation(0, -1), p4m_element(0, 1, 1, 2),
-                                 p4m_element(1, 0, -1, 1), p4m_element(1, 3, 2, 0), p4m_element(0, 2, -2, 1),
-                                 p4m_element(1, 2, 0, 3), translation(4, -1)]
+MOVES = [(0, 0, 1, 0), (0, 0, 0, -1), (0, 1, 1, 2), (1, 0, -1, 1), (1, 3, 2, 0), (0, 2, -2, 1), (1, 2, 0, 3),
+         (0, 0, 4, -1)]  # (m, r, u, v): p4m_element(m, r, u, v), after the point group
+SHIFTS = course_shifts([(u, v) for _, _, u, v in MOVES], keep=2, low=-4, high=4, far=4)
+ELEMENTS = point_group("p4m") + [p4m_element(m, r, u, v) for (m, r, _, _), (u, v) in zip(MOVES, SHIFTS)]
 
 EXTRA_HINTS = {
     "dtype": "Your result has a fixed dtype (float64, or int64) instead of f's: start from np.zeros_like(f) or "

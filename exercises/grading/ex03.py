@@ -18,10 +18,10 @@ of L_g L_h = L_gh is diagnosed by the agreement check (refine).
 import numpy as np
 
 from groupconv.action import group_axis_permutation, transform_group_function, transform_image
-from groupconv.groups import identity, inverse, p4m_element, point_group_index, split, translation
+from groupconv.groups import identity, inverse, p4m_element, point_group_index, split
 
 from .ex02 import FIXED_DTYPES, check_result_dtypes, dtype_images
-from .framework import (Case, Failure, Task, element_name, exhaustive_pairs, expect_array, integer_data, point_group,
+from .framework import (Case, Failure, Task, course_shifts, element_name, exhaustive_pairs, expect_array, integer_data, point_group,
                         hints_of, rng, search)
 
 FORBIDDEN = {"groupconv.action": ["group_axis_permutation", "transform_group_function",
@@ -41,10 +41,13 @@ EXTRA_HINTS = {
 GROUPS = ("p4", "p4m")
 
 
+MOVES = [(0, 0, 1, 0), (0, 1, 0, -1), (0, 3, 1, 1), (1, 0, -1, 0), (1, 1, 1, 2), (1, 3, -1, -1)]  # (m, r, u, v)
+SHIFTS = course_shifts([(u, v) for _, _, u, v in MOVES], keep=0, low=-3, high=3, far=3)
+
+
 def elements(group):
-    shifted = [translation(1, 0), p4m_element(0, 1, 0, -1), p4m_element(0, 3, 1, 1)]
-    if group == "p4m":
-        shifted += [p4m_element(1, 0, -1, 0), p4m_element(1, 1, 1, 2), p4m_element(1, 3, -1, -1)]
+    """The point group, then elements with a translation (the mirrored ones for p4m only)."""
+    shifted = [p4m_element(m, r, u, v) for (m, r, _, _), (u, v) in zip(MOVES, SHIFTS) if group == "p4m" or m == 0]
     return point_group(group) + shifted
 
 

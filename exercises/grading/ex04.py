@@ -26,7 +26,7 @@ from groupconv.groups import translation
 from groupconv.checks import residual
 
 from .ex02 import check_result_dtypes
-from .framework import Case, Failure, Task, expect_array, hints_of, integer_data, rng, search
+from .framework import Case, Failure, Task, course_shifts, expect_array, hints_of, integer_data, rng, search
 
 FORBIDDEN = {"groupconv.correlate": ["planar_correlation", "planar_correlation_literal", "planar_convolution"],
              "groupconv.engine": ["planar_correlation", "planar_correlation_grad_input",
@@ -51,7 +51,7 @@ EXTRA_HINTS = {
              "two int32 arrays give int32. Yours is fixed (float64 or int64) or f's own dtype.",
 }
 
-SHIFTS = [(1, 0), (0, 1), (-1, 2), (2, -1)]
+SHIFTS = course_shifts([(1, 0), (0, 1), (-1, 2), (2, -1)], keep=2, low=-2, high=2, far=2)  # within the margin of 2
 CHANNELS = [(1, 1, 1), (2, 2, 2), (1, 2, 3), (2, 3, 1)]  # (B, C_in, C_out)
 DTYPE_PAIRS = [(np.int64, np.float64), (np.float64, np.int64), (np.int32, np.int32), (np.int32, np.int64),
                (np.uint8, np.int64), (np.int8, np.int8), (np.float32, np.float32), (np.int32, np.float32),
@@ -249,7 +249,8 @@ def check_band(sub):
              for n in range(1, 8) for k in (1, 3, 5, 7)
              for (u, v) in [(0, 1), (1, 0), (-1, 0), (0, -2), (2, 1), (-1, -3), (n, 0), (1, n + 2), (-n - 1, 1)]
              if k <= 5 or n in (2, 5)]  # a filter larger than the frame, too
-    cases += [Case({"n": 66, "k": 3, "u": u, "v": v}, f"n = 66, k = 3, t = t({u},{v})") for u, v in [(2, -3)]]
+    cases += [Case({"n": 66, "k": 3, "u": u, "v": v}, f"n = 66, k = 3, t = t({u},{v})")
+              for u, v in course_shifts([(2, -3)], keep=0, far=6)]
 
     def band(case):
         out = sub.call("border_band", *case.args.values())

@@ -19,7 +19,7 @@ from groupconv.action import transform_group_function, transform_image
 from groupconv.groups import order, p4m_element, translation
 from groupconv.nn import CosetPool, GlobalPool
 
-from .framework import (Case, Task, element_name, expect_array, hints_of, integer_data, point_group, rng,
+from .framework import (Case, Task, element_name, generator, expect_array, hints_of, integer_data, point_group, rng,
                         search)
 
 FORBIDDEN = {"groupconv.nn": ["CosetPool", "GlobalPool", "Linear"]}
@@ -167,7 +167,7 @@ def head(sub, x, W, b):
 
 def head_cases():
     """(x, W, b, u) for the invariance and agreement checks, smallest first."""
-    weights = np.random.default_rng(9)
+    weights = generator(9)
     cases = []
 
     def add(x, group, us, W_dtype=np.float64, D=4):

@@ -22,7 +22,17 @@ submission with that mistake would compute. When the submission equals a model o
 failing case, the mistake's hint is attached (keys of HINTS), and the report says which failing cases the
 model explains. A mistake without a model is never named. Hints come from behaviour
 only; the source text of a submission is never read.
+
+The course seed. Every random input of the checks comes from rng(), integer_data() or
+generator() below, and the translations and large sizes from course_shifts() and
+course_size(). With no course seed these are the public cases, the ones a student's own
+run of the grader uses. A lecturer sets a course seed (a whole number 1 .. 2**63 - 1) in
+exercises/course_seed.txt of the instructors' copy, or in the environment variable
+GROUPCONV_COURSE_SEED: then the values, the translations in the group elements and the
+largest frames are the course's own, so that a table of answers to the public cases, or
+to another course's, fails. The student pack never contains the seed.
 """
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -63,9 +73,52 @@ class Failure(Exception):
         self.explains = dict(explains or {})  # hint key -> which failing cases its model explains
 
 
+SEED_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "course_seed.txt")
+SEED_VARIABLE = "GROUPCONV_COURSE_SEED"
+
+
+def read_course_seed(environ=os.environ, path=SEED_FILE):
+    """The course seed: the environment variable, else the file, else 0 (the public cases)."""
+    if environ.get(SEED_VARIABLE, "").strip():
+        text, where = environ[SEED_VARIABLE].strip(), f"the environment variable {SEED_VARIABLE}"
+    elif os.path.isfile(path):
+        with open(path, encoding="utf-8") as fh:
+            text, where = fh.read(100).strip(), path
+    else:
+        return 0
+    if not text.isdigit() or not 0 < int(text) < 2 ** 63:
+        raise ValueError(f"{where} must hold the course seed, a whole number from 1 to 2**63 - 1, got {text[:40]!r}")
+    return int(text)
+
+
+COURSE_SEED = read_course_seed()
+
+
+def generator(seed):
+    """np.random.default_rng(seed) for the public cases; under a course seed, a generator of both."""
+    return np.random.default_rng([COURSE_SEED, seed] if COURSE_SEED else seed)
+
+
 def rng(offset=0):
-    """A generator with the project's seed (groupconv.checks.SEED), offset per check."""
-    return np.random.default_rng(SEED + offset)
+    """A generator with the project's seed (groupconv.checks.SEED), offset per check (and the course seed)."""
+    return generator(SEED + offset)
+
+
+def course_shifts(public, keep=3, low=-5, high=5, far=70):
+    """The translations (u, v) of a check: the public list, or under a course seed its first `keep` (the
+    smallest, readable ones) and then as many seeded shifts, the last of them far away (|u|, |v| up to `far`)."""
+    if not COURSE_SEED:
+        return list(public)
+    draw = generator(len(public))
+    rest = [tuple(int(a) for a in draw.integers(low, high + 1, size=2)) for _ in range(len(public) - keep - 1)]
+    return list(public[:keep]) + rest + [tuple(int(a) for a in draw.integers(-far, far + 1, size=2))]
+
+
+def course_size(public, low):
+    """A large frame size: the public one, or under a course seed one of low .. public of the same parity."""
+    if not COURSE_SEED:
+        return public
+    return int(generator(public).choice(np.arange(public, low - 1, -2)))
 
 
 # ---------------------------------------------------------------- showing values
