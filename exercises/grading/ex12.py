@@ -2,8 +2,8 @@
 
 Residuals: the invariance of the logits under quarter turns is float round-off (the
 turned digit is summed in another order; FLOAT_TOL relative); accuracies are fractions
-of correct labels, compared within float round-off. The training task trains a small p4
-network of the library's builder (nn.gcnn) with the submitted loop (so it does not depend
+of correct labels, compared within float round-off. The training task trains the grader's own
+small p4 network with the submitted loop (so it does not depend
 on task 1) and asks for a falling loss and a test accuracy well above chance.
 
 The exercise's rules are checked by behaviour, never by reading the text: the network
@@ -53,8 +53,12 @@ def data():
 
 
 def reference_network(rng):
-    """The grader's own p4 network for the training task: the library's G-CNN builder, small (nn.gcnn)."""
-    return nn.gcnn("p4", channels=4, batch_norm=True, rng=rng)
+    """The grader's own p4 network for the training task (8 channels, each tanh before its bias, max pooled):
+    it trains to 40-65 % in 200 steps with either optimiser the exercise allows."""
+    width = 8
+    lift, conv = nn.LiftingConv(1, width, "p4", 3, "same", rng), nn.GroupConv(width, width, "p4", 3, "same", rng)
+    return nn.Sequential(lift, nn.Tanh(), nn.Bias(width), conv, nn.Tanh(), nn.Bias(width), nn.GlobalPool("max"),
+                         nn.Linear(width, 10, rng))
 
 
 def fitted_planar_cnn(rng):
