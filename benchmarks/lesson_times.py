@@ -11,7 +11,10 @@ of NumPy, SciPy and Matplotlib are included, as they are for `python tutorials/N
   * every tutorial tutorials/NN_*.py as a script, headless (MPLBACKEND=Agg), its figures
     written to a temporary folder (GROUPCONV_FIGURES), so the committed figures are left alone;
   * grading every exercise's reference file alone: `python exercises/grade.py exercises/exNN_x.py`
-    (the reference must score full marks, exit status 0).
+    (the reference must score full marks, exit status 0);
+  * the smoke run of the experiment that session 6's lab starts,
+    `python experiments/rotated_digits.py --fast --out DIR` (DIR temporary: without --out
+    it would overwrite the committed experiments/results.md and figures).
 Each round runs every item once, in an order shuffled afresh each round (seeded:
 random.Random(SEED + round)), so the items are interleaved and a busy minute of the
 machine spreads over many items instead of landing on one. For each run the wall time,
@@ -44,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TUTORIALS = sorted(ROOT.glob("tutorials/[0-9][0-9]_*.py"))
 EXERCISES = sorted(ROOT.glob("exercises/ex[0-9][0-9]_*.py"))
 GRADE = ROOT / "exercises" / "grade.py"
+EXPERIMENT = "experiments/rotated_digits.py"
 OUT = ROOT / "benchmarks" / "results_lesson_times.json"
 SEED = 20161  # the round orders: random.Random(SEED + round)
 PAUSE = 0.2  # seconds between two runs
@@ -75,11 +79,13 @@ def run_once(command, env):
     return wall, cpu, len(proc.stdout.splitlines()), before_load, load()
 
 
-def items(only=None):
-    """[(key, kind, command)]: key is the file's path relative to the root."""
-    found = [(p, "lesson", [sys.executable, str(p)]) for p in TUTORIALS]
-    found += [(p, "grading", [sys.executable, str(GRADE), str(p)]) for p in EXERCISES]
-    chosen = [(p.relative_to(ROOT).as_posix(), kind, command) for p, kind, command in found]
+def items(scratch, only=None):
+    """[(key, kind, command)]: key is the file's path relative to the root (and the options, for the experiment)."""
+    found = [(p.relative_to(ROOT).as_posix(), "lesson", [sys.executable, str(p)]) for p in TUTORIALS]
+    found += [(p.relative_to(ROOT).as_posix(), "grading", [sys.executable, str(GRADE), str(p)]) for p in EXERCISES]
+    found.append((EXPERIMENT + " --fast", "experiment",
+                  [sys.executable, str(ROOT / EXPERIMENT), "--fast", "--out", str(Path(scratch) / "digits")]))
+    chosen = found
     if only:
         chosen = [item for item in chosen if any(word in item[0] for word in only.split(","))]
     return chosen
@@ -125,9 +131,9 @@ def markdown(result):
         "| file | median s | min–max s | CPU s (median) | load during its runs | printed lines |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for section in ("lessons", "grading"):
+    for section in ("lessons", "grading", "experiment"):
         for key, row in result[section].items():
-            what = key if section == "lessons" else f"grade.py {key}"
+            what = f"grade.py {key}" if section == "grading" else key
             lines.append(f"| {what} | {row['median']:.1f} | {row['min']:.1f}–{row['max']:.1f} | "
                          f"{row['cpu_median']:.1f} | {row['load_range'][0]:.2f}–{row['load_range'][1]:.2f} | "
                          f"{row['printed_lines']} |")
@@ -145,17 +151,17 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
-    chosen = items(args.only)
-    if not chosen:
-        parser.error(f"--only {args.only!r} matches no lesson or exercise")
     import matplotlib
     import numpy
     import scipy
 
-    runs = {key: [] for key, _, _ in chosen}
     load_before = list(os.getloadavg()) if hasattr(os, "getloadavg") else []
-    with tempfile.TemporaryDirectory(prefix="groupconv-lesson-times-") as figures:
-        env = dict(os.environ, MPLBACKEND="Agg", GROUPCONV_FIGURES=figures,
+    with tempfile.TemporaryDirectory(prefix="groupconv-lesson-times-") as scratch:
+        chosen = items(scratch, args.only)
+        if not chosen:
+            parser.error(f"--only {args.only!r} matches no lesson, exercise or experiment")
+        runs = {key: [] for key, _, _ in chosen}
+        env = dict(os.environ, MPLBACKEND="Agg", GROUPCONV_FIGURES=str(Path(scratch) / "figures"),
                    PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
         env.pop("GROUPCONV_RESULTS", None)
         env.pop("GROUPCONV_VERBOSE", None)
@@ -186,6 +192,7 @@ def main(argv=None):
         "load_range": [round(min(every_load), 2), round(max(every_load), 2)],
         "lessons": {key: summary(runs[key]) for key, kind, _ in chosen if kind == "lesson"},
         "grading": {key: summary(runs[key]) for key, kind, _ in chosen if kind == "grading"},
+        "experiment": {key: summary(runs[key]) for key, kind, _ in chosen if kind == "experiment"},
     }
     text = markdown(result)
     print(text)
