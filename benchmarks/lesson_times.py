@@ -7,11 +7,11 @@ Run from the repository root:
     python benchmarks/lesson_times.py --out ''        # only print
 
 Measured, as a student runs them (each a fresh process, so Python's start and the imports
-of NumPy, SciPy and Matplotlib are included, as they are for `python tutorials/NN_x.py`):
+of NumPy, SciPy and Matplotlib are included, as they are for `python tutorials/01_groups.py`):
   * every tutorial tutorials/NN_*.py as a script, headless (MPLBACKEND=Agg), its figures
     written to a temporary folder (GROUPCONV_FIGURES), so the committed figures are left alone;
-  * grading every exercise's reference file alone: `python exercises/grade.py exercises/exNN_x.py`
-    (the reference must score full marks, exit status 0);
+  * grading every exercise's reference file alone, one file per run of `python exercises/grade.py`
+    (e.g. exercises/ex01_group_law.py; the reference must score full marks, exit status 0);
   * the smoke run of the experiment that session 6's lab starts,
     `python experiments/rotated_digits.py --fast --out DIR` (DIR temporary: without --out
     it would overwrite the committed experiments/results.md and figures).

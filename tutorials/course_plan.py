@@ -2,6 +2,8 @@
 
     python tutorials/course_plan.py          every session's lecture, lab and homework: what is in it, and how full
     python tutorials/course_plan.py --two-weeks    the same for the two-week variant
+    python tutorials/course_plan.py --write  first rewrite the time tables of COURSE.md (after a
+                                             new benchmarks/lesson_times.py run or an edited lesson)
 
 The plan is the table under "## The plan" in COURSE.md (and the two-week variant under
 "## A two-week module"), one row per session, in this fixed format:
@@ -199,10 +201,15 @@ def item_minutes(item, results, root=ROOT):
     if item.kind == "activity":
         return item.minutes, f"{item.minutes}"
     if item.kind == "exercise":
+        if f"ex{item.name}" not in reading_times.WORK:
+            return 0.0, "no such exercise"
         stated, _, high, _ = reading_times.WORK[f"ex{item.name}"]
         return high, f"{stated}"
-    path = lessons(root)[item.name]
-    reading = reading_times.reading_minutes(path, item.part)
+    path = lessons(root).get(item.name)
+    try:
+        reading = reading_times.reading_minutes(path, item.part)
+    except (TypeError, ValueError):  # no such lesson or part: plan_problems reports it
+        return 0.0, "no such part"
     run = run_minutes(results, path, root) or 0.0
     return reading + run, f"{reading:.1f} + run {run * 60:.0f} s"
 
@@ -360,6 +367,69 @@ def weekly_hours(plan, per_week=3):
     return weeks
 
 
+# ---------------------------------------------------------------- the tables of COURSE.md
+
+BEGIN = "<!-- the tables below are written by python tutorials/course_plan.py --write; do not edit them by hand -->"
+END = "<!-- end of the written tables -->"
+
+
+def seconds(row):
+    return f"{row['median']:.1f} s ({row['min']:.1f}–{row['max']:.1f})"
+
+
+def times_tables(results, root=ROOT):
+    """The Markdown of the time tables in COURSE.md: every lesson and exercise, counted and measured."""
+    lines = ["| tutorial | words / maths / display / code / figures | reading | run: median (min–max) |",
+             "| --- | --- | --- | --- |"]
+    total_reading = total_run = 0.0
+    for key, path in sorted(lessons(root).items()):
+        c = reading_times.counts(path)
+        row = results.get("lessons", {}).get(path.relative_to(root).as_posix())
+        total_reading += c.minutes()
+        total_run += row["median"] if row else 0.0
+        name = path.stem[3:].replace("_", " ")
+        split = lesson_sections(path)
+        parts = f" ({len(split)} sections)" if split != [None] else ""
+        lines.append(f"| {key} {name}{parts} | {c.prose_words} / {c.maths_tokens} / {c.display_lines} / "
+                     f"{c.code_lines} / {c.figures} | {c.minutes():.0f} min | {seconds(row) if row else 'not measured'} |")
+    lines += ["", f"All fifteen: {total_reading / 60:.1f} h of reading, {total_run:.0f} s of running (medians).", "",
+              "| exercise | reading | solution lines | floor | estimate (planned) | grading: median (min–max) | why the estimate |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]
+    total_work = 0
+    for key, path in sorted(exercises(root).items()):
+        stated, _, high, why = reading_times.WORK[f"ex{key}"]
+        total_work += high
+        row = results.get("grading", {}).get(path.relative_to(root).as_posix())
+        lines.append(f"| {key} {path.stem[5:].replace('_', ' ')} | {reading_times.reading_minutes(path):.0f} min | "
+                     f"{reading_times.solution_lines(path)} | {reading_times.work_floor(path):.0f} min | "
+                     f"{stated} ({high} min) | {seconds(row) if row else 'not measured'} | {why} |")
+    experiment = results.get("experiment", {}).get(EXPERIMENT)
+    lines += ["", f"All twelve: {total_work / 60:g} h of work at the upper ends."
+              + (f" `python {EXPERIMENT}` (session 6): {seconds(experiment)}." if experiment else "")]
+    if results:
+        lines += ["", f"Measured {results['date']} by `benchmarks/lesson_times.py`: {results['repeats']} interleaved "
+                  f"rounds on a shared {results['usable_cores']}-core machine, the 1-minute load average "
+                  f"{results['load_range'][0]:.1f}–{results['load_range'][1]:.1f} during the runs "
+                  f"(all runs: benchmarks/results_lesson_times.md)."]
+    return "\n".join(lines)
+
+
+def written_block(text):
+    """The text between BEGIN and END in COURSE.md, or None."""
+    if BEGIN not in text or END not in text:
+        return None
+    return text.split(BEGIN, 1)[1].split(END, 1)[0].strip("\n")
+
+
+def write_tables(results, path=COURSE):
+    text = path.read_text(encoding="utf-8")
+    if written_block(text) is None:
+        raise SystemExit(f"{path.name} has no lines {BEGIN!r} ... {END!r} to write between")
+    before, rest = text.split(BEGIN, 1)
+    after = rest.split(END, 1)[1]
+    path.write_text(before + BEGIN + "\n" + times_tables(results) + "\n" + END + after, encoding="utf-8")
+
+
 # ---------------------------------------------------------------- the report
 
 def report(plan, results, root=ROOT):
@@ -379,7 +449,12 @@ def report(plan, results, root=ROOT):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Print and check the course plan of COURSE.md.")
     parser.add_argument("--two-weeks", action="store_true", help="the two-week variant")
+    parser.add_argument("--write", action="store_true",
+                        help="rewrite the time tables of COURSE.md from the text and the measured run times")
     args = parser.parse_args(argv)
+    if args.write:
+        write_tables(load_results())
+        print(f"wrote the time tables of {COURSE.relative_to(ROOT)}")
     text = COURSE.read_text(encoding="utf-8")
     plan = parse_plan(text, "## A two-week module" if args.two_weeks else "## The plan")
     results = load_results() if RESULTS.exists() else {}
