@@ -38,7 +38,7 @@ reader of a lesson follows the code without hunting for defects, and a part of e
 lesson is drawing code, so a little faster. The maths and display rates are our
 assumptions, not measurements; so is the figure rate. The printed output is not counted
 on its own (its PASS/FAIL lines repeat the descriptions in the code that prints them);
-the lessons print 30–200 lines, which at 2 s a line would add 1–7 minutes each.
+the lessons print 27–203 lines, which at 2 s a line would add 1–7 minutes each.
 Measured against one report: a lecturer worked through tutorial 15 in about 109 minutes;
 this model gives it 121.
 
