@@ -1540,3 +1540,14 @@ def test_the_reader_reads_every_form_of_stated_value():
         disagreement("1", "a string")  # a checker returning something no comparison handles is a bug
     assert changed("no") == "yes" and changed("(a), (c)") == "(c)" and changed("(b)") == "(a), (b)"
     assert changed("127") == "126" and changed("R(0)") == "R(1)" and changed("M") == "M·R(1)"
+
+
+INDEX_LINE = re.compile(r"^- `(quiz_session_\d+\.md)`: [^`]*?; (\d+) questions, (\d+) minutes\.$", re.MULTILINE)
+
+
+def test_the_instructor_readme_lists_every_quiz_with_its_questions_and_time(quizzes):
+    """instructor/README.md has one index line per quiz, and its counts are the quiz's own."""
+    text = (QUIZ_FOLDER / "README.md").read_text(encoding="utf-8")
+    listed = {name: (int(q), int(m)) for name, q, m in INDEX_LINE.findall(re.sub(r"\n  (?=\S)", " ", text))}
+    actual = {Path(quiz.name).name: (len(quiz.questions), quiz.minutes[0]) for quiz in quizzes}
+    assert listed == actual, f"instructor/README.md lists {listed}, the quizzes have {actual}"
