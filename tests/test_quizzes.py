@@ -8,7 +8,8 @@ The format of a quiz, fixed here (instructor/README.md says it in words):
                                  after it. Its stated value is its first `code span`, or,
                                  when it has none, the fenced block right after it.
     "<!-- check: TAG -->"        inside an answer paragraph: the stated value is
-                                 recomputed by the checker CHECKS[TAG] below.
+                                 recomputed by the checker CHECKS[TAG] below, the function
+                                 called TAG.
 The stated values are read by parse_value: "yes" or "no"; choice letters "(a), (c)";
 group elements as groups.name prints them ("t(1,-2)·M·R(3)", "R(0)" the identity), or a
 set of them in braces; otherwise a Python literal (numbers, tuples, nested lists).
@@ -129,7 +130,8 @@ def parse_quiz(text, name):
         if len(ANY_TAG.findall(paragraph)) != len(tags):
             quiz.problems.append(f"{where}: a check tag not written as <!-- check: tag --> (lower case, digits)")
         if len(tags) > 1:
-            quiz.problems.append(f"{where}: an answer paragraph with {len(tags)} check tags {tags}; one answer, one tag")
+            quiz.problems.append(f"{where}: an answer paragraph with {len(tags)} check tags {tags}; "
+                                 f"one answer, one tag")
         elif tags and stated is None:
             quiz.problems.append(f"{where}: the answer tagged {tags[0]} states no value (no `code span`, no fenced "
                                  f"block after it)")
@@ -144,7 +146,8 @@ def parse_quiz(text, name):
     low, high = QUESTIONS_PER_QUIZ
     if not low <= len(numbers) <= high:
         quiz.problems.append(f"{name}: {len(numbers)} questions, a quiz has {low} to {high}")
-    quiz.problems += [f"{name}:{line}: question {n} has no answer" for n, _, line in quiz.questions if n not in answered]
+    quiz.problems += [f"{name}:{line}: question {n} has no answer"
+                      for n, _, line in quiz.questions if n not in answered]
     if len(quiz.minutes) != 1:
         quiz.problems.append(f"{name}: {len(quiz.minutes)} lines '**Estimated time:** M minutes.', expected one")
     return quiz
@@ -290,7 +293,8 @@ def disagreement(stated_text, computed):
             ok = isinstance(stated, (int, float)) and not isinstance(stated, bool) and stated == rounded
             shown = f"{computed.value!r}, to {computed.digits} significant digits {rounded!r}"
         elif isinstance(computed, (int, np.integer)):
-            ok, shown = isinstance(stated, int) and not isinstance(stated, bool) and stated == int(computed), int(computed)
+            shown = int(computed)
+            ok = isinstance(stated, int) and not isinstance(stated, bool) and stated == shown
         elif isinstance(computed, np.ndarray):
             assert computed.dtype.kind in "iu", f"a checker returned a {computed.dtype} array; compare integers only"
             ok = isinstance(stated, np.ndarray) and stated.dtype.kind in "iu" and stated.shape == computed.shape \
@@ -325,13 +329,11 @@ def changed(stated_text):
 CHECKS = {}
 
 
-def check(tag):
-    """Register the function below as the checker of the answer tagged `tag`."""
-    def register(function):
-        assert tag not in CHECKS, f"two checkers for {tag}"
-        CHECKS[tag] = function
-        return function
-    return register
+def checker(function):
+    """Register `function` as the checker of the answer tagged with its name (s2q5a: session 2, question 5, (a))."""
+    assert function.__name__ not in CHECKS, f"two checkers for {function.__name__}"
+    CHECKS[function.__name__] = function
+    return function
 
 
 def R(r):
@@ -381,8 +383,8 @@ def _permutes_pixels(phi, n=5):
     return np.array_equal(np.sort(phi(numbers).ravel()), numbers.ravel())
 
 
-@check("s1q1")
-def _():
+@checker
+def s1q1():
     """Which maps of 5x5 images keep the histogram: L_R(1), f + 1, L_M, L_t(0,1) zero, L_t(0,1) wrap."""
     maps = {"a": lambda f: action.transform_image(f, R(1)), "b": lambda f: f + 1,
             "c": lambda f: action.transform_image(f, M()),
@@ -398,48 +400,48 @@ def _():
     return choices(**truth)
 
 
-@check("s1q2")
-def _():
+@checker
+def s1q2():
     """R(3) as a 3x3 matrix."""
     r3 = groups.rotation(3)
     assert np.array_equal(r3, groups.compose(R(1), R(1), R(1))) and np.array_equal(r3, groups.inverse(R(1)))
     return r3
 
 
-@check("s1q3")
-def _():
+@checker
+def s1q3():
     """Parameters (r, u, v) of g(1, 2, 0) . g(1, 0, 3) in p4."""
     product = groups.compose(groups.p4_element(1, 2, 0), groups.p4_element(1, 0, 3))
     return np.array([int(p) for p in groups.parameters(product, "p4")])
 
 
-@check("s1q4a")
-def _():
+@checker
+def s1q4a():
     """(ab)^-1 for a = R(1), b = M."""
     return Element("p4m", groups.inverse(groups.compose(R(1), M())))
 
 
-@check("s1q4b")
-def _():
+@checker
+def s1q4b():
     """a^-1 b^-1 for a = R(1), b = M."""
     return Element("p4m", groups.compose(groups.inverse(R(1)), groups.inverse(M())))
 
 
-@check("s1q4c")
-def _():
+@checker
+def s1q4c():
     """The number of elements of D4 that are their own inverse."""
     return sum(np.array_equal(groups.compose(s, s), groups.identity()) for s in D4)
 
 
-@check("s1q5a")
-def _():
+@checker
+def s1q5a():
     """The elements of D4 that commute with every element of D4."""
     central = [a for a in D4 if all(np.array_equal(a @ b, b @ a) for b in D4)]
     return ElementSet("p4m", central)
 
 
-@check("s1q5b")
-def _():
+@checker
+def s1q5b():
     """The number of ordered pairs (a, b) of D4 with a b = b a."""
     return sum(np.array_equal(a @ b, b @ a) for a in D4 for b in D4)
 
@@ -447,34 +449,34 @@ def _():
 G_S1Q6 = (1, 1, 2, -1)  # g = t(2, -1) . M . R(1): parameters (m, r, u, v)
 
 
-@check("s1q6a")
-def _():
+@checker
+def s1q6a():
     """The matrix of g = t(2, -1) . M . R(1)."""
     g = groups.compose(t(2, -1), M(), R(1))
     assert np.array_equal(g, groups.p4m_element(*G_S1Q6))
     return g
 
 
-@check("s1q6b")
-def _():
+@checker
+def s1q6b():
     """g(1, 0) for g = t(2, -1) . M . R(1)."""
     return groups.act(groups.compose(t(2, -1), M(), R(1)), [1, 0])
 
 
-@check("s1q6c")
-def _():
+@checker
+def s1q6c():
     """g^-1 for g = t(2, -1) . M . R(1)."""
     return Element("p4m", groups.inverse(groups.compose(t(2, -1), M(), R(1))))
 
 
-@check("s1q7a")
-def _():
+@checker
+def s1q7a():
     """t(1, 0) . R(1) . t(-1, 0)."""
     return Element("p4", groups.compose(t(1, 0), R(1), t(-1, 0)))
 
 
-@check("s1q7b")
-def _():
+@checker
+def s1q7b():
     """The pixel that t(1, 0) . R(1) . t(-1, 0) leaves where it is (searched on a window)."""
     g = groups.compose(t(1, 0), R(1), t(-1, 0))
     window = np.stack(np.meshgrid(np.arange(-9, 10), np.arange(-9, 10), indexing="ij"), axis=-1).reshape(-1, 2)
@@ -483,8 +485,8 @@ def _():
     return fixed[0]
 
 
-@check("s1q8")
-def _():
+@checker
+def s1q8():
     """cayley_table("p4m")[1, 4]."""
     entry = groups.cayley_table("p4m")[1, 4]
     H = groups.point_group("p4m")
@@ -492,70 +494,70 @@ def _():
     return int(entry)
 
 
-@check("s1q9a")
-def _():
+@checker
+def s1q9a():
     """Is np.cos(np.pi / 2) == 0 in float64?"""
     return bool(np.cos(np.pi / 2) == 0.0)
 
 
-@check("s1q9b")
-def _():
+@checker
+def s1q9b():
     """np.cos(np.pi / 2), to four significant digits."""
     return Digits(float(np.cos(np.pi / 2)), 4)
 
 
-@check("s1q9c")
-def _():
+@checker
+def s1q9c():
     """int(2 * np.sin(np.pi / 6))."""
     return int(2 * np.sin(np.pi / 6))
 
 
 # Session 2 --------------------------------------------------------------------
 
-@check("s2q1a")
-def _():
+@checker
+def s2q1a():
     """The point g^-1 x read by the top-left pixel x = (-1, -1) of L_R(1) f."""
     return groups.act(groups.inverse(R(1)), [-1, -1])
 
 
-@check("s2q1b")
-def _():
+@checker
+def s2q1b():
     """The value shown at the top-left pixel of L_R(1) f."""
     return int(action.transform_image_literal(F3, R(1))[0, 0])
 
 
-@check("s2q1c")
-def _():
+@checker
+def s2q1c():
     """L_R(1) f for f = [[1, 2, 3], [4, 5, 6], [7, 8, 9]]."""
     moved = action.transform_image_literal(F3, R(1))
     assert np.array_equal(moved, np.rot90(F3))
     return moved
 
 
-@check("s2q2a")
-def _():
+@checker
+def s2q2a():
     """L_M f."""
     moved = action.transform_image_literal(F3, M())
     assert np.array_equal(moved, np.flip(F3, axis=0))
     return moved
 
 
-@check("s2q2b")
-def _():
+@checker
+def s2q2b():
     """L_t(0,1) f, boundary "zero"."""
     return action.transform_image_literal(F3, t(0, 1), boundary="zero")
 
 
-@check("s2q2c")
-def _():
+@checker
+def s2q2c():
     """L_{M.R(1)} f."""
     moved = action.transform_image_literal(F3, groups.compose(M(), R(1)))
     assert np.array_equal(moved, F3.T)
     return moved
 
 
-@check("s2q3")
-def _():
+@checker
+def s2q3():
     """Which formula is (L_t f)(u, v) for t = t(0, 1): f(u, v-1), f(u, v+1), f(u-1, v), f(u+1, v)."""
     f = rng().integers(-9, 10, size=(7, 7))
     moved = action.transform_image(f, t(0, 1), boundary="wrap")
@@ -568,28 +570,28 @@ def _():
 G_S2Q4 = groups.p4_element(1, 3, 2)  # g = t(3, 2) . R(1)
 
 
-@check("s2q4a")
-def _():
+@checker
+def s2q4a():
     """g y for g = t(3, 2) . R(1) and y = (-3, 2)."""
     gy = groups.act(G_S2Q4, [-3, 2])
     assert np.array_equal(groups.act(groups.inverse(G_S2Q4), gy), [-3, 2])  # perspective 2 reads y at g y
     return gy
 
 
-@check("s2q4b")
-def _():
+@checker
+def s2q4b():
     """The element that moves the grid: g^-1 for g = t(3, 2) . R(1)."""
     return Element("p4", groups.inverse(G_S2Q4))
 
 
-@check("s2q5a")
-def _():
+@checker
+def s2q5a():
     """g h for g = R(1), h = t(0, 1)."""
     return Element("p4", groups.compose(R(1), t(0, 1)))
 
 
-@check("s2q5b")
-def _():
+@checker
+def s2q5b():
     """h g for g = R(1), h = t(0, 1)."""
     return Element("p4", groups.compose(t(0, 1), R(1)))
 
@@ -603,8 +605,8 @@ def _read_at(f, g):
     return f[(gx[..., 0] + c) % n, (gx[..., 1] + c) % n]
 
 
-@check("s2q5c")
-def _():
+@checker
+def s2q5c():
     """L_g L_h f on the 3x3 torus, g = R(1), h = t(0, 1)."""
     g, h = R(1), t(0, 1)
     both = action.transform_image(action.transform_image(F3, h, "wrap"), g, "wrap")
@@ -612,16 +614,16 @@ def _():
     return both
 
 
-@check("s2q5d")
-def _():
+@checker
+def s2q5d():
     """The number of pixels where L'_g L'_h f and L'_gh f differ, L'_g f = f o g, on the 3x3 torus."""
     g, h = R(1), t(0, 1)
     twice = _read_at(_read_at(F3, h), g)
     return int((twice != _read_at(F3, g @ h)).sum())
 
 
-@check("s2q6")
-def _():
+@checker
+def s2q6():
     """Pixels of L_g L_h f that differ from f: 5x5, zero boundary, h = t(0, 3), g = t(0, -3)."""
     f = np.arange(1, 26).reshape(5, 5)
     both = action.transform_image(action.transform_image(f, t(0, 3)), t(0, -3))
@@ -637,20 +639,20 @@ def _plane_sources(u, group):
     return perm
 
 
-@check("s2q7")
-def _():
+@checker
+def s2q7():
     """perm for u = R(1) on p4."""
     return _plane_sources(R(1), "p4")
 
 
-@check("s2q8a")
-def _():
+@checker
+def s2q8a():
     """perm for u = R(1) on p4m."""
     return _plane_sources(R(1), "p4m")
 
 
-@check("s2q8b")
-def _():
+@checker
+def s2q8b():
     """The slot that the plane M.R(1) (index 5) goes to under L_R(1), on p4m."""
     perm = _plane_sources(R(1), "p4m")
     (slot,) = np.flatnonzero(perm == 5)
@@ -658,8 +660,8 @@ def _():
     return int(slot)
 
 
-@check("s2q9")
-def _():
+@checker
+def s2q9():
     """perm for u = M on p4m."""
     return _plane_sources(M(), "p4m")
 
@@ -675,30 +677,30 @@ def planar(f, psi, mode):
     return correlate.planar_correlation(np.asarray(f)[None, None], np.asarray(psi)[None, None], mode)[0, 0]
 
 
-@check("s3q1a")
-def _():
+@checker
+def s3q1a():
     """f corr psi in mode "valid" (one number)."""
     out = planar(F_EX04, PSI_EX04, "valid")
     assert np.array_equal(out, scipy.signal.correlate2d(F_EX04, PSI_EX04, "valid"))
     return int(out[0, 0])
 
 
-@check("s3q1b")
-def _():
+@checker
+def s3q1b():
     """The shape of f corr psi in mode "full"."""
     return np.array(planar(F_EX04, PSI_EX04, "full").shape)
 
 
-@check("s3q1c")
-def _():
+@checker
+def s3q1c():
     """f corr psi at x = (-2, -2), the top-left pixel of the "full" output."""
     out = planar(F_EX04, PSI_EX04, "full")
     assert np.array_equal(out, scipy.signal.correlate2d(F_EX04, PSI_EX04, "full"))
     return int(out[0, 0])
 
 
-@check("s3q2")
-def _():
+@checker
+def s3q2():
     """Output sides of a 28x28 input and a 5x5 filter in the modes valid, same, full, circular."""
     f, psi = np.zeros((28, 28)), np.zeros((5, 5))
     sides = [planar(f, psi, mode).shape[0] for mode in ("valid", "same", "full", "circular")]
@@ -706,8 +708,8 @@ def _():
     return np.array(sides)
 
 
-@check("s3q3a")
-def _():
+@checker
+def s3q3a():
     """psi_check with f conv psi = f corr psi_check: the filter read at -y."""
     c = 1  # the centre index of a 3 x 3 filter
     check_ = np.array([[PSI_EX04[c - (i - c), c - (j - c)] for j in range(3)] for i in range(3)])  # psi(-y)
@@ -717,8 +719,8 @@ def _():
     return check_
 
 
-@check("s3q3b")
-def _():
+@checker
+def s3q3b():
     """(f conv psi)(0), the centre of f conv psi in mode "full"."""
     out = correlate.planar_convolution(F_EX04[None, None], PSI_EX04[None, None], "full")[0, 0]
     assert np.array_equal(out, scipy.signal.convolve2d(F_EX04, PSI_EX04, "full"))
@@ -749,22 +751,22 @@ def _band_from_terms(n, k, u, v):
     return band
 
 
-@check("s3q5a")
-def _():
+@checker
+def s3q5a():
     """The columns of the 7x7 output in the border band, k = 3, t = t(0, 2)."""
     band = _band(7, 3, 0, 2)
     assert np.array_equal(band, _band_from_terms(7, 3, 0, 2))
     return np.flatnonzero(band.any(axis=0))
 
 
-@check("s3q5b")
-def _():
+@checker
+def s3q5b():
     """The number of pixels in that band."""
     return int(_band(7, 3, 0, 2).sum())
 
 
-@check("s3q6")
-def _():
+@checker
+def s3q6():
     """Which (mode, boundary) make (L_t f) corr psi = L_t (f corr psi) exact for t = t(0, 2), 7x7, 3x3."""
     g = rng()
     f, psi = g.integers(-9, 10, size=(7, 7)), g.integers(-9, 10, size=(3, 3))
@@ -797,26 +799,26 @@ def _turn_signs(psi):
     return np.array(signs)
 
 
-@check("s3q7a")
-def _():
+@checker
+def s3q7a():
     """The s in D4 with (L_s f) corr EDGE = L_s (f corr EDGE) for every f."""
     return ElementSet("p4m", list(D4[_turn_signs(EDGE) == 1]))
 
 
-@check("s3q7b")
-def _():
+@checker
+def s3q7b():
     """The s in D4 with (L_s f) corr EDGE = -L_s (f corr EDGE) for every f."""
     return ElementSet("p4m", list(D4[_turn_signs(EDGE) == -1]))
 
 
-@check("s3q8a")
-def _():
+@checker
+def s3q8a():
     """Is the correlation with the isotropic filter equivariant to every element of D4?"""
     return bool(np.all(_turn_signs(ISOTROPIC) == 1))
 
 
-@check("s3q8b")
-def _():
+@checker
+def s3q8b():
     """Centre values of f corr psi and (L_R(1) f) corr psi for the 5x5 vertical step and the isotropic filter."""
     step = np.zeros((5, 5), dtype=np.int64)
     step[:, 2:] = 1
@@ -824,8 +826,8 @@ def _():
                      planar(action.transform_image(step, R(1)), ISOTROPIC, "same")[2, 2]])
 
 
-@check("s3q9a")
-def _():
+@checker
+def s3q9a():
     """tau with (f corr psi)(t) = ((L_tau f) corr psi)(0), t = t(1, -2), on the 7x7 torus."""
     f = np.arange(49).reshape(7, 7)
     tau = groups.inverse(t(1, -2))
@@ -834,8 +836,8 @@ def _():
     return Element("T", tau)
 
 
-@check("s3q9b")
-def _():
+@checker
+def s3q9b():
     """(f corr psi)(t(1, -2)) on the 7x7 torus, f = 0..48, by the sum over y of f(t(y)) psi(y)."""
     f = np.arange(49).reshape(7, 7)
     T = t(1, -2)
@@ -861,8 +863,8 @@ def _lifted_centre(f):
     return out
 
 
-@check("s4q1")
-def _():
+@checker
+def s4q1():
     """(f corr psi)(R(r)), r = 0..3, for f = 1..9 and psi a single 1 above the centre."""
     out = _lifted_centre(F3)
     by_hand = [F3[tuple(groups.act(R(r), [-1, 0]) + 1)] for r in range(4)]  # f(R(r)(-1, 0))
@@ -870,27 +872,27 @@ def _():
     return out
 
 
-@check("s4q2")
-def _():
+@checker
+def s4q2():
     """The same four numbers for L_R(1) f."""
     return _lifted_centre(action.transform_image(F3, R(1)))
 
 
-@check("s4q3a")
-def _():
+@checker
+def s4q3a():
     """Output shape: p4m lifting of (2, 3, 28, 28) with (5, 3, 3, 3), "valid"."""
     return np.array(correlate.lifting_correlation(np.zeros((2, 3, 28, 28)), np.zeros((5, 3, 3, 3)), "p4m").shape)
 
 
-@check("s4q3b")
-def _():
+@checker
+def s4q3b():
     """Output shape: p4m group correlation of that output with (7, 5, 8, 3, 3), "same"."""
     lifted = correlate.lifting_correlation(np.zeros((2, 3, 28, 28)), np.zeros((5, 3, 3, 3)), "p4m")
     return np.array(correlate.group_correlation(lifted, np.zeros((7, 5, 8, 3, 3)), "p4m", "same").shape)
 
 
-@check("s4q4")
-def _():
+@checker
+def s4q4():
     """Which description of (L_R(1) f) corr psi is right: turned in place, turned and r -> r+1, turned and r -> r-1,
     moved r -> r+1 unturned."""
     g = rng()
@@ -907,8 +909,8 @@ F_C4 = (1, 2, 3, 4)
 PSI_C4 = (1, 10, 0, 0)
 
 
-@check("s4q5")
-def _():
+@checker
+def s4q5():
     """p4 group correlation of f = (1, 2, 3, 4) and psi = (1, 10, 0, 0) on one pixel."""
     out = correlate.group_correlation(image_on_group(F_C4), image_on_group(PSI_C4), "p4")[0, 0, :, 0, 0]
     index = groups.point_group_index  # (f corr psi)(R(r)) = sum over r' of f(R(r) R(r')) psi(R(r')), by the matrices
@@ -917,8 +919,8 @@ def _():
     return out
 
 
-@check("s4q6a")
-def _():
+@checker
+def s4q6a():
     """psi_check(h) = psi(h^-1) for psi = (1, 10, 0, 0) on C4."""
     reversed_ = correlate.reverse_filter(image_on_group(PSI_C4), "p4")[0, 0, :, 0, 0]
     by_hand = [PSI_C4[groups.point_group_index(groups.inverse(R(r)), "p4")] for r in range(4)]
@@ -926,8 +928,8 @@ def _():
     return reversed_
 
 
-@check("s4q6b")
-def _():
+@checker
+def s4q6b():
     """p4 group convolution of f = (1, 2, 3, 4) and psi = (1, 10, 0, 0) on one pixel."""
     out = correlate.group_convolution(image_on_group(F_C4), image_on_group(PSI_C4), "p4")[0, 0, :, 0, 0]
     # the circular convolution of two length-4 sequences, by the FFT (convolution theorem)
@@ -946,20 +948,20 @@ def _reverse_source(plane):
     return found[0]
 
 
-@check("s4q7a")
-def _():
+@checker
+def s4q7a():
     """The plane of psi that plane 1 of psi_check comes from."""
     return _reverse_source(1)[0]
 
 
-@check("s4q7b")
-def _():
+@checker
+def s4q7b():
     """The quarter turns q of that plane."""
     return _reverse_source(1)[1]
 
 
-@check("s4q8")
-def _():
+@checker
+def s4q8():
     """Which planar filters give f conv psi = f corr psi for every f."""
     filters = {"a": ISOTROPIC, "b": EDGE, "c": np.array([[1, 0, 0], [0, 0, 0], [0, 0, 1]]), "d": PSI_UP}
     f = rng().integers(-9, 10, size=(1, 1, 9, 9))
@@ -981,34 +983,34 @@ def _group_equivariant(u):
     return bool(np.array_equal(lhs, rhs))
 
 
-@check("s4q9a")
-def _():
+@checker
+def s4q9a():
     """Equivariant in "valid" mode for u = t(0, 1)?"""
     return _group_equivariant(t(0, 1))
 
 
-@check("s4q9b")
-def _():
+@checker
+def s4q9b():
     """Equivariant in "valid" mode for u = R(1)?"""
     return _group_equivariant(R(1))
 
 
 # Session 5 --------------------------------------------------------------------
 
-@check("s5q1a")
-def _():
+@checker
+def s5q1a():
     """Shape of the p4 lifting bank of a (5, 3, 3, 3) filter."""
     return np.array(correlate.expand_lifting_filter(np.zeros((5, 3, 3, 3)), "p4").shape)
 
 
-@check("s5q1b")
-def _():
+@checker
+def s5q1b():
     """Shape of the p4m bank of a (5, 3, 8, 3, 3) filter."""
     return np.array(correlate.expand_group_filter(np.zeros((5, 3, 8, 3, 3)), "p4m").shape)
 
 
-@check("s5q1c")
-def _():
+@checker
+def s5q1c():
     """Output and input channels of the one planar correlation that computes the p4m group correlation."""
     g = rng()
     f, psi = g.integers(-3, 4, size=(1, 3, 8, 7, 7)), g.integers(-3, 4, size=(5, 3, 8, 3, 3))
@@ -1019,16 +1021,16 @@ def _():
     return np.array(planar_bank.shape[:2])
 
 
-@check("s5q2a")
-def _():
+@checker
+def s5q2a():
     """Row 1 (the element R(1)) of filter_bank.lifting_index for p4 and k = 3."""
     row = filter_bank.lifting_index(groups.get("p4"), 3)[1]
     assert np.array_equal(row, np.rot90(np.arange(9).reshape(3, 3)).ravel())  # L_R(1) psi = np.rot90(psi)
     return np.array(row)
 
 
-@check("s5q2b")
-def _():
+@checker
+def s5q2b():
     """The element whose gather is the transpose of the gather of R(1)."""
     index = filter_bank.lifting_index(groups.get("p4"), 3)
     gathers = [np.eye(9, dtype=np.int64)[row] for row in index]  # P[m, index[m]] = 1: (P psi)[m] = psi[index[m]]
@@ -1047,14 +1049,14 @@ def _bank_source(group, s_index, plane):
     return found[0]
 
 
-@check("s5q3a")
-def _():
+@checker
+def s5q3a():
     """p4, s = R(1): the plane of psi behind plane 0 of L_s psi."""
     return _bank_source("p4", 1, 0)
 
 
-@check("s5q3b")
-def _():
+@checker
+def s5q3b():
     """p4m, s = M: the plane of psi behind plane 5 of L_s psi."""
     return _bank_source("p4m", 4, 5)
 
@@ -1064,20 +1066,20 @@ def _slot(group, s_index, layout=None):
     return cells[s_index]
 
 
-@check("s5q4a")
-def _():
+@checker
+def s5q4a():
     """The cell of R(1)'s patch in the p4 layout."""
     return _slot("p4", 1)
 
 
-@check("s5q4b")
-def _():
+@checker
+def s5q4b():
     """The cell of M's patch in the p4m "orbit" layout."""
     return _slot("p4m", 4, "orbit")
 
 
-@check("s5q4c")
-def _():
+@checker
+def s5q4c():
     """The element whose patch sits in cell (0, 2) of the p4m "orbit" layout."""
     cells, _ = plot.slot_cells("p4m", "orbit")
     (s,) = [i for i, cell in enumerate(cells) if tuple(cell) == (0, 2)]
@@ -1091,14 +1093,14 @@ def _canvas(F):
     return exact_ints(plot.arrange_canvas(F, "p4", gap=0, margin=0, fill=0))
 
 
-@check("s5q5a")
-def _():
+@checker
+def s5q5a():
     """The canvas of F (p4, 1x1 planes 1..4, gap 0, margin 0, fill 0)."""
     return _canvas(F_PLANES)
 
 
-@check("s5q5b")
-def _():
+@checker
+def s5q5b():
     """The canvas of L_R(1) F."""
     canvas = _canvas(action.transform_group_function(F_PLANES, R(1), "p4"))
     assert np.array_equal(canvas, np.rot90(_canvas(F_PLANES)))  # V1
@@ -1112,14 +1114,14 @@ def _mirror_is_flip(layout):
     return bool(np.array_equal(mirrored, np.flip(canvas, axis=0)))
 
 
-@check("s5q6a")
-def _():
+@checker
+def s5q6a():
     """Is canvas(L_M F) = np.flip(canvas(F), axis=0) in the "orbit" layout?"""
     return _mirror_is_flip("orbit")
 
 
-@check("s5q6b")
-def _():
+@checker
+def s5q6b():
     """The same in the "rings" layout."""
     return _mirror_is_flip("rings")
 
@@ -1154,8 +1156,8 @@ def _smallest_counterexample(layer, elements, on_group_in, on_group_out, linear)
     return None
 
 
-@check("s5q7")
-def _():
+@checker
+def s5q7():
     """The smallest frame side with a counterexample for the layers A, B, C, D of exercise 11."""
     ex = _exercise_11()
     return np.array([
@@ -1166,8 +1168,8 @@ def _():
     ])
 
 
-@check("s5q8")
-def _():
+@checker
+def s5q8():
     """Which stacks satisfy Phi(L_R(1) f) = L_R(1) Phi(f)."""
     g = rng()
     f = g.integers(-9, 10, size=(1, 1, 9, 9))  # integers: every path is exact
@@ -1196,8 +1198,8 @@ def _():
 
 # Session 6 --------------------------------------------------------------------
 
-@check("s6q1")
-def _():
+@checker
+def s6q1():
     """Which (n, p, d) make nn.MaxPool(p, d) commute with a quarter turn."""
     setups = {"a": (11, 3, 2), "b": (11, 2, 2), "c": (12, 2, 2), "d": (28, 3, 2)}
     truth = {}
@@ -1220,22 +1222,22 @@ def _pooled_shifts(v):
             if np.array_equal(shifted, action.transform_image(pooled, t(a, b)))]
 
 
-@check("s6q2a")
-def _():
+@checker
+def s6q2a():
     """b with P(L_t(0,2) f) = L_t(0,b) P(f)."""
     (shift,) = _pooled_shifts(2)
     assert shift[0] == 0
     return shift[1]
 
 
-@check("s6q2b")
-def _():
+@checker
+def s6q2b():
     """Does any shift of P(f) give P(L_t(0,1) f)?"""
     return bool(_pooled_shifts(1))
 
 
-@check("s6q3")
-def _():
+@checker
+def s6q3():
     """Which layers commute with L_R(1) on a p4 feature map (B, C, 4, rows, cols)."""
     g = rng()
     batch = g.normal(size=(8, 3, 4, 5, 5))
@@ -1262,46 +1264,46 @@ def _logits_invariant(network, n):
     return checks.residual(before, after).within_float_tolerance()  # the same sums in another order: round-off
 
 
-@check("s6q4a")
-def _():
+@checker
+def s6q4a():
     """G-CNN on p4, 11x11: logits unchanged by R(1)?"""
     return _logits_invariant(nn.gcnn("p4", batch_norm=False, rng=rng()), 11)
 
 
-@check("s6q4b")
-def _():
+@checker
+def s6q4b():
     """Planar CNN, 11x11: logits unchanged by R(1)?"""
     return _logits_invariant(nn.planar_cnn(batch_norm=False, rng=rng()), 11)
 
 
-@check("s6q4c")
-def _():
+@checker
+def s6q4c():
     """G-CNN on p4, 12x12: logits unchanged by R(1)?"""
     return _logits_invariant(nn.gcnn("p4", batch_norm=False, rng=rng()), 12)
 
 
-@check("s6q5a")
-def _():
+@checker
+def s6q5a():
     """n_parameters of nn.LiftingConv(1, 8, "p4", k=3)."""
     return nn.LiftingConv(1, 8, "p4", k=3, rng=rng()).n_parameters()
 
 
-@check("s6q5b")
-def _():
+@checker
+def s6q5b():
     """n_parameters of nn.GroupConv(8, 8, "p4", k=3)."""
     return nn.GroupConv(8, 8, "p4", k=3, rng=rng()).n_parameters()
 
 
-@check("s6q5c")
-def _():
+@checker
+def s6q5c():
     """n_parameters of nn.GroupConv(8, 8, "p6", k=3)."""
     layer = nn.GroupConv(8, 8, "p6", k=3, rng=rng())
     assert layer.n_parameters() == 8 * 8 * 6 * int(lattices.get("hexagonal").frame_mask(3, 3).sum())
     return layer.n_parameters()
 
 
-@check("s6q6")
-def _():
+@checker
+def s6q6():
     """d loss / d f for out = f corr psi on p4, one pixel, psi = (1, 10, 0, 0), dout = (0, 1, 0, 0)."""
     psi, dout = image_on_group(PSI_C4).astype(float), image_on_group((0.0, 1.0, 0.0, 0.0))
     grad = correlate.group_correlation_grad_input(dout, psi, "p4", (1, 1, 4, 1, 1))[0, 0, :, 0, 0]
@@ -1315,8 +1317,8 @@ def _():
     return exact_ints(grad)
 
 
-@check("s6q7")
-def _():
+@checker
+def s6q7():
     """(L(1 + eps) - L(1 - eps)) / (2 eps) for L(x) = x^3, eps = 1e-3, to seven significant digits."""
     eps = 1e-3
     return Digits(((1 + eps) ** 3 - (1 - eps) ** 3) / (2 * eps), 7)
@@ -1325,8 +1327,8 @@ def _():
 B_HEX = np.array([[1.0, 0.5], [0.0, np.sqrt(3) / 2]])  # columns b1, b2 in Cartesian coordinates
 
 
-@check("s6q8a")
-def _():
+@checker
+def s6q8a():
     """R^2 of p6 as a 2x2 matrix."""
     r2 = groups.point_group("p6")[2][:2, :2]
     angle = 2 * np.pi / 3
@@ -1335,8 +1337,8 @@ def _():
     return r2
 
 
-@check("s6q8b")
-def _():
+@checker
+def s6q8b():
     """The number of elements of D6 that are integer matrices in Cartesian coordinates."""
     count = 0
     for s in groups.point_group("p6m"):
@@ -1345,8 +1347,8 @@ def _():
     return count
 
 
-@check("s6q8c")
-def _():
+@checker
+def s6q8c():
     """B^-1 R(120 degrees) B in float64, truncated with .astype(np.int64)."""
     angle = 2 * np.pi / 3
     cartesian = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
@@ -1357,8 +1359,8 @@ def _():
     return truncated
 
 
-@check("s6q9a")
-def _():
+@checker
+def s6q9a():
     """The number of cells of the hexagonal frame of a 13x13 array."""
     cells = int(lattices.get("hexagonal").frame_mask(13, 13).sum())
     r = 13 // 2
@@ -1372,14 +1374,14 @@ def _mirror_of_period():
     return a1, a2, mirror @ a1
 
 
-@check("s6q9b")
-def _():
+@checker
+def s6q9b():
     """M a1 for n = 5."""
     return _mirror_of_period()[2]
 
 
-@check("s6q9c")
-def _():
+@checker
+def s6q9c():
     """Is M a1 an integer combination of a1 and a2? (Cramer's rule in exact fractions.)"""
     a1, a2, m_a1 = _mirror_of_period()
     det = int(a1[0] * a2[1] - a1[1] * a2[0])
@@ -1396,8 +1398,8 @@ def _experiment_models():
     return module.MODELS
 
 
-@check("s6q10a")
-def _():
+@checker
+def s6q10a():
     """Channels of the p4 and p4m networks: 16 / sqrt(|H|), rounded."""
     channels = [round(16 / np.sqrt(groups.order(group))) for group in ("p4", "p4m")]
     models = _experiment_models()
