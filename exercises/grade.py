@@ -31,7 +31,7 @@ same limit), a task that runs over it is a FAIL and the remaining tasks are grad
 fresh process. Nothing is written into the repository or next to the submission.
 
 The cases: a student's run uses the public cases. A lecturer who sets a course seed (in
-exercises/course_seed.txt, or in GROUPCONV_COURSE_SEED; see grading/framework.py)
+a file course_seed.txt beside this script, or in GROUPCONV_COURSE_SEED; see exercises/grading/framework.py)
 grades on the course's own values, translations and large frames, so that answers
 tabulated for the public cases or for another course fail. The report says which
 cases were used; it never shows the seed.
@@ -52,7 +52,7 @@ sys.dont_write_bytecode = True  # the grader writes nothing into the repository,
 from grading import EXERCISES, classbook, framework, sandbox, static  # noqa: E402
 
 DEFAULT_TIMEOUT = 10.0
-CASES = "course" if framework.COURSE_SEED else "public"  # which inputs the checks use (grading/framework.py)
+CASES = "course" if framework.COURSE_SEED else "public"  # which inputs the checks use (exercises/grading/framework.py)
 MAX_SOURCE_BYTES = 1 << 20
 
 

@@ -27,7 +27,7 @@ The course seed. Every random input of the checks comes from rng(), integer_data
 generator() below, and the translations and large sizes from course_shifts() and
 course_size(). With no course seed these are the public cases, the ones a student's own
 run of the grader uses. A lecturer sets a course seed (a whole number 1 .. 2**63 - 1) in
-exercises/course_seed.txt of the instructors' copy, or in the environment variable
+a file course_seed.txt beside exercises/grade.py in the instructors' copy, or in the environment variable
 GROUPCONV_COURSE_SEED: then the values, the translations in the group elements and the
 largest frames are the course's own, so that a table of answers to the public cases, or
 to another course's, fails. The student pack never contains the seed.
