@@ -3,7 +3,7 @@
 1. Lecture outlines. COURSE.md states each session's lecture length as "*Lecture (30 min).*";
    lecture_minutes() is the one place that reads it (change LECTURE_LENGTH there if the
    wording changes: the tests fail, naming the session, when it cannot be found). Session N
-   has the outline instructor/lecture_session_N.md. In it every level-3 heading is a
+   has the outline instructor/lecture_session_{N}.md. In it every level-3 heading is a
    segment "### k. Title (M min)" with the fields "**Say (IDs).**", "**Board.**" and
    "**Show.**". The tests ask that the segments' minutes add up to the lecture's length;
    that the IDs a segment cites are IDs of groupconv/inventory.py and that every ID named
