@@ -81,11 +81,17 @@ RECORD = textwrap.dedent(r'''
 ''')
 
 
-def recorded_inputs(seed):
-    """{exNN:task: [digest of each call's inputs]} with the course seed `seed` (0: the public cases)."""
+def seed_env(seed):
+    """This process's environment with the course seed `seed` (0: none, the public cases)."""
     env = {k: v for k, v in os.environ.items() if k != framework.SEED_VARIABLE}
     if seed:
         env[framework.SEED_VARIABLE] = str(seed)
+    return env
+
+
+def recorded_inputs(seed):
+    """{exNN:task: [digest of each call's inputs]} with the course seed `seed` (0: the public cases)."""
+    env = seed_env(seed)
     proc = subprocess.run([sys.executable, "-c", f"ROOT = {ROOT!r}\n" + RECORD], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -143,9 +149,7 @@ def answer_table(seed):
     """An exercise-02 submission whose transform_image looks its answers up in a table made with the library on
     the inputs the grader sends under `seed`."""
     import base64
-    env = {k: v for k, v in os.environ.items() if k != framework.SEED_VARIABLE}
-    if seed:
-        env[framework.SEED_VARIABLE] = str(seed)
+    env = seed_env(seed)
     script = textwrap.dedent(f'''
         import hashlib, os, pickle, sys
         import numpy as np
@@ -172,9 +176,7 @@ def answer_table(seed):
 
 
 def grade(path, seed):
-    env = {k: v for k, v in os.environ.items() if k != framework.SEED_VARIABLE}
-    if seed:
-        env[framework.SEED_VARIABLE] = str(seed)
+    env = seed_env(seed)
     proc = subprocess.run([sys.executable, os.path.join(EXERCISES, "grade.py"), str(path), "--json",
                            "--only", "transform_image", "--flags", "report"],
                           capture_output=True, text=True, env=env, timeout=600)
